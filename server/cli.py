@@ -1,0 +1,216 @@
+"""The ``bosai`` command: serve the app, manage the database, run the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+import uvicorn
+
+from server.db.cluster import ClusterError
+from server.db.engine import DATABASE_NAME, create_engine, local_cluster
+from server.db.migrate import database_revision, head_revision, upgrade
+from server.settings import Settings, SettingsError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn the errors a person can fix into a one-line message and exit status 1."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (ClusterError, SettingsError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def run(coro: Coroutine[Any, Any, R]) -> R:
+    return asyncio.run(coro)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def prepare_database(settings: Settings) -> None:
+    """Start the local cluster and create the database, unless DATABASE_URL names one."""
+    if not settings.database.managed:
+        return
+    cluster = local_cluster(settings.database)
+    status = cluster.start()
+    if run(cluster.create_database(DATABASE_NAME)):
+        click.echo(f"created database {DATABASE_NAME!r} with PostGIS and pgRouting")
+    click.echo(f"PostgreSQL: {status.describe()}")
+
+
+async def _upgrade(settings: Settings) -> str | None:
+    engine = create_engine(settings.database)
+    try:
+        await upgrade(engine)
+        return await database_revision(engine)
+    finally:
+        await engine.dispose()
+
+
+@click.group(name="bosai", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what is being done.")
+def main(verbose: bool) -> None:
+    """Bosai (防災): disaster-prevention platform — API server, database and demo.
+
+    Configuration comes from the environment (DATABASE_URL, BOSAI_*); see the README. Without
+    DATABASE_URL, a local PostgreSQL cluster is kept under ./.bosai/.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
+    server = settings.server
+    click.echo(f"Bosai on http://{host or server.host}:{port or server.port}/")
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host or server.host,
+        port=port or server.port,
+        workers=workers or server.workers,
+        log_level=server.log_level,
+    )
+
+
+_host = click.option("--host", help="Address to listen on [env BOSAI_HOST, default 127.0.0.1].")
+_port = click.option("--port", type=click.IntRange(1, 65535), help="Port [env BOSAI_PORT, default 8000].")
+
+
+@main.command()
+@_host
+@_port
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes [env BOSAI_WORKERS, default 1].")
+@friendly_errors
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the API and the PWA (starts the local database when DATABASE_URL is unset)."""
+    settings = load_settings()
+    prepare_database(settings)
+    _serve(settings, host, port, workers)
+
+
+@main.group()
+def db() -> None:
+    """Manage the database: the local cluster (start/stop/status) and migrations (upgrade)."""
+
+
+@db.command()
+@friendly_errors
+def start() -> None:
+    """Create (if needed) and start the local cluster, and create the database."""
+    settings = load_settings()
+    if not settings.database.managed:
+        raise click.ClickException("DATABASE_URL is set: that database is not managed by bosai, nothing to start")
+    prepare_database(settings)
+
+
+@db.command()
+@friendly_errors
+def stop() -> None:
+    """Stop the local cluster (data is kept)."""
+    settings = load_settings()
+    if not settings.database.managed:
+        raise click.ClickException("DATABASE_URL is set: that database is not managed by bosai, nothing to stop")
+    stopped = local_cluster(settings.database).stop()
+    click.echo("stopped" if stopped else "not running")
+
+
+@db.command()
+@friendly_errors
+def status() -> None:
+    """Say where the database is, whether it runs, and its migration revision."""
+    settings = load_settings()
+    if settings.database.managed:
+        state = local_cluster(settings.database).status()
+        click.echo(f"local cluster: {state.describe()}")
+        if not state.running:
+            sys.exit(3)
+    else:
+        click.echo("database: DATABASE_URL (not managed by bosai)")
+    engine = create_engine(settings.database)
+
+    async def revision() -> str | None:
+        try:
+            return await database_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        current = run(revision())
+    except Exception as exc:
+        raise click.ClickException(f"database unreachable: {exc}") from exc
+    head = head_revision()
+    note = "up to date" if current == head else "run `bosai db upgrade`"
+    click.echo(f"schema revision: {current or 'none'} (code expects {head}: {note})")
+
+
+@db.command(name="upgrade")
+@friendly_errors
+def upgrade_command() -> None:
+    """Apply the migrations up to the newest (starts the local cluster if needed)."""
+    settings = load_settings()
+    prepare_database(settings)
+    click.echo(f"schema at revision {run(_upgrade(settings))}")
+
+
+@db.command()
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@friendly_errors
+def revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database (developers)."""
+    from alembic import command
+
+    from server.db.engine import database_url
+    from server.db.migrate import alembic_config
+
+    settings = load_settings()
+    prepare_database(settings)
+    command.revision(alembic_config(database_url(settings.database)), message=message, autogenerate=True)
+
+
+@main.command()
+@_host
+@_port
+@click.option("--no-serve", is_flag=True, help="Prepare and load the demo data, then exit.")
+@friendly_errors
+def demo(host: str | None, port: int | None, no_serve: bool) -> None:
+    """Upgrade the database, load the demo municipality and serve it in demo mode."""
+    from server.demo import load_demo
+
+    settings = load_settings()
+    prepare_database(settings)
+    click.echo(f"schema at revision {run(_upgrade(settings))}")
+    engine = create_engine(settings.database)
+
+    async def load() -> str:
+        try:
+            return await load_demo(engine, FIXTURES)
+        finally:
+            await engine.dispose()
+
+    click.echo(run(load()))
+    if no_serve:
+        return
+    # Worker processes read their settings from the environment, so demo mode travels there.
+    os.environ["BOSAI_DEMO"] = "1"
+    _serve(Settings.from_env(), host, port, None)

@@ -1,0 +1,94 @@
+"""Load the synthetic demo municipality (fixtures/demo/) — idempotently, so `make run` twice is safe.
+
+Facilities are matched by their source id and updated in place, so their ids (and anything that
+will refer to them) survive a reload.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import box, shape
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.db.engine import session_factory
+from server.facilities.models import Facility
+from server.hazards.models import HazardZone
+from server.municipalities.models import Municipality
+
+DEMO_SOURCE = "bosai-demo"
+
+
+def _features(path: Path) -> list[dict[str, Any]]:
+    features: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["features"]
+    return features
+
+
+async def load_demo(engine: AsyncEngine, folder: Path) -> str:
+    """Upsert the demo municipality, its facilities and hazard zones; return a one-line summary."""
+    (town,) = _features(folder / "municipality.geojson")
+    props, boundary = town["properties"], shape(town["geometry"])
+    async with session_factory(engine)() as session, session.begin():
+        values = {
+            "code": props["code"],
+            "name": props["name"],
+            "name_kana": props["nameKana"],
+            "name_en": props["nameEn"],
+            "prefecture": props["prefecture"],
+            "boundary": from_shape(boundary, srid=4326),
+            "bbox": from_shape(box(*boundary.bounds), srid=4326),
+        }
+        Municipality(code=props["code"])  # validates the check digit before anything is written
+        upsert = insert(Municipality).values(id=uuid.uuid4(), **values)
+        upsert = upsert.on_conflict_do_update(index_elements=["code"], set_=values)
+        municipality_id = (await session.execute(upsert.returning(Municipality.id))).scalar_one()
+
+        facilities = _features(folder / "facilities.geojson")
+        ids = [f["properties"]["sourceId"] for f in facilities]
+        rows = await session.execute(select(Facility).where(Facility.source_ids.overlap(ids)))
+        existing = {sid: row for row in rows.scalars() for sid in row.source_ids}
+        created = 0
+        for feature in facilities:
+            p = feature["properties"]
+            facility = existing.get(p["sourceId"])
+            if facility is None:
+                facility = Facility(municipality_id=municipality_id, source_ids=[p["sourceId"]])
+                session.add(facility)
+                created += 1
+            facility.kinds = p["kinds"]
+            facility.name, facility.name_kana, facility.name_en = p["name"], p["nameKana"], p["nameEn"]
+            facility.address = p["address"]
+            facility.capacity, facility.capacity_text = p["capacity"], p["capacityText"]
+            facility.suitable_hazards = p["suitableHazards"]
+            facility.geom = from_shape(shape(feature["geometry"]), srid=4326)
+
+        # Hazard zones have no dependants: replace the demo's set as a whole.
+        await session.execute(
+            delete(HazardZone).where(HazardZone.source == DEMO_SOURCE, HazardZone.municipality_id == municipality_id)
+        )
+        zones = _features(folder / "hazards.geojson")
+        for feature in zones:
+            p = feature["properties"]
+            session.add(
+                HazardZone(
+                    hazard_type=p["hazardType"],
+                    rank_code=p["rankCode"],
+                    rank_label=p["rankLabel"],
+                    depth_min_m=p["depthMinM"],
+                    depth_max_m=p["depthMaxM"],
+                    geom=from_shape(shape(feature["geometry"]), srid=4326),
+                    source=p["source"],
+                    municipality_id=municipality_id,
+                    attributes={"id": p["id"]},
+                )
+            )
+    return (
+        f"demo municipality {props['name']} ({props['code']}): {len(facilities)} facilities "
+        f"({created} created, {len(facilities) - created} updated), {len(zones)} hazard zones"
+    )

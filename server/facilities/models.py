@@ -1,0 +1,56 @@
+"""Facilities: shelters, evacuation sites, medical institutions and AEDs, as one place each."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geography, WKBElement
+from sqlalchemy import CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
+from server.db.base import Entity
+from server.db.types import geometry, sql_list
+
+
+class Facility(Entity):
+    """A place. It may hold several designations (``kinds``) and several source records."""
+
+    __tablename__ = "facility"
+
+    municipality_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("municipality.id", ondelete="RESTRICT"))
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    name: Mapped[str] = mapped_column(Text)
+    name_kana: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+    # Distances in metres come from the geography twin; KNN on geometry(4326) sorts by degrees.
+    geog: Mapped[WKBElement] = mapped_column(
+        Geography("POINT", srid=4326, spatial_index=False), Computed("geom::geography", persisted=True)
+    )
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    capacity_text: Mapped[str | None] = mapped_column(Text)
+    suitable_hazards: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default=text("'{}'"))
+    # Identifiers of the source records that describe this place (GSI 共通ID, standard data ID…).
+    source_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    # Set when a newer version of the source no longer lists the place: hidden, kept for history.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(
+            f"cardinality(kinds) > 0 AND kinds <@ ARRAY[{sql_list(FACILITY_KINDS)}]::varchar[]", name="kinds_known"
+        ),
+        CheckConstraint(f"suitable_hazards <@ ARRAY[{sql_list(HAZARD_TYPES)}]::varchar[]", name="hazards_known"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        Index("ix_facility_municipality_id", "municipality_id"),
+        Index("ix_facility_geom", "geom", postgresql_using="gist"),
+        Index("ix_facility_geog", "geog", postgresql_using="gist"),
+        Index("ix_facility_kinds", "kinds", postgresql_using="gin"),
+        Index("ix_facility_suitable_hazards", "suitable_hazards", postgresql_using="gin"),
+        Index("ix_facility_source_ids", "source_ids", postgresql_using="gin"),
+    )

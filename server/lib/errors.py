@@ -1,0 +1,108 @@
+"""One error hierarchy, answered as RFC 9457 problem+json with a message a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class BosaiError(Exception):
+    """Base of every error the API answers on purpose."""
+
+    status_code: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class InvalidParameterError(BosaiError):
+    """A query, path or body field is malformed or out of range (400)."""
+
+    status_code = 400
+    title = "Invalid parameter"
+
+    def __init__(self, name: str, reason: str, allowed: Sequence[str] | str | None = None) -> None:
+        param: dict[str, Any] = {"name": name, "reason": reason}
+        if allowed is not None:
+            param["allowed"] = allowed
+        super().__init__(f"{name}: {reason}", invalidParams=[param])
+
+
+class NotFoundError(BosaiError):
+    status_code = 404
+    title = "Not found"
+
+
+class ConflictError(BosaiError):
+    status_code = 409
+    title = "ConflictError"
+
+
+class UnprocessableError(BosaiError):
+    status_code = 422
+    title = "UnprocessableError"
+
+
+class ServiceUnavailableError(BosaiError):
+    status_code = 503
+    title = "Service unavailable"
+
+
+def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body["instance"] = instance
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def handle_bosai_error(request: Request[Any, Any, Any], exc: BosaiError) -> Response[dict[str, Any]]:
+    return problem(exc.status_code, exc.title, exc.detail, request.url.path, **exc.extra)
+
+
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    """Litestar's own parameter validation, named per field like our InvalidParameterError."""
+    params = [
+        {"name": item.get("key") or item.get("source", "body"), "reason": item.get("message", "invalid")}
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    names = ", ".join(str(p["name"]) for p in params) or "request"
+    detail = f"{names}: {params[0]['reason']}" if len(params) == 1 else f"invalid values in {names}"
+    return problem(400, "Invalid parameter", detail, request.url.path, invalidParams=params)
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    return problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.detail, request.url.path)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal error",
+        "Something went wrong on the server. It has been logged; please try again.",
+        request.url.path,
+    )
+
+
+EXCEPTION_HANDLERS = {
+    BosaiError: handle_bosai_error,
+    ValidationException: handle_validation,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType"]

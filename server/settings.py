@@ -1,0 +1,135 @@
+"""Settings per concern, read from the environment once and passed in; nothing is read at import.
+
+Every variable the application understands is listed in :data:`ENVIRONMENT`, which the README,
+``compose.yaml`` and the tests are checked against.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+#: Each environment variable the application reads, with what it means.
+ENVIRONMENT: Final[dict[str, str]] = {
+    "DATABASE_URL": "PostgreSQL/PostGIS URL (postgresql://…). Unset: a local cluster under BOSAI_HOME.",
+    "BOSAI_HOME": "Folder of the local cluster and state (default ./.bosai).",
+    "BOSAI_PG_PORT": "Port of the local cluster (default 54320; a taken port moves to a free one).",
+    "BOSAI_PG_BIN": "Folder with PostgreSQL's initdb/pg_ctl (default: found under /usr/lib/postgresql).",
+    "BOSAI_DB_POOL_SIZE": "Connections per worker process (default 10).",
+    "BOSAI_DB_CONNECT_TIMEOUT": "Seconds to wait for a database connection (default 5).",
+    "BOSAI_HOST": "Address to listen on (default 127.0.0.1).",
+    "BOSAI_PORT": "Port to listen on (default 8000).",
+    "BOSAI_WORKERS": "Worker processes for `bosai serve` (default 1).",
+    "BOSAI_DEMO": "1 to run in demo mode (set by `bosai demo`).",
+    "BOSAI_STATIC_DIR": "Folder of the built PWA served at / (default pwa/dist, else pwa/placeholder).",
+    "BOSAI_LOG_LEVEL": "Logging level (default info).",
+}
+
+DEFAULT_PG_PORT: Final = 54320
+_PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the application cannot use."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Where the database is, or where the local cluster lives when there is none."""
+
+    url: str | None
+    home: Path
+    pg_port: int = DEFAULT_PG_PORT
+    pg_bin: Path | None = None
+    pool_size: int = 10
+    connect_timeout: int = 5
+
+    @property
+    def managed(self) -> bool:
+        """True when no DATABASE_URL is given and ``bosai`` runs its own cluster."""
+        return self.url is None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DatabaseSettings:
+        url = env.get("DATABASE_URL") or None
+        if url is not None and not url.startswith(("postgresql://", "postgresql+asyncpg://", "postgres://")):
+            raise SettingsError(f"DATABASE_URL must start with postgresql://, got {url.split(':', 1)[0]}://")
+        pg_bin = env.get("BOSAI_PG_BIN")
+        return cls(
+            url=url,
+            home=Path(env.get("BOSAI_HOME") or ".bosai").absolute(),
+            pg_port=_int(env, "BOSAI_PG_PORT", DEFAULT_PG_PORT),
+            pg_bin=Path(pg_bin) if pg_bin else None,
+            pool_size=_int(env, "BOSAI_DB_POOL_SIZE", 10),
+            connect_timeout=_int(env, "BOSAI_DB_CONNECT_TIMEOUT", 5),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """How the HTTP server listens and what it serves."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    demo: bool = False
+    static_dir: Path = field(default_factory=lambda: _default_static_dir())
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
+        static = env.get("BOSAI_STATIC_DIR")
+        level = env.get("BOSAI_LOG_LEVEL", "info").lower()
+        if level not in {"critical", "error", "warning", "info", "debug"}:
+            raise SettingsError(f"BOSAI_LOG_LEVEL={level!r}: use critical, error, warning, info or debug")
+        return cls(
+            host=env.get("BOSAI_HOST") or "127.0.0.1",
+            port=_int(env, "BOSAI_PORT", 8000),
+            workers=_int(env, "BOSAI_WORKERS", 1),
+            demo=_bool(env, "BOSAI_DEMO"),
+            static_dir=Path(static) if static else _default_static_dir(),
+            log_level=level,
+        )
+
+
+def _default_static_dir() -> Path:
+    built = _PROJECT_ROOT / "pwa" / "dist"
+    return built if (built / "index.html").is_file() else _PROJECT_ROOT / "pwa" / "placeholder"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All settings, one object per concern."""
+
+    database: DatabaseSettings
+    server: ServerSettings
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (the process environment by default).
+
+        Raises:
+            SettingsError: naming the variable whose value is unusable.
+        """
+        source = os.environ if env is None else env
+        return cls(database=DatabaseSettings.from_env(source), server=ServerSettings.from_env(source))
