@@ -1,8 +1,10 @@
 """`make bench`: the server on one core, wrk on the other, each endpoint against the baseline.
 
 The baseline is a trivial JSON endpoint of the same app (`/healthz`), measured in the same run, so
-results are comparable across machines as ratios. Targets are printed beside the ratios, never
-asserted in tests. Results are also written to bench/results/latest.json.
+results are comparable across machines as ratios. The data is generated (bench/data.py): 80,000
+facilities across Japan and 20,000 hazard polygons. tipg, installed in its own environment
+(bench/.venv-tipg), serves the same facility table as tiles for comparison. Targets are printed
+beside the ratios, never asserted in tests. Results are also written to bench/results/latest.json.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import re
 import shutil
@@ -17,16 +20,17 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from server.cli import FIXTURES
+from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
-from server.demo import load_demo
 from server.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -40,10 +44,22 @@ class Case:
     target_ratio: float | None = None  # minimum req/s as a fraction of the baseline's
 
 
+LAT, LON = HOT_SPOT
+Z, X, Y = 12, int((LON + 180) / 360 * 4096), int((1 - math.asinh(math.tan(math.radians(LAT))) / math.pi) / 2 * 4096)
+TILE = f"/tiles/{Z}/{X}/{Y}.mvt"
+TIPG_TILE = f"/collections/public.facility/tiles/WebMercatorQuad/{Z}/{X}/{Y}?geom-column=geom"
+
 CASES = [
     Case("baseline /healthz", "/healthz"),
+    Case("nearest 5 shelters for flood", f"/api/facilities/nearest?lat={LAT}&lon={LON}&hazard=flood", 0.15),
+    Case("hazards/at", f"/api/hazards/at?lat={LAT}&lon={LON}", 0.15),
+    Case(f"tile z{Z} (3 layers, cached)", TILE),
     Case("readiness /readyz (one DB round trip)", "/readyz"),
 ]
+UNCACHED = Case(f"tile z{Z} (3 layers, cache off)", TILE)
+TIPG = Case(f"tipg tile z{Z} (facility table)", TIPG_TILE)
+TIPG_VENV = Path(__file__).resolve().parent / ".venv-tipg"
+TIPG_VERSION = "1.6.1"
 
 
 @dataclass(frozen=True)
@@ -78,8 +94,8 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     if "Non-2xx" in out:
         raise SystemExit(f"{url} answered errors during the run:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out)[1])  # type: ignore[index]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out)[1])  # type: ignore[index]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)[1])  # type: ignore[index]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)[1])  # type: ignore[index]
     return rps, p50, p99
 
 
@@ -93,13 +109,52 @@ def prepare_database(settings: Settings) -> str:
     return cluster.url(BENCH_DATABASE)
 
 
-async def load(url: str) -> None:
+async def load(url: str) -> str:
     engine = create_async_engine(url)
     try:
         await upgrade(engine)
-        await load_demo(engine, FIXTURES)
+        return await generate(engine)
     finally:
         await engine.dispose()
+
+
+def tipg_python() -> Path:
+    """tipg in an environment of its own (its dependencies are not the app's)."""
+    python = TIPG_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG_VENV)], check=True)
+    check = subprocess.run(
+        [str(python), "-c", f"import tipg; assert tipg.__version__ == '{TIPG_VERSION}'"], check=False
+    )
+    if check.returncode != 0:
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", f"tipg=={TIPG_VERSION}", "uvicorn==0.54.0"], check=True
+        )
+    return python
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[str]:
+    """Run a server pinned to core 0 until the block ends; yield its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with subprocess.Popen(["taskset", "-c", "0", *command, "--port", str(port)], env=env) as process:
+        try:
+            deadline = time.monotonic() + 60
+            while not _up(base + probe):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise SystemExit(f"{command[0]} did not start")
+                time.sleep(0.3)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def measure(base: str, case: Case, args: argparse.Namespace, baseline: float) -> Result:
+    wrk(base + case.path, 1, args.connections)  # warm up
+    rps, p50, p99 = wrk(base + case.path, args.seconds, args.connections)
+    return Result(case.name, case.path, rps, p50, p99, rps / (baseline or rps), case.target_ratio)
 
 
 def free_port() -> int:
@@ -119,39 +174,29 @@ def main() -> None:
 
     settings = Settings.from_env()
     url = prepare_database(settings)
-    asyncio.run(load(url))
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "BOSAI_LOG_LEVEL": "warning"}
+    print(asyncio.run(load(url)))
+    tipg = tipg_python()
     bosai = str(Path(sys.executable).with_name("bosai"))
-    with subprocess.Popen(
-        ["taskset", "-c", "0", bosai, "serve", "--workers", "1", "--port", str(port)], env=env
-    ) as app:
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while not _up(base):
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start within 30 s")
-                time.sleep(0.2)
-            results: list[Result] = []
-            baseline = 0.0
-            for case in CASES:
-                wrk(base + case.path, 1, args.connections)  # warm up
-                rps, p50, p99 = wrk(base + case.path, args.seconds, args.connections)
-                baseline = baseline or rps
-                results.append(Result(case.name, case.path, rps, p50, p99, rps / baseline, case.target_ratio))
-        finally:
-            app.terminate()
-            app.wait(timeout=20)
+    env = {**os.environ, "DATABASE_URL": url, "BOSAI_LOG_LEVEL": "warning"}
+    results: list[Result] = []
+    with serving([bosai, "serve", "--workers", "1"], env, "/readyz") as base:
+        for case in CASES:
+            results.append(measure(base, case, args, results[0].requests_per_s if results else 0.0))
+    baseline = results[0].requests_per_s
+    with serving([bosai, "serve", "--workers", "1"], {**env, "BOSAI_TILE_CACHE_MB": "0"}, "/readyz") as base:
+        results.append(measure(base, UNCACHED, args, baseline))
+    tipg_env = {**env, "DATABASE_URL": url.replace("+asyncpg", ""), "TIPG_DB_SCHEMAS": '["public"]'}
+    command = [str(tipg), "-m", "uvicorn", "tipg.main:app", "--log-level", "warning"]
+    with serving(command, tipg_env, "/collections") as base:
+        results.append(measure(base, TIPG, args, baseline))
     report(results, args)
 
 
-def _up(base: str) -> bool:
+def _up(url: str) -> bool:
     try:
-        httpx.get(f"{base}/healthz", timeout=1)
+        return httpx.get(url, timeout=2).status_code == 200
     except httpx.TransportError:
         return False
-    return True
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:

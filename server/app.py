@@ -12,32 +12,56 @@ from litestar.static_files import create_static_files_router
 
 from server import __version__
 from server.db.engine import create_engine
+from server.db.fast import create_pool
 from server.db.migrate import head_revision
+from server.facilities.routes import FacilityController
+from server.hazards.routes import HazardController
 from server.health.routes import HealthController
 from server.lib.errors import EXCEPTION_HANDLERS
+from server.municipalities.routes import MunicipalityController
 from server.settings import Settings
+from server.tiles.cache import DataVersionClock, TileCache
+from server.tiles.routes import TileController
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application. Settings are read from the environment when not given."""
     settings = settings or Settings.from_env()
     engine = create_engine(settings.database)
+    # Hot read paths (map, tiles) use statements built once on autocommit connections.
+    read_engine = create_engine(settings.database, read_only=True)
 
     @asynccontextmanager
-    async def dispose_engine(_app: Litestar) -> AsyncIterator[None]:
+    async def database_pools(app: Litestar) -> AsyncIterator[None]:
+        app.state.fast_pool = await create_pool(settings.database)
         try:
             yield
         finally:
+            await app.state.fast_pool.close()
             await engine.dispose()
+            await read_engine.dispose()
 
     return Litestar(
         route_handlers=[
             HealthController,
+            MunicipalityController,
+            FacilityController,
+            HazardController,
+            TileController,
             create_static_files_router(path="/", directories=[settings.server.static_dir], html_mode=True),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.
-        state=State({"settings": settings, "engine": engine, "head_revision": head_revision()}),
-        lifespan=[dispose_engine],
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "read_engine": read_engine,
+                "head_revision": head_revision(),
+                "data_version": DataVersionClock(read_engine),
+                "tile_cache": TileCache(settings.server.tile_cache_mb * 1024 * 1024),
+            }
+        ),
+        lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="Bosai API", version=__version__),
     )

@@ -26,6 +26,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_DEMO": "1 to run in demo mode (set by `bosai demo`).",
     "BOSAI_STATIC_DIR": "Folder of the built PWA served at / (default pwa/dist, else pwa/placeholder).",
     "BOSAI_LOG_LEVEL": "Logging level (default info).",
+    "BOSAI_TILE_CACHE_MB": "Memory per worker for rendered vector tiles (default 64; 0 turns the cache off).",
 }
 
 DEFAULT_PG_PORT: Final = 54320
@@ -95,6 +96,7 @@ class ServerSettings:
     demo: bool = False
     static_dir: Path = field(default_factory=lambda: _default_static_dir())
     log_level: str = "info"
+    tile_cache_mb: int = 64
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
@@ -109,6 +111,7 @@ class ServerSettings:
             demo=_bool(env, "BOSAI_DEMO"),
             static_dir=Path(static) if static else _default_static_dir(),
             log_level=level,
+            tile_cache_mb=_int(env, "BOSAI_TILE_CACHE_MB", 64, minimum=0),
         )
 
 

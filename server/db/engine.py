@@ -26,13 +26,18 @@ def database_url(settings: DatabaseSettings) -> str:
     return f"{scheme}://{rest}"
 
 
-def create_engine(settings: DatabaseSettings) -> AsyncEngine:
-    """An async engine with a bounded pool and a connect timeout (readiness must not hang)."""
+def create_engine(settings: DatabaseSettings, *, read_only: bool = False) -> AsyncEngine:
+    """An async engine with a bounded pool and a connect timeout (readiness must not hang).
+
+    ``read_only`` engines run in autocommit (no BEGIN/COMMIT round trips) and skip the pre-ping:
+    a connection broken by a database restart is dropped by the pool on its first error.
+    """
     return create_async_engine(
         database_url(settings),
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=not read_only,
+        isolation_level="AUTOCOMMIT" if read_only else None,
         connect_args={"timeout": settings.connect_timeout},
     )
 

@@ -1,9 +1,10 @@
 """Every model, imported once so that the metadata is complete (Alembic, drift test)."""
 
+from server.datasets.models import DataVersion
 from server.db.base import Base
 from server.facilities.models import Facility
-from server.hazards.models import HazardZone
+from server.hazards.models import HazardZone, HazardZonePart
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 
-__all__ = ["Base", "Facility", "HazardZone", "ImportRun", "Municipality"]
+__all__ = ["Base", "DataVersion", "Facility", "HazardZone", "HazardZonePart", "ImportRun", "Municipality"]

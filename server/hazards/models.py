@@ -6,12 +6,12 @@ import uuid
 from typing import Any
 
 from geoalchemy2 import WKBElement
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Identity, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo.kinds import HAZARD_TYPES
-from server.db.base import Entity
+from server.db.base import Base, Entity
 from server.db.types import geometry, sql_list
 
 
@@ -39,4 +39,21 @@ class HazardZone(Entity):
         Index("ix_hazard_zone_geom", "geom", postgresql_using="gist"),
         Index("ix_hazard_zone_hazard_type", "hazard_type"),
         Index("ix_hazard_zone_municipality_id", "municipality_id"),
+    )
+
+
+class HazardZonePart(Base):
+    """A hazard zone cut into pieces of at most 255 vertices (ST_Subdivide), for fast
+    point-in-polygon tests. Maintained by a trigger on hazard_zone: never written by the app."""
+
+    __tablename__ = "hazard_zone_part"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    zone_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("hazard_zone.id", ondelete="CASCADE"))
+    hazard_type: Mapped[str] = mapped_column(String(16))
+    geom: Mapped[WKBElement] = mapped_column(geometry("POLYGON"))
+
+    __table_args__ = (
+        Index("ix_hazard_zone_part_geom", "geom", postgresql_using="gist"),
+        Index("ix_hazard_zone_part_zone_id", "zone_id"),
     )

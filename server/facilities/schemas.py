@@ -1,0 +1,93 @@
+"""What the API says about facilities (GeoJSON Features, camelCase properties)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from server.lib.geojson import Point
+
+
+class ShelterStatus(msgspec.Struct, rename="camel"):
+    """Live operation of a shelter; filled by the shelter-operation feature."""
+
+    status: str
+    occupancy: int | None = None
+    capacity: int | None = None
+
+
+class FacilityProperties(msgspec.Struct, rename="camel"):
+    id: str
+    municipality: str
+    kinds: list[str]
+    name: str
+    name_kana: str | None
+    name_en: str | None
+    address: str | None
+    capacity: int | None
+    capacity_text: str | None
+    suitable_hazards: list[str]
+    source_ids: list[str]
+    withdrawn: bool
+    status: ShelterStatus | None = None
+
+
+class FacilityDetailProperties(FacilityProperties, rename="camel"):
+    attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class FacilityFeature(msgspec.Struct):
+    id: str
+    geometry: Point
+    properties: FacilityProperties
+    type: Literal["Feature"] = "Feature"
+
+
+class FacilityDetail(msgspec.Struct):
+    id: str
+    geometry: Point
+    properties: FacilityDetailProperties
+    type: Literal["Feature"] = "Feature"
+
+
+class Link(msgspec.Struct):
+    rel: str
+    href: str
+    type: str = "application/geo+json"
+
+
+class FacilityCollection(msgspec.Struct, rename="camel"):
+    features: list[FacilityFeature]
+    number_returned: int
+    next_cursor: str | None
+    links: list[Link]
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+
+
+class NearestProperties(FacilityProperties, rename="camel"):
+    distance_m: float = 0.0
+    walking_minutes: int = 0
+    inside_hazard_zone: bool = False
+
+
+class NearestFeature(msgspec.Struct):
+    id: str
+    geometry: Point
+    properties: NearestProperties
+    type: Literal["Feature"] = "Feature"
+
+
+class Origin(msgspec.Struct):
+    lat: float
+    lon: float
+
+
+class NearestCollection(msgspec.Struct, rename="camel"):
+    features: list[NearestFeature]
+    origin: Origin
+    hazard: str | None
+    excluded_inside: int
+    distance_method: str
+    note: str
+    type: Literal["FeatureCollection"] = "FeatureCollection"

@@ -1,0 +1,158 @@
+"""Facility reads: paging, one place, nearest suitable places."""
+
+from __future__ import annotations
+
+import base64
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.db.fast import fetch, fetchval
+from server.facilities import queries
+from server.facilities.models import Facility
+from server.facilities.schemas import (
+    FacilityDetail,
+    FacilityDetailProperties,
+    FacilityFeature,
+    FacilityProperties,
+    NearestCollection,
+    NearestFeature,
+    NearestProperties,
+    Origin,
+)
+from server.lib.errors import InvalidParameterError, NotFoundError
+from server.lib.geojson import point
+from server.municipalities.models import Municipality
+
+WALKING_M_PER_MIN = 4000 / 60  # 4 km/h
+SHELTER_KINDS = ("designated_shelter", "welfare_shelter", "emergency_site", "tsunami_building", "wide_area_site")
+NEAREST_NOTE = (
+    "Distances are straight lines on the sphere and walking times assume 4 km/h along them; "
+    "real routes are longer. Live shelter status appears once shelters are operated."
+)
+
+
+_FIELDS = ("municipality", "kinds", "name", "name_kana", "name_en", "address", "capacity", "capacity_text")
+
+
+def _properties(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """Feature properties from a row of queries.COLUMNS (a SQLAlchemy mapping or asyncpg record)."""
+    properties = {name: row[name] for name in _FIELDS}
+    properties["id"] = str(row["id"])
+    properties["suitable_hazards"] = row["suitable_hazards"]
+    properties["source_ids"] = row["source_ids"]
+    properties["withdrawn"] = row["withdrawn_at"] is not None
+    return properties
+
+
+def to_feature(row: Mapping[Any, Any]) -> FacilityFeature:
+    return FacilityFeature(str(row["id"]), point(row["lon"], row["lat"]), FacilityProperties(**_properties(row)))
+
+
+def encode_cursor(last: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(last.bytes).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(bytes=base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        raise InvalidParameterError(
+            "cursor", "not a cursor this API gave out", "the nextCursor of a previous page"
+        ) from None
+
+
+@dataclass(frozen=True)
+class FacilityFilter:
+    municipality: str | None = None
+    kind: str | None = None
+    hazard: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    source_id: str | None = None
+    include_withdrawn: bool = False
+
+
+async def page(
+    connection: AsyncConnection, where: FacilityFilter, limit: int, after: uuid.UUID | None
+) -> tuple[list[FacilityFeature], uuid.UUID | None]:
+    """One page in id order (UUIDv7: creation order, stable under inserts); returns the features
+    and the id to continue after, or None on the last page."""
+    statement = queries.facilities().order_by(Facility.id).limit(limit + 1)
+    if where.municipality:
+        statement = statement.where(Municipality.code == where.municipality)
+    if where.kind:
+        statement = statement.where(Facility.kinds.contains([where.kind]))
+    if where.hazard:
+        statement = statement.where(Facility.suitable_hazards.contains([where.hazard]))
+    if where.bbox:
+        statement = statement.where(func.ST_Intersects(Facility.geom, func.ST_MakeEnvelope(*where.bbox, 4326)))
+    if where.source_id:
+        statement = statement.where(Facility.source_ids.contains([where.source_id]))
+    # Withdrawn places are hidden from residents, but a source id still finds its record.
+    if not (where.include_withdrawn or where.source_id):
+        statement = statement.where(Facility.withdrawn_at.is_(None))
+    if after is not None:
+        statement = statement.where(Facility.id > after)
+    rows = (await connection.execute(statement)).all()
+    features = [to_feature(row._mapping) for row in rows[:limit]]
+    return features, (rows[limit - 1].id if len(rows) > limit else None)
+
+
+async def one(connection: AsyncConnection, facility_id: str) -> FacilityDetail:
+    try:
+        key = uuid.UUID(facility_id)
+    except ValueError:
+        raise NotFoundError(f"no facility with id {facility_id!r} (ids are UUIDs)") from None
+    row = (await connection.execute(queries.detail(), {"id": key})).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no facility with id {facility_id}")
+    properties = FacilityDetailProperties(**_properties(row._mapping), attributes=row.attributes)
+    return FacilityDetail(str(row.id), point(row.lon, row.lat), properties)
+
+
+async def nearest(
+    pool: asyncpg.Pool,
+    lat: float,
+    lon: float,
+    hazard: str | None,
+    kinds: Sequence[str],
+    limit: int,
+    include_inside: bool,
+) -> NearestCollection:
+    """The ``limit`` nearest places of ``kinds`` suitable for ``hazard``. Places inside a zone of
+    that hazard are left out (and counted) unless ``include_inside``."""
+    exclude = hazard is not None and not include_inside
+    # A few extra rows guard the Mercator order against the sphere's at the edge of the list.
+    query = queries.nearest(limit + 5, hazard is not None, exclude)
+    rows = await fetch(pool, query, lat=lat, lon=lon, hazard=hazard, kinds=list(kinds))
+    chosen = []
+    nearest_rows = sorted(rows, key=lambda r: r["distance"])[:limit]
+    for row in nearest_rows:
+        distance = row["distance"]
+        properties = NearestProperties(
+            **_properties(row),
+            distance_m=round(distance, 1),
+            walking_minutes=math.ceil(distance / WALKING_M_PER_MIN),
+            inside_hazard_zone=row["inside"],
+        )
+        chosen.append(NearestFeature(str(row["id"]), point(row["lon"], row["lat"]), properties))
+    excluded = 0
+    if exclude and chosen:
+        radius = nearest_rows[-1]["distance"]
+        excluded = await fetchval(
+            pool, queries.INSIDE_WITHIN, lat=lat, lon=lon, hazard=hazard, kinds=list(kinds), radius=radius
+        )
+    return NearestCollection(
+        features=chosen,
+        origin=Origin(lat, lon),
+        hazard=hazard,
+        excluded_inside=excluded,
+        distance_method="straight_line",
+        note=NEAREST_NOTE,
+    )

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import msgspec
+
+
+class HazardAtPoint(msgspec.Struct, rename="camel"):
+    hazard_type: str
+    rank_code: str | None
+    rank_label: str | None
+    depth_min_m: float | None
+    depth_max_m: float | None
+    source: str
+    municipality: str | None
+    zone_id: str
+
+
+class HazardsAt(msgspec.Struct):
+    lat: float
+    lon: float
+    zones: list[HazardAtPoint]
+    note: str | None

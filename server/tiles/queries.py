@@ -1,0 +1,104 @@
+"""Mapbox Vector Tiles straight from PostGIS: ST_TileEnvelope → ST_AsMVTGeom → ST_AsMVT.
+
+Geometry is clipped to the tile (plus a buffer) in WGS84, projected, simplified to the tile's
+pixel size and quantised to a 4096 grid, so a tile carries no more detail than it can show.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, LargeBinary, Select, Text, bindparam, cast, func, literal, select
+from sqlalchemy.sql import Subquery
+
+from server.db.fast import Compiled
+from server.facilities.models import Facility
+from server.hazards.models import HazardZone
+from server.municipalities.models import Municipality
+
+EXTENT = 4096
+BUFFER = 64
+WORLD_M = 40075016.686  # width of the Web Mercator world
+
+MIN_ZOOM, MAX_ZOOM = 0, 16
+#: The first zoom at which each layer appears (TileJSON says the same).
+LAYER_MIN_ZOOM = {"boundaries": 0, "hazards": 8, "facilities": 10}
+
+_envelope = func.ST_TileEnvelope(bindparam("z"), bindparam("x"), bindparam("y"))
+_pixel_m = literal(WORLD_M / EXTENT) / func.power(2, bindparam("z"))
+_clip = func.ST_Transform(func.ST_Expand(_envelope, _pixel_m * BUFFER), 4326)
+
+
+def _mvt_geometry(geom: Any, simplify: bool) -> ColumnElement[object]:
+    if simplify:  # areas: cut to the tile first, so a huge polygon is not projected whole
+        geom = func.ST_SimplifyPreserveTopology(
+            func.ST_Transform(func.ST_ClipByBox2D(geom, func.Box2D(_clip)), 3857), _pixel_m / 2
+        )
+    else:
+        geom = func.ST_Transform(geom, 3857)
+    return func.ST_AsMVTGeom(geom, _envelope, EXTENT, BUFFER, True)
+
+
+def _layer(name: str, rows: Select[*tuple[Any, ...]]) -> ColumnElement[bytes]:
+    sub: Subquery = rows.subquery(name)
+    mvt = select(func.ST_AsMVT(sub.table_valued(), name, EXTENT, "geom")).select_from(sub).scalar_subquery()
+    return func.coalesce(mvt, cast(literal(b""), LargeBinary))
+
+
+def _boundaries() -> ColumnElement[bytes]:
+    return _layer(
+        "boundaries",
+        select(
+            _mvt_geometry(Municipality.boundary, simplify=True).label("geom"),
+            Municipality.code,
+            Municipality.name,
+        ).where(Municipality.boundary.op("&&")(_clip)),
+    )
+
+
+def _hazards() -> ColumnElement[bytes]:
+    return _layer(
+        "hazards",
+        select(
+            _mvt_geometry(HazardZone.geom, simplify=True).label("geom"),
+            HazardZone.hazard_type.label("hazardType"),
+            HazardZone.rank_code.label("rankCode"),
+            HazardZone.rank_label.label("rankLabel"),
+            HazardZone.depth_min_m.label("depthMinM"),
+            HazardZone.depth_max_m.label("depthMaxM"),
+        ).where(HazardZone.geom.op("&&")(_clip)),
+    )
+
+
+def _facilities() -> ColumnElement[bytes]:
+    return _layer(
+        "facilities",
+        select(
+            _mvt_geometry(Facility.geom, simplify=False).label("geom"),
+            cast(Facility.id, Text).label("id"),
+            Facility.kinds[1].label("kind"),
+            func.array_to_string(Facility.kinds, ",").label("kinds"),
+            Facility.name,
+            Facility.name_kana.label("nameKana"),
+            Facility.name_en.label("nameEn"),
+            Facility.address,
+            Facility.capacity,
+            func.array_to_string(Facility.suitable_hazards, ",").label("suitableHazards"),
+        ).where(Facility.geom.op("&&")(_clip), Facility.withdrawn_at.is_(None)),
+    )
+
+
+@lru_cache(maxsize=4)
+def tile(with_hazards: bool, with_facilities: bool) -> Compiled:
+    """The whole tile as one bytea: the layers' MVT blobs concatenated (a valid MVT)."""
+    blob = _boundaries()
+    if with_hazards:
+        blob = blob.op("||")(_hazards())
+    if with_facilities:
+        blob = blob.op("||")(_facilities())
+    return Compiled(select(blob.label("mvt")))
+
+
+def for_zoom(z: int) -> Compiled:
+    return tile(z >= LAYER_MIN_ZOOM["hazards"], z >= LAYER_MIN_ZOOM["facilities"])

@@ -1,0 +1,117 @@
+"""GET /tiles/{z}/{x}/{y}.mvt and the TileJSON that describes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
+from litestar.params import FromPath
+from sqlalchemy import func, select
+
+from server.db.fast import fetchval
+from server.lib.errors import InvalidParameterError
+from server.municipalities.models import Municipality
+from server.tiles import queries
+from server.tiles.cache import DataVersionClock, TileCache
+
+MVT = "application/vnd.mapbox-vector-tile"
+# Short freshness, then revalidation by ETag: data can change during a disaster.
+CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+
+_FACILITY_FIELDS = {
+    "id": "String",
+    "kind": "String (first designation)",
+    "kinds": "String (comma-separated designations)",
+    "name": "String",
+    "nameKana": "String",
+    "nameEn": "String",
+    "address": "String",
+    "capacity": "Number",
+    "suitableHazards": "String (comma-separated hazard types)",
+}
+_HAZARD_FIELDS = {
+    "hazardType": "String",
+    "rankCode": "String",
+    "rankLabel": "String",
+    "depthMinM": "Number",
+    "depthMaxM": "Number",
+}
+
+
+def _tile_numbers(z: int, x: int, y: str) -> tuple[int, int, int]:
+    if not queries.MIN_ZOOM <= z <= queries.MAX_ZOOM:
+        raise InvalidParameterError(
+            "z", f"zoom {z} is outside the tile range", f"{queries.MIN_ZOOM}–{queries.MAX_ZOOM}"
+        )
+    stem, dot, extension = y.partition(".")
+    if dot != "." or extension != "mvt" or not stem.isdigit():
+        raise InvalidParameterError("y", f"{y!r} is not a tile row", "a row number followed by .mvt, e.g. 1534.mvt")
+    row, size = int(stem), 2**z
+    for name, value in (("x", x), ("y", row)):
+        if not 0 <= value < size:
+            raise InvalidParameterError(name, f"{value} is outside zoom {z}", f"0–{size - 1}")
+    return z, x, row
+
+
+class TileController(Controller):
+    path = "/tiles"
+    tags = ["tiles"]  # noqa: RUF012
+
+    @get("/{z:int}/{x:int}/{y:str}", summary="A vector tile: layers boundaries, hazards, facilities")
+    async def tile(
+        self,
+        request: Request[object, object, State],
+        state: State,
+        z: FromPath[int],
+        x: FromPath[int],
+        y: FromPath[str],
+    ) -> Response[bytes]:
+        z, x, row = _tile_numbers(z, x, y)
+        clock: DataVersionClock = state.data_version
+        cache: TileCache = state.tile_cache
+        version = await clock.current()
+        etag = f'"{version}-{z}-{x}-{row}"'
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+        if request.headers.get("if-none-match") == etag:
+            return Response(b"", status_code=304, headers=headers)
+        key = (version, z, x, row)
+        blob = cache.get(key)
+        if blob is None:
+            blob = bytes(await fetchval(state.fast_pool, queries.for_zoom(z), z=z, x=x, y=row) or b"")
+            cache.put(key, blob)
+        if not blob:
+            return Response(b"", status_code=204, headers=headers)
+        return Response(blob, media_type=MVT, headers=headers)
+
+    @get("/tilejson.json", summary="TileJSON 3.0 describing the vector tiles")
+    async def tilejson(self, request: Request[object, object, State], state: State) -> dict[str, Any]:
+        async with state.read_engine.connect() as connection:
+            extent = (
+                await connection.execute(
+                    select(
+                        func.ST_XMin(func.ST_Extent(Municipality.bbox)),
+                        func.ST_YMin(func.ST_Extent(Municipality.bbox)),
+                        func.ST_XMax(func.ST_Extent(Municipality.bbox)),
+                        func.ST_YMax(func.ST_Extent(Municipality.bbox)),
+                    )
+                )
+            ).one()
+        bounds = list(extent) if extent[0] is not None else [-180.0, -85.0511, 180.0, 85.0511]
+        base = str(request.base_url).rstrip("/")
+        layers = {"boundaries": {"code": "String", "name": "String"}, "hazards": _HAZARD_FIELDS}
+        layers["facilities"] = _FACILITY_FIELDS
+        return {
+            "tilejson": "3.0.0",
+            "name": "Bosai",
+            "attribution": "Bosai; data: municipalities, 国土地理院, 国土数値情報",
+            "tiles": [f"{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"],
+            "minzoom": queries.MIN_ZOOM,
+            "maxzoom": queries.MAX_ZOOM,
+            "bounds": bounds,
+            "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12],
+            "vector_layers": [
+                {"id": name, "fields": fields, "minzoom": queries.LAYER_MIN_ZOOM[name], "maxzoom": queries.MAX_ZOOM}
+                for name, fields in layers.items()
+            ],
+        }
