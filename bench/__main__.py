@@ -49,11 +49,12 @@ Z, X, Y = 12, int((LON + 180) / 360 * 4096), int((1 - math.asinh(math.tan(math.r
 TILE = f"/tiles/{Z}/{X}/{Y}.mvt"
 TIPG_TILE = f"/collections/public.facility/tiles/WebMercatorQuad/{Z}/{X}/{Y}?geom-column=geom"
 
+CACHED = Case(f"tile z{Z} (3 layers, cached)", TILE)
 CASES = [
     Case("baseline /healthz", "/healthz"),
     Case("nearest 5 shelters for flood", f"/api/facilities/nearest?lat={LAT}&lon={LON}&hazard=flood", 0.15),
     Case("hazards/at", f"/api/hazards/at?lat={LAT}&lon={LON}", 0.15),
-    Case(f"tile z{Z} (3 layers, cached)", TILE),
+    CACHED,
     Case("readiness /readyz (one DB round trip)", "/readyz"),
 ]
 UNCACHED = Case(f"tile z{Z} (3 layers, cache off)", TILE)
@@ -200,12 +201,16 @@ def _up(url: str) -> bool:
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
-    print(f"\n{'endpoint':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>7}  target")
+    print(f"\n{'endpoint':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x base':>7}  target")
     for r in results:
         target = (
             "" if r.target_ratio is None else f"≥ {r.target_ratio:g} {'ok' if r.ratio >= r.target_ratio else 'MISSED'}"
         )
         print(f"{r.name:44} {r.requests_per_s:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.ratio:7.2f}  {target}")
+    by_name = {r.name: r.requests_per_s for r in results}
+    for case in (CACHED, UNCACHED):
+        times = by_name[case.name] / by_name[TIPG.name]
+        print(f"{case.name} vs tipg: {times:.1f}x (target >= 4x: {'ok' if times >= 4 else 'MISSED'})")
     RESULTS.mkdir(exist_ok=True)
     record = {"seconds": args.seconds, "connections": args.connections, "results": [asdict(r) for r in results]}
     (RESULTS / "latest.json").write_text(json.dumps(record, indent=1))

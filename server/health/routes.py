@@ -38,9 +38,7 @@ class HealthController(Controller):
         expected: str | None = state.head_revision
         try:
             revision = await asyncio.wait_for(database_revision(engine), READY_TIMEOUT_S)
-        except (OSError, TimeoutError) as exc:
-            raise ServiceUnavailableError(f"database unreachable: {exc or type(exc).__name__}") from exc
-        except Exception as exc:  # asyncpg/SQLAlchemy raise many kinds; all mean "not ready"
+        except Exception as exc:  # refused, timed out, auth, asyncpg/SQLAlchemy errors: all "not ready"
             raise ServiceUnavailableError(f"database unreachable: {type(exc).__name__}: {exc}") from exc
         if revision != expected:
             raise ServiceUnavailableError(

@@ -30,14 +30,15 @@ _pixel_m = literal(WORLD_M / EXTENT) / func.power(2, bindparam("z"))
 _clip = func.ST_Transform(func.ST_Expand(_envelope, _pixel_m * BUFFER), 4326)
 
 
-def _mvt_geometry(geom: Any, simplify: bool) -> ColumnElement[object]:
-    if simplify:  # areas: cut to the tile first, so a huge polygon is not projected whole
-        geom = func.ST_SimplifyPreserveTopology(
-            func.ST_Transform(func.ST_ClipByBox2D(geom, func.Box2D(_clip)), 3857), _pixel_m / 2
-        )
-    else:
-        geom = func.ST_Transform(geom, 3857)
-    return func.ST_AsMVTGeom(geom, _envelope, EXTENT, BUFFER, True)
+def _mvt_area(geom: Any) -> ColumnElement[object]:
+    """An area cut to the tile first (a huge polygon is never projected whole), then projected
+    and simplified to half a pixel."""
+    projected = func.ST_Transform(func.ST_ClipByBox2D(geom, func.Box2D(_clip)), 3857)
+    return _mvt(func.ST_SimplifyPreserveTopology(projected, _pixel_m / 2))
+
+
+def _mvt(geom_3857: Any) -> ColumnElement[object]:
+    return func.ST_AsMVTGeom(geom_3857, _envelope, EXTENT, BUFFER, True)
 
 
 def _layer(name: str, rows: Select[*tuple[Any, ...]]) -> ColumnElement[bytes]:
@@ -50,7 +51,7 @@ def _boundaries() -> ColumnElement[bytes]:
     return _layer(
         "boundaries",
         select(
-            _mvt_geometry(Municipality.boundary, simplify=True).label("geom"),
+            _mvt_area(Municipality.boundary).label("geom"),
             Municipality.code,
             Municipality.name,
         ).where(Municipality.boundary.op("&&")(_clip)),
@@ -61,7 +62,7 @@ def _hazards() -> ColumnElement[bytes]:
     return _layer(
         "hazards",
         select(
-            _mvt_geometry(HazardZone.geom, simplify=True).label("geom"),
+            _mvt_area(HazardZone.geom).label("geom"),
             HazardZone.hazard_type.label("hazardType"),
             HazardZone.rank_code.label("rankCode"),
             HazardZone.rank_label.label("rankLabel"),
@@ -75,7 +76,7 @@ def _facilities() -> ColumnElement[bytes]:
     return _layer(
         "facilities",
         select(
-            _mvt_geometry(Facility.geom, simplify=False).label("geom"),
+            _mvt(Facility.merc).label("geom"),  # stored already projected
             cast(Facility.id, Text).label("id"),
             Facility.kinds[1].label("kind"),
             func.array_to_string(Facility.kinds, ",").label("kinds"),

@@ -86,21 +86,20 @@ class TileController(Controller):
 
     @get("/tilejson.json", summary="TileJSON 3.0 describing the vector tiles")
     async def tilejson(self, request: Request[object, object, State], state: State) -> dict[str, Any]:
+        box = func.ST_Extent(Municipality.bbox)
         async with state.read_engine.connect() as connection:
             extent = (
                 await connection.execute(
-                    select(
-                        func.ST_XMin(func.ST_Extent(Municipality.bbox)),
-                        func.ST_YMin(func.ST_Extent(Municipality.bbox)),
-                        func.ST_XMax(func.ST_Extent(Municipality.bbox)),
-                        func.ST_YMax(func.ST_Extent(Municipality.bbox)),
-                    )
+                    select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))
                 )
             ).one()
         bounds = list(extent) if extent[0] is not None else [-180.0, -85.0511, 180.0, 85.0511]
         base = str(request.base_url).rstrip("/")
-        layers = {"boundaries": {"code": "String", "name": "String"}, "hazards": _HAZARD_FIELDS}
-        layers["facilities"] = _FACILITY_FIELDS
+        layers = {
+            "boundaries": {"code": "String", "name": "String"},
+            "hazards": _HAZARD_FIELDS,
+            "facilities": _FACILITY_FIELDS,
+        }
         return {
             "tilejson": "3.0.0",
             "name": "Bosai",
