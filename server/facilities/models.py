@@ -41,6 +41,10 @@ class Facility(Entity):
     capacity: Mapped[int | None] = mapped_column(Integer)
     capacity_text: Mapped[str | None] = mapped_column(Text)
     suitable_hazards: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default=text("'{}'"))
+    # Hazard types whose zones contain the place. Kept by database triggers (a place moves, a zone
+    # comes or goes), never written by the app: "nearest place outside the zone" then filters an
+    # array instead of testing polygons for every candidate.
+    inside_hazards: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default=text("'{}'"))
     # Identifiers of the source records that describe this place (GSI 共通ID, standard data ID…).
     source_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))

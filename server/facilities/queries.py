@@ -5,12 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from geoalchemy2 import Geography
-from sqlalchemy import ARRAY, Select, String, bindparam, cast, exists, false, func, literal_column, select
+from sqlalchemy import ARRAY, Select, String, bindparam, cast, false, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.fast import Compiled
 from server.facilities.models import Facility
-from server.hazards.models import HazardZonePart
 from server.municipalities.models import Municipality
 
 COLUMNS = (
@@ -51,46 +50,24 @@ def _suitable(with_hazard: bool) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _inside() -> ColumnElement[bool]:
-    """The facility lies in a zone of the hazard asked about (on the subdivided parts)."""
-    return (
-        exists()
-        .where(
-            HazardZonePart.hazard_type == bindparam("hazard", type_=String),
-            func.ST_Intersects(HazardZonePart.geom, Facility.geom),
-        )
-        .correlate(Facility)
-    )
-
-
 @lru_cache(maxsize=256)
-def nearest(limit: int, with_hazard: bool, exclude_inside: bool) -> Compiled:
-    """The ``limit`` nearest facilities of the given kinds (and suitable for ``hazard``, and
-    outside its zones when ``exclude_inside``), each with its distance on the sphere and whether
-    it lies in a zone of that hazard. About nearest first: the caller sorts by that distance.
+def nearest(scan: int, with_hazard: bool) -> Compiled:
+    """The ``scan`` nearest facilities of the given kinds (suitable for ``hazard`` if given), each
+    with its distance on the sphere and whether it lies in a zone of that hazard. About nearest
+    first: the caller sorts by that distance.
 
     KNN runs on the Web Mercator twin (conformal: locally the same order as metres, and a far
-    faster index than geography's); the zone test sits in the WHERE clause, so the index scan
-    stops as soon as enough places pass. The limit is a literal: a bound limit lets PostgreSQL's
-    generic plan pick a sequential scan (STACK.md).
+    faster index than geography's). Whether a place lies in a zone is the trigger-kept
+    ``inside_hazards``, so the caller can skip and count those places without polygon tests. The
+    limit is a literal: a bound limit lets PostgreSQL's generic plan pick a sequential scan
+    (STACK.md).
     """
-    inside = _inside() if with_hazard else false()
+    inside = Facility.inside_hazards.any_() == bindparam("hazard", type_=String) if with_hazard else false()
     statement = (
         facilities()
         .add_columns(func.ST_Distance(Facility.geog, _origin, False).label("distance"), inside.label("inside"))
         .where(*_suitable(with_hazard))
         .order_by(Facility.merc.op("<->")(func.ST_Transform(_point, 3857)))
-        .limit(literal_column(str(limit)))
+        .limit(literal_column(str(scan)))
     )
-    if with_hazard and exclude_inside:
-        statement = statement.where(~inside)
     return Compiled(statement)
-
-
-#: How many suitable places lie in a zone of the hazard within ``radius`` metres: the places a
-#: nearest answer left out.
-INSIDE_WITHIN = Compiled(
-    select(func.count())
-    .select_from(Facility)
-    .where(*_suitable(True), _inside(), func.ST_DWithin(Facility.geog, _origin, bindparam("radius"), False))
-)

@@ -85,7 +85,7 @@ class FacilityController(Controller):
             latitude,
             longitude,
             params.choice(hazard, "hazard", HAZARD_TYPES),
-            [chosen_kind] if chosen_kind else service.SHELTER_KINDS,
+            [chosen_kind] if chosen_kind else list(service.SHELTER_KINDS),
             params.whole(limit, "limit", 5, 1, MAX_NEAREST),
             params.flag(include_inside, "includeInside"),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import math
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ import asyncpg
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.fast import fetch, fetchval
+from server.db.fast import fetch
 from server.facilities import queries
 from server.facilities.models import Facility
 from server.facilities.schemas import (
@@ -31,6 +31,7 @@ from server.lib.geojson import point
 from server.municipalities.models import Municipality
 
 WALKING_M_PER_MIN = 4000 / 60  # 4 km/h
+MAX_SCAN = 10_000  # candidates looked at, at most, before answering with fewer places
 SHELTER_KINDS = ("designated_shelter", "welfare_shelter", "emergency_site", "tsunami_building", "wide_area_site")
 NEAREST_NOTE = (
     "Distances are straight lines on the sphere and walking times assume 4 km/h along them; "
@@ -121,33 +122,38 @@ async def nearest(
     lat: float,
     lon: float,
     hazard: str | None,
-    kinds: Sequence[str],
+    kinds: list[str],
     limit: int,
     include_inside: bool,
 ) -> NearestCollection:
     """The ``limit`` nearest places of ``kinds`` suitable for ``hazard``. Places inside a zone of
     that hazard are left out (and counted) unless ``include_inside``."""
-    exclude = hazard is not None and not include_inside
-    # A few extra rows guard the Mercator order against the sphere's at the edge of the list.
-    query = queries.nearest(limit + 5, hazard is not None, exclude)
-    rows = await fetch(pool, query, lat=lat, lon=lon, hazard=hazard, kinds=list(kinds))
-    chosen = []
-    nearest_rows = sorted(rows, key=lambda r: r["distance"])[:limit]
-    for row in nearest_rows:
-        distance = row["distance"]
-        properties = NearestProperties(
-            **_properties(row),
-            distance_m=round(distance, 1),
-            walking_minutes=math.ceil(distance / WALKING_M_PER_MIN),
-            inside_hazard_zone=row["inside"],
+    scan = limit * 2 + 5  # enough where half the places nearby lie in the zone; widened below if not
+    while True:
+        rows = await fetch(
+            pool, queries.nearest(scan, hazard is not None), lat=lat, lon=lon, hazard=hazard, kinds=kinds
         )
-        chosen.append(NearestFeature(str(row["id"]), point(row["lon"], row["lat"]), properties))
-    excluded = 0
-    if exclude and chosen:
-        radius = nearest_rows[-1]["distance"]
-        excluded = await fetchval(
-            pool, queries.INSIDE_WITHIN, lat=lat, lon=lon, hazard=hazard, kinds=list(kinds), radius=radius
-        )
+        chosen: list[NearestFeature] = []
+        excluded = 0
+        # Exact sphere order; the Mercator KNN order differs at most among near-ties.
+        for row in sorted(rows, key=lambda r: r["distance"]):
+            if row["inside"] and not include_inside:
+                excluded += 1
+                continue
+            distance = row["distance"]
+            properties = NearestProperties(
+                **_properties(row),
+                distance_m=round(distance, 1),
+                walking_minutes=math.ceil(distance / WALKING_M_PER_MIN),
+                inside_hazard_zone=row["inside"],
+            )
+            chosen.append(NearestFeature(str(row["id"]), point(row["lon"], row["lat"]), properties))
+            if len(chosen) == limit:
+                break
+        # Where most places nearby lie in the zone, look further rather than answer short.
+        if len(chosen) == limit or len(rows) < scan or scan >= MAX_SCAN:
+            break
+        scan *= 4
     return NearestCollection(
         features=chosen,
         origin=Origin(lat, lon),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -108,3 +108,37 @@ async def test_hazard_zone_requires_a_known_type_and_an_ordered_depth_band(engin
         session.add(HazardZone(hazard_type="asteroid", geom=square, source="t"))
         with pytest.raises(IntegrityError, match="ck_hazard_zone_hazard_type_known"):
             await session.flush()
+
+
+async def test_inside_hazards_follows_zones_and_places_whatever_writes_them(engine: AsyncEngine) -> None:
+    square = "SRID=4326;MULTIPOLYGON((({x0} 40.8,{x1} 40.8,{x1} 40.9,{x0} 40.9,{x0} 40.8)))"
+    east, west = square.format(x0=140.7, x1=140.8), square.format(x0=140.5, x1=140.6)
+
+    async def inside(session: AsyncSession, facility: Facility) -> list[str]:
+        value = await session.scalar(select(Facility.inside_hazards).where(Facility.id == facility.id))
+        return list(value or [])
+
+    async with session_factory(engine)() as session, session.begin():
+        facility = await _with_facility(session)  # at 140.74, 40.82
+        assert await inside(session, facility) == []
+        flood = HazardZone(hazard_type="flood", geom=east, source="t")
+        session.add_all([flood, HazardZone(hazard_type="tsunami", geom=east, source="t")])
+        await session.flush()
+        assert await inside(session, facility) == ["flood", "tsunami"]
+        # The zone is redrawn away from the place.
+        await session.execute(update(HazardZone).where(HazardZone.id == flood.id).values(geom=west))
+        assert await inside(session, facility) == ["tsunami"]
+        await session.execute(text("DELETE FROM hazard_zone WHERE hazard_type = 'tsunami'"))  # parts go by cascade
+        assert await inside(session, facility) == []
+        facility.geom = from_shape(Point(140.55, 40.85), srid=4326)  # the place moves into the redrawn zone
+        await session.flush()
+        assert await inside(session, facility) == ["flood"]
+        newcomer = Facility(
+            municipality_id=facility.municipality_id,
+            kinds=["aed"],
+            name="AED",
+            geom=from_shape(Point(140.56, 40.86), srid=4326),
+        )
+        session.add(newcomer)
+        await session.flush()
+        assert await inside(session, newcomer) == ["flood"]
