@@ -9,15 +9,20 @@ import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 import uvicorn
 
+from geo.importers.base import ImportFailure
+from geo.importers.facilities import FORMATS
 from server.db.cluster import ClusterError
 from server.db.engine import DATABASE_NAME, create_engine, local_cluster
 from server.db.migrate import database_revision, head_revision, upgrade
 from server.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from server.imports.service import FileSummary
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,7 +54,7 @@ def load_settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-def prepare_database(settings: Settings) -> None:
+def prepare_database(settings: Settings, *, quiet: bool = False) -> None:
     """Start the local cluster and create the database, unless DATABASE_URL names one."""
     if not settings.database.managed:
         return
@@ -57,7 +62,8 @@ def prepare_database(settings: Settings) -> None:
     status = cluster.start()
     if run(cluster.create_database(DATABASE_NAME)):
         click.echo(f"created database {DATABASE_NAME!r} with PostGIS and pgRouting")
-    click.echo(f"PostgreSQL: {status.describe()}")
+    if not quiet:
+        click.echo(f"PostgreSQL: {status.describe()}")
 
 
 async def _upgrade(settings: Settings) -> str | None:
@@ -186,6 +192,62 @@ def revision(message: str) -> None:
     settings = load_settings()
     prepare_database(settings)
     command.revision(alembic_config(database_url(settings.database)), message=message, autogenerate=True)
+
+
+def _short(name: str, width: int) -> str:
+    return name if len(name) <= width else "…" + name[-(width - 1) :]
+
+
+@main.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(sorted(FORMATS)),
+    help="Read every file as this format instead of detecting it from its columns.",
+)
+@click.option("--municipality", help="Municipality code for files that say it nowhere (row, 共通ID, file name).")
+@friendly_errors
+def import_command(paths: tuple[Path, ...], format_: str | None, municipality: str | None) -> None:
+    """Import facility files: GSI shelters and emergency sites (CSV, GeoJSON), standard data 03,
+    08 and 10 (CSV). Accepts files, folders and zip archives. Each file is all or nothing; the
+    command exits 1 if any file failed, after importing the good ones."""
+    from server.imports.service import import_file
+    from server.imports.sources import expand
+
+    settings = load_settings()
+    prepare_database(settings, quiet=True)
+    files = list(expand(list(paths)))
+    engine = create_engine(settings.database)
+
+    async def run_all() -> list[FileSummary]:
+        results = []
+        try:
+            bar_shown = sys.stderr.isatty() and len(files) > 1
+            with click.progressbar(
+                files, label="importing", show_pos=True, file=sys.stderr, hidden=not bar_shown
+            ) as bar:
+                for name, data in bar:
+                    results.append(await import_file(engine, name, data, format=format_, municipality=municipality))
+        finally:
+            await engine.dispose()
+        return results
+
+    summaries = run(run_all())
+    click.echo(f"{'file':40} {'format':24} {'read':>6} {'created':>8} {'updated':>8} {'withdrawn':>9} {'rejected':>8}")
+    for s in summaries:
+        counts = f"{s.read:6} {s.created:8} {s.updated:8} {s.withdrawn:9} {s.rejected:8}"
+        click.echo(f"{_short(s.file, 40):40} {(s.format or '?'):24} {counts}")
+        for error in s.errors[:20]:
+            click.echo(f"  error: {ImportFailure(**error)}")
+        if len(s.errors) > 20:
+            click.echo(f"  … and {len(s.errors) - 20} more errors (all are kept in import_run {s.run_id})")
+        for source_id in s.outside_boundary:
+            click.echo(f"  outside its municipality's boundary: {source_id}")
+    failed = [s.file for s in summaries if not s.ok]
+    if failed:
+        click.echo(f"{len(failed)} of {len(summaries)} files failed and were not imported: {', '.join(failed)}")
+        sys.exit(1)
 
 
 @main.command()

@@ -2,9 +2,18 @@
 
 from server.datasets.models import DataVersion
 from server.db.base import Base
-from server.facilities.models import Facility
+from server.facilities.models import Facility, FacilityRecord
 from server.hazards.models import HazardZone, HazardZonePart
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 
-__all__ = ["Base", "DataVersion", "Facility", "HazardZone", "HazardZonePart", "ImportRun", "Municipality"]
+__all__ = [
+    "Base",
+    "DataVersion",
+    "Facility",
+    "FacilityRecord",
+    "HazardZone",
+    "HazardZonePart",
+    "ImportRun",
+    "Municipality",
+]

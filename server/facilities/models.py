@@ -65,3 +65,35 @@ class Facility(Entity):
         Index("ix_facility_suitable_hazards", "suitable_hazards", postgresql_using="gin"),
         Index("ix_facility_source_ids", "source_ids", postgresql_using="gin"),
     )
+
+
+class FacilityRecord(Entity):
+    """One record of a source file (a GSI 共通ID, a standard-data ID) as published. A facility is
+    the place; its kinds, hazard flags and source ids are the union of its live records."""
+
+    __tablename__ = "facility_record"
+
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(Text, unique=True)
+    # The unit a newer file replaces ("gsi_shelter:022055"): records of it absent from the newer
+    # file are withdrawn.
+    dataset: Mapped[str] = mapped_column(Text)
+    place_key: Mapped[str | None] = mapped_column(Text)
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    suitable_hazards: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default=text("'{}'"))
+    name: Mapped[str] = mapped_column(Text)
+    name_kana: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[WKBElement] = mapped_column(geometry("POINT"))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    capacity_text: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    import_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("import_run.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_facility_record_facility_id", "facility_id"),
+        Index("ix_facility_record_dataset", "dataset"),
+        Index("ix_facility_record_place_key", "place_key"),
+    )

@@ -1,0 +1,1 @@
+"""Readers for Japan's open disaster data. Pure functions: bytes in, records or a located error out."""

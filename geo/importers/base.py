@@ -1,0 +1,77 @@
+"""What every facility reader produces, and how it reports a bad row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ImportFailure(Exception):  # noqa: N818 - a failure of the file, reported to its owner
+    """A file (or one of its rows) that cannot be imported: says where and why.
+
+    Args:
+        file: the file's name as given.
+        message: what is wrong, in words a data clerk can act on.
+        line: the CSV line (1 = header) or the GeoJSON feature index (0-based), when known.
+        column: the column or property name, when known.
+        value: the offending value, when there is one.
+    """
+
+    def __init__(
+        self, file: str, message: str, line: int | None = None, column: str | None = None, value: object = None
+    ) -> None:
+        self.file, self.message, self.line, self.column, self.value = file, message, line, column, value
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += (
+                f", line {self.line}" if not self.file.endswith((".geojson", ".json")) else f", feature {self.line}"
+            )
+        if self.column is not None:
+            where += f", column {self.column}"
+        shown = "" if self.value is None else f" (value {self.value!r})"
+        return f"{where}: {self.message}{shown}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class FacilityRecord:
+    """One row of a source file, as the database will keep it."""
+
+    line: int
+    source_id: str
+    dataset: str  # the unit a newer file replaces, e.g. "gsi_emergency_site:022055"
+    place_key: str | None  # records with the same key are one place (GSI 共通ID serial)
+    municipality: str
+    municipality_name: str | None
+    prefecture: str | None
+    kinds: tuple[str, ...]
+    name: str
+    name_kana: str | None
+    name_en: str | None
+    address: str | None
+    lon: float
+    lat: float
+    capacity: int | None = None
+    capacity_text: str | None = None
+    suitable_hazards: tuple[str, ...] = ()
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    file: str
+    format: str
+    records: list[FacilityRecord]
+    errors: list[ImportFailure]
+    rows: int

@@ -1,0 +1,289 @@
+"""Facility files: GSI designated shelters and emergency sites (CSV, GeoJSON) and the Digital
+Agency standard data sets 03 (emergency sites, current and v1), 08 (AED) and 10 (medical).
+
+Columns are found by header name, never by position (DATA.md). Each row becomes a
+FacilityRecord, or the whole file fails with the line, column and value at fault.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import PurePath
+
+from geo.codes import InvalidCodeError, normalize
+from geo.importers.base import FacilityRecord, ImportFailure, ParsedFile
+from geo.importers.rows import Row, Table, read_table
+from geo.kinds import HAZARD_TYPES
+
+# Hazard flag columns, in HAZARD_TYPES order; the standard data prefixes them with 災害種別_.
+HAZARD_COLUMNS = ("洪水", "崖崩れ、土石流及び地滑り", "高潮", "地震", "津波", "大規模な火事", "内水氾濫", "火山現象")
+_TRUE, _FALSE = {"1", "○", "〇", "◯", "１"}, {"", "0", "０", "×", "-"}
+
+# Japan, generously: anything outside is a swapped or broken coordinate.
+_LAT, _LON = (20.0, 46.5), (122.0, 154.5)
+
+
+def flag(row: Row, column: str) -> bool:
+    raw = row.text(column) or ""
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise row.fail("a flag must be 1, ○, 〇 or empty", column, raw)
+
+
+def hazards(row: Row, prefix: str = "") -> tuple[str, ...]:
+    return tuple(h for h, column in zip(HAZARD_TYPES, HAZARD_COLUMNS, strict=True) if flag(row, prefix + column))
+
+
+def coordinates(row: Row) -> tuple[float, float]:
+    if row.point is not None:
+        lon, lat = row.point
+        column = "geometry"
+    else:
+        values = []
+        for column in ("経度", "緯度"):
+            raw = row.text(column)
+            if raw is None:
+                raise row.fail("missing coordinate", column)
+            try:
+                values.append(float(raw))
+            except ValueError:
+                raise row.fail("not a number", column, raw) from None
+        lon, lat = values
+        column = "緯度"
+    if not (_LAT[0] <= lat <= _LAT[1] and _LON[0] <= lon <= _LON[1]):
+        hint = " (latitude and longitude swapped?)" if _LAT[0] <= lon <= _LAT[1] else ""
+        raise row.fail(f"coordinates lie outside Japan{hint}", column, f"{lat}, {lon}")
+    return lon, lat
+
+
+def capacity(text: str | None) -> int | None:
+    """The leading whole number of 想定収容人数 ("810人（2平方メートルあたり1人）" → 810)."""
+    if not text:
+        return None
+    match = re.match(r"\s*([0-9０-９,，]+)", text)
+    if match is None:
+        return None
+    digits = match[1].translate(str.maketrans("０１２３４５６７８９", "0123456789")).replace(",", "").replace("，", "")
+    return int(digits) if digits else None
+
+
+class Context:
+    """Where a file's municipality comes from when a row does not say: the 共通ID, the file name
+    (its leading 5 or 6 digits), or the operator's --municipality."""
+
+    def __init__(self, file: str, municipality: str | None) -> None:
+        self.file = file
+        stem = PurePath(file).name
+        match = re.match(r"(\d{5,6})(?!\d)", stem)
+        self.from_name = match[1] if match else None
+        self.given = municipality
+
+    def municipality(self, row: Row, *columns: str, gsi_id: str | None = None) -> str:
+        for column in columns:
+            raw = row.text(column)
+            if raw is not None:
+                try:
+                    return normalize(raw, width=6)  # code columns hold six digits; five lost a zero
+                except InvalidCodeError as exc:
+                    raise row.fail(str(exc), column, raw) from None
+        candidates = [(gsi_id[1:6] if gsi_id else None), self.from_name, self.given]
+        for candidate in candidates:
+            if candidate:
+                try:
+                    return normalize(candidate)
+                except InvalidCodeError:
+                    continue
+        raise row.fail("no municipality code in the row, the 共通ID or the file name: pass --municipality")
+
+
+def _name(row: Row, *columns: str) -> str:
+    name = row.text(*columns)
+    if name is None:
+        raise row.fail("the name is empty", columns[0])
+    return name
+
+
+def _gsi_id(row: Row) -> str:
+    value = row.text("共通ID")
+    if value is None or not re.fullmatch(r"E\d{12}[0-9A-Za-z]", value):
+        raise row.fail("共通ID must be E + 12 digits + a sequence character", "共通ID", value)
+    return value
+
+
+def _prefecture_and_name(row: Row) -> tuple[str | None, str | None]:
+    both = row.text("都道府県名及び市町村名")
+    if both:
+        match = re.match(r"(.+?[都道府県])(.+)", both)
+        return (match[1], match[2]) if match else (None, both)
+    return row.text("都道府県名", "所在地_都道府県"), row.text("市区町村名", "所在地_市区町村", "地方公共団体名")
+
+
+def gsi_emergency_site(row: Row, ctx: Context) -> FacilityRecord:
+    gsi = _gsi_id(row)
+    municipality = ctx.municipality(row, gsi_id=gsi)
+    prefecture, town = _prefecture_and_name(row)
+    lon, lat = coordinates(row)
+    return FacilityRecord(
+        line=row.line,
+        source_id=gsi,
+        dataset=f"gsi_emergency_site:{municipality}",
+        place_key=f"gsi:{gsi[1:11]}",
+        municipality=municipality,
+        municipality_name=town,
+        prefecture=prefecture,
+        kinds=("emergency_site",),
+        name=_name(row, "施設・場所名"),
+        name_kana=None,
+        name_en=None,
+        address=row.text("住所"),
+        lon=lon,
+        lat=lat,
+        suitable_hazards=hazards(row),
+        attributes=_originals(row),
+    )
+
+
+def gsi_shelter(row: Row, ctx: Context) -> FacilityRecord:
+    gsi = _gsi_id(row)
+    municipality = ctx.municipality(row, gsi_id=gsi)
+    prefecture, town = _prefecture_and_name(row)
+    lon, lat = coordinates(row)
+    # Subtype 2 in the 共通ID is a welfare shelter; 受入対象者 names its target groups.
+    welfare = gsi[12] == "2" or row.text("受入対象者") is not None
+    return FacilityRecord(
+        line=row.line,
+        source_id=gsi,
+        dataset=f"gsi_shelter:{municipality}",
+        place_key=f"gsi:{gsi[1:11]}",
+        municipality=municipality,
+        municipality_name=town,
+        prefecture=prefecture,
+        kinds=("designated_shelter", "welfare_shelter") if welfare else ("designated_shelter",),
+        name=_name(row, "施設・場所名"),
+        name_kana=None,
+        name_en=None,
+        address=row.text("住所"),
+        lon=lon,
+        lat=lat,
+        attributes=_originals(row),
+    )
+
+
+def _standard_id(row: Row, municipality: str, dataset: str) -> str:
+    local = row.text("ID", "NO")
+    if local is None:
+        raise row.fail("the record has no ID or NO", "ID")
+    return f"{dataset}:{municipality}:{local}"
+
+
+def _standard_address(row: Row) -> str | None:
+    base = row.text("所在地_連結表記", "住所")
+    extra = row.text("建物名等(方書)", "方書")
+    return f"{base} {extra}" if base and extra else base
+
+
+_STANDARD_CODES = (
+    "全国地方公共団体コード",
+    "所在地_全国地方公共団体コード",
+    "市区町村コード",
+    "都道府県コード又は市区町村コード",
+)
+
+
+def _standard(row: Row, ctx: Context, dataset: str, kinds: tuple[str, ...]) -> FacilityRecord:
+    municipality = ctx.municipality(row, *_STANDARD_CODES)
+    prefecture, town = _prefecture_and_name(row)
+    lon, lat = coordinates(row)
+    capacity_text = row.text("想定収容人数")
+    return FacilityRecord(
+        line=row.line,
+        source_id=_standard_id(row, municipality, dataset),
+        dataset=f"{dataset}:{municipality}",
+        place_key=None,
+        municipality=municipality,
+        municipality_name=town,
+        prefecture=prefecture,
+        kinds=kinds,
+        name=_name(row, "名称"),
+        name_kana=row.text("名称_カナ"),
+        name_en=row.text("名称_英字"),
+        address=_standard_address(row),
+        lon=lon,
+        lat=lat,
+        capacity=capacity(capacity_text),
+        capacity_text=capacity_text,
+        suitable_hazards=hazards(row, "災害種別_") if dataset == "std03" else (),
+        attributes=_originals(row),
+    )
+
+
+def standard_emergency_site(row: Row, ctx: Context) -> FacilityRecord:
+    shelter_too = flag(row, "指定避難所との重複")
+    kinds = ("emergency_site", "designated_shelter") if shelter_too else ("emergency_site",)
+    return _standard(row, ctx, "std03", kinds)
+
+
+def standard_aed(row: Row, ctx: Context) -> FacilityRecord:
+    return _standard(row, ctx, "std08", ("aed",))
+
+
+def standard_medical(row: Row, ctx: Context) -> FacilityRecord:
+    return _standard(row, ctx, "std10", ("medical",))
+
+
+def _originals(row: Row) -> dict[str, object]:
+    """The source row as published, minus empty values (kept for history and display)."""
+    return {k: v for k, v in row.values.items() if v is not None and str(v).strip() != ""}
+
+
+Reader = Callable[[Row, Context], FacilityRecord]
+MAX_ERRORS = 100
+
+#: Format name → (columns that identify it, reader).
+FORMATS: dict[str, tuple[frozenset[str], Reader]] = {
+    "gsi_emergency_site": (frozenset({"共通ID", "施設・場所名", "洪水"}), gsi_emergency_site),
+    "gsi_shelter": (frozenset({"共通ID", "施設・場所名", "受入対象者"}), gsi_shelter),
+    "standard_emergency_site": (frozenset({"名称", "災害種別_洪水"}), standard_emergency_site),
+    "standard_aed": (frozenset({"名称", "設置位置"}), standard_aed),
+    "standard_medical": (frozenset({"名称", "医療機関の種類"}), standard_medical),
+}
+
+
+def detect(table: Table) -> str:
+    found = [name for name, (needed, _) in FORMATS.items() if needed <= table.columns]
+    if len(found) != 1:
+        known = "; ".join(f"{name}: {', '.join(sorted(cols))}" for name, (cols, _) in FORMATS.items())
+        raise ImportFailure(
+            table.file, f"not a known facility file: its columns match {found or 'no format'} ({known})"
+        )
+    return found[0]
+
+
+def parse(file: str, data: bytes, *, format: str | None = None, municipality: str | None = None) -> ParsedFile:
+    """Read a facility file whole. Bad rows are collected (up to MAX_ERRORS) with their line,
+    column and value; the caller imports the file only when there are none. Raises ImportFailure
+    when the file as a whole is unreadable or of no known format."""
+    table = read_table(file, data)
+    name = format or detect(table)
+    if name not in FORMATS:
+        raise ImportFailure(file, f"unknown format {name!r}; known: {', '.join(FORMATS)}")
+    reader = FORMATS[name][1]
+    context = Context(file, municipality)
+    records, errors = [], []
+    seen: dict[str, int] = {}
+    for row in table.rows:
+        try:
+            record = reader(row, context)
+            if record.source_id in seen:
+                raise row.fail(f"the same id is on line {seen[record.source_id]} too", "ID", record.source_id)
+        except ImportFailure as failure:
+            errors.append(failure)
+            if len(errors) >= MAX_ERRORS:
+                break
+            continue
+        seen[record.source_id] = record.line
+        records.append(record)
+    return ParsedFile(file, name, records, errors, len(table.rows))

@@ -1,0 +1,108 @@
+"""Rows of a CSV (UTF-8 with or without BOM, or Shift_JIS) or of a GeoJSON FeatureCollection,
+behind one interface: values by header name, and where each row came from."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from geo.importers.base import ImportFailure
+
+
+def decode(file: str, data: bytes) -> str:
+    """UTF-8 (a BOM is dropped), else Shift_JIS (cp932, as Excel writes it)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp932")
+    except UnicodeDecodeError as exc:
+        raise ImportFailure(
+            file, f"neither UTF-8 nor Shift_JIS text (undecodable byte at offset {exc.start})"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record: ``values`` by header name; ``point`` when the file carries geometry."""
+
+    file: str
+    line: int
+    values: dict[str, Any]
+    point: tuple[float, float] | None = None
+
+    def text(self, *names: str) -> str | None:
+        """The first non-empty value among ``names``, stripped; None when all are empty or absent."""
+        for name in names:
+            value = self.values.get(name)
+            if value is not None and str(value).strip() != "":
+                return str(value).strip()
+        return None
+
+    def fail(self, message: str, column: str | None = None, value: object = None) -> ImportFailure:
+        return ImportFailure(self.file, message, self.line, column, value)
+
+
+@dataclass(frozen=True)
+class Table:
+    file: str
+    kind: str  # "csv" or "geojson"
+    columns: frozenset[str]
+    rows: list[Row]
+
+
+def read_csv(file: str, data: bytes) -> Table:
+    text = decode(file, data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise ImportFailure(file, "the file is empty") from None
+    rows = []
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            raise ImportFailure(file, f"{len(values)} fields but the header has {len(header)}", reader.line_num)
+        rows.append(Row(file, reader.line_num, dict(zip(header, values, strict=False))))
+    return Table(file, "csv", frozenset(header), rows)
+
+
+def read_geojson(file: str, data: bytes) -> Table:
+    try:
+        document = json.loads(decode(file, data))
+    except json.JSONDecodeError as exc:
+        raise ImportFailure(file, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise ImportFailure(file, 'not a GeoJSON FeatureCollection (its top-level "type" must be FeatureCollection)')
+    rows: list[Row] = []
+    columns: set[str] = set()
+    for index, feature in enumerate(document.get("features") or []):
+        properties = feature.get("properties") or {}
+        geometry = feature.get("geometry") or {}
+        columns.update(properties)
+        coordinates = geometry.get("coordinates")
+        if geometry.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
+            raise ImportFailure(file, "expected a Point geometry", index, "geometry", geometry.get("type"))
+        try:
+            point = (float(coordinates[0]), float(coordinates[1]))
+        except (TypeError, ValueError):
+            raise ImportFailure(file, "coordinates are not numbers", index, "geometry", coordinates) from None
+        rows.append(Row(file, index, properties, point))
+    return Table(file, "geojson", frozenset(columns), rows)
+
+
+def read_table(file: str, data: bytes) -> Table:
+    """The table in a .csv, .geojson or .json file."""
+    lowered = file.lower()
+    if lowered.endswith(".csv"):
+        return read_csv(file, data)
+    if lowered.endswith((".geojson", ".json")):
+        return read_geojson(file, data)
+    raise ImportFailure(file, "unknown file type: expected .csv, .geojson or .json")

@@ -1,0 +1,127 @@
+"""Facility readers, on the project's synthetic fixtures (no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geo.importers.base import ImportFailure
+from geo.importers.facilities import capacity, parse
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "import"
+
+
+def test_the_fixtures_are_up_to_date_with_their_generator(tmp_path: Path) -> None:
+    import fixtures.make_imports as generator
+
+    original = generator.OUT
+    generator.OUT = tmp_path
+    try:
+        generator.main()
+    finally:
+        generator.OUT = original
+    for path in sorted(FIXTURES.iterdir()):
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), f"rerun fixtures/make_imports.py: {path.name}"
+
+
+def test_gsi_csv_with_bom_and_no_municipality_column_takes_the_code_from_the_common_id() -> None:
+    parsed = parse("029998_emergency_sites.csv", (FIXTURES / "029998_emergency_sites.csv").read_bytes())
+    assert parsed.format == "gsi_emergency_site" and not parsed.errors
+    first = parsed.records[0]
+    assert first.municipality == "029998"
+    assert first.source_id.startswith("E02999") and first.place_key == f"gsi:{first.source_id[1:11]}"
+    assert first.kinds == ("emergency_site",)
+    assert parsed.rows == len(parsed.records) == 28
+
+
+def test_gsi_geojson_shelters_mark_welfare_shelters() -> None:
+    parsed = parse("029998_designated_shelters.geojson", (FIXTURES / "029998_designated_shelters.geojson").read_bytes())
+    welfare = [r for r in parsed.records if "welfare_shelter" in r.kinds]
+    assert parsed.format == "gsi_shelter" and len(welfare) == 12
+    assert all(r.kinds[0] == "designated_shelter" for r in parsed.records)
+    assert parsed.records[0].prefecture == "青森県" and parsed.records[0].municipality_name == "見本市"
+
+
+def test_shift_jis_v1_with_circle_flags_and_a_lost_leading_zero() -> None:
+    data = (FIXTURES / "standard_03_v1_sjis.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")  # really Shift_JIS
+    parsed = parse("standard_03_v1_sjis.csv", data)
+    assert parsed.format == "standard_emergency_site" and not parsed.errors
+    record = parsed.records[0]
+    assert record.municipality == "029998"  # written 29998 in the file
+    assert record.source_id == "std03:029998:1"
+    assert record.suitable_hazards  # ○ and 〇 both read as set
+    assert (
+        record.capacity is not None and record.capacity_text and record.capacity_text.startswith(str(record.capacity))
+    )
+
+
+def test_current_format_reads_the_same_data_set_as_v1() -> None:
+    v1 = parse("a.csv", (FIXTURES / "standard_03_v1_sjis.csv").read_bytes())
+    current = parse("b.csv", (FIXTURES / "standard_03_current.csv").read_bytes())
+    assert [r.source_id for r in v1.records] == [r.source_id for r in current.records]
+    assert [r.suitable_hazards for r in v1.records] == [r.suitable_hazards for r in current.records]
+    assert current.records[0].kinds == ("emergency_site", "designated_shelter")  # 指定避難所との重複 ○
+    assert current.records[0].name_en is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "kind"),
+    [("standard_08_aed_v1.csv", "standard_aed", "aed"), ("standard_10_medical_v1.csv", "standard_medical", "medical")],
+)
+def test_aed_and_medical(name: str, fmt: str, kind: str) -> None:
+    parsed = parse(name, (FIXTURES / name).read_bytes())
+    assert parsed.format == fmt and len(parsed.records) == 12
+    assert all(r.kinds == (kind,) and r.municipality == "029998" for r in parsed.records)
+
+
+def test_a_bad_row_is_located_by_file_line_column_and_value() -> None:
+    parsed = parse("standard_03_v1_one_bad_row.csv", (FIXTURES / "standard_03_v1_one_bad_row.csv").read_bytes())
+    (error,) = parsed.errors
+    assert (error.file, error.line, error.column) == ("standard_03_v1_one_bad_row.csv", 5, "緯度")
+    assert "swapped" in error.message
+    assert str(error).startswith("standard_03_v1_one_bad_row.csv, line 5, column 緯度: coordinates lie outside Japan")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("x.geojson", (FIXTURES / "not_a_collection.geojson").read_bytes(), "not a GeoJSON FeatureCollection"),
+        ("x.geojson", b"{not json", "not valid JSON"),
+        ("x.csv", "氏名,年齢\n山田,30\n".encode(), "not a known facility file"),
+        ("x.csv", b"", "the file is empty"),
+        ("x.xlsx", b"PK", "unknown file type"),
+    ],
+)
+def test_a_file_that_is_not_what_it_claims_is_rejected_whole(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(ImportFailure, match=message):
+        parse(name, data)
+
+
+def test_bad_flags_and_codes_name_their_column() -> None:
+    header = "NO,名称,緯度,経度,市区町村コード," + ",".join(
+        f"災害種別_{c}"
+        for c in ["洪水", "崖崩れ、土石流及び地滑り", "高潮", "地震", "津波", "大規模な火事", "内水氾濫", "火山現象"]
+    )
+    rows = [header + ",指定避難所との重複", "1,A,40.8,140.7,029998,はい,,,,,,,,", "2,B,40.8,140.7,022011,,,,,,,,,"]
+    parsed = parse("x.csv", "\n".join(rows).encode())
+    assert [(e.line, e.column, e.value) for e in parsed.errors] == [
+        (2, "災害種別_洪水", "はい"),
+        (3, "市区町村コード", "022011"),
+    ]
+
+
+def test_the_municipality_comes_from_the_option_when_nothing_else_says_it() -> None:
+    data = "NO,名称,緯度,経度,設置位置\n1,A,40.8,140.7,入口\n".encode()
+    assert "pass --municipality" in str(parse("aed.csv", data).errors[0])
+    assert parse("aed.csv", data, municipality="02999").records[0].municipality == "029998"
+    assert parse("022012_aed.csv", data).records[0].municipality == "022012"  # from the file name
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("810人（2平方メートルあたり1人）", 810), ("１，２００人", 1200), ("約", None), (None, None)]
+)
+def test_capacity_is_the_leading_number(text: str | None, value: int | None) -> None:
+    assert capacity(text) == value
