@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench import imports
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -35,6 +36,7 @@ from server.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_DATABASE = "bosai_bench"
+IMPORT_DATABASE = "bosai_bench_import"
 
 
 @dataclass(frozen=True)
@@ -100,14 +102,13 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     return rps, p50, p99
 
 
-def prepare_database(settings: Settings) -> str:
-    """A database of its own, so the bench never touches the demo's data."""
-    if settings.database.url:
-        return settings.database.url
+def prepare_database(settings: Settings, name: str) -> str:
+    """A database of the bench's own in the local cluster: the bench empties and fills it, so it
+    never uses DATABASE_URL."""
     cluster = local_cluster(settings.database)
     cluster.start()
-    asyncio.run(cluster.create_database(BENCH_DATABASE))
-    return cluster.url(BENCH_DATABASE)
+    asyncio.run(cluster.create_database(name))
+    return cluster.url(name)
 
 
 async def load(url: str) -> str:
@@ -173,8 +174,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it as root)")
 
-    settings = Settings.from_env()
-    url = prepare_database(settings)
+    settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+    url = prepare_database(settings, BENCH_DATABASE)
     print(asyncio.run(load(url)))
     tipg = tipg_python()
     bosai = str(Path(sys.executable).with_name("bosai"))
@@ -191,6 +192,7 @@ def main() -> None:
     with serving(command, tipg_env, "/collections") as base:
         results.append(measure(base, TIPG, args, baseline))
     report(results, args)
+    imports.report(asyncio.run(imports.measure(prepare_database(settings, IMPORT_DATABASE))))
 
 
 def _up(url: str) -> bool:
