@@ -121,7 +121,7 @@ def _prefecture_and_name(row: Row) -> tuple[str | None, str | None]:
     return row.text("都道府県名", "所在地_都道府県"), row.text("市区町村名", "所在地_市区町村", "地方公共団体名")
 
 
-def gsi_emergency_site(row: Row, ctx: Context) -> FacilityRecord:
+def _gsi(row: Row, ctx: Context, dataset: str, kinds: tuple[str, ...], hazards: tuple[str, ...]) -> FacilityRecord:
     gsi = _gsi_id(row)
     municipality = ctx.municipality(row, gsi_id=gsi)
     prefecture, town = _prefecture_and_name(row)
@@ -129,47 +129,32 @@ def gsi_emergency_site(row: Row, ctx: Context) -> FacilityRecord:
     return FacilityRecord(
         line=row.line,
         source_id=gsi,
-        dataset=f"gsi_emergency_site:{municipality}",
-        place_key=f"gsi:{gsi[1:11]}",
+        dataset=f"{dataset}:{municipality}",
+        place_key=f"gsi:{gsi[1:11]}",  # municipality + facility serial: one place in both GSI files
         municipality=municipality,
         municipality_name=town,
         prefecture=prefecture,
-        kinds=("emergency_site",),
+        kinds=kinds,
         name=_name(row, "施設・場所名"),
         name_kana=None,
         name_en=None,
         address=row.text("住所"),
         lon=lon,
         lat=lat,
-        suitable_hazards=hazards(row),
+        suitable_hazards=hazards,
         attributes=_originals(row),
     )
+
+
+def gsi_emergency_site(row: Row, ctx: Context) -> FacilityRecord:
+    return _gsi(row, ctx, "gsi_emergency_site", ("emergency_site",), hazards(row))
 
 
 def gsi_shelter(row: Row, ctx: Context) -> FacilityRecord:
-    gsi = _gsi_id(row)
-    municipality = ctx.municipality(row, gsi_id=gsi)
-    prefecture, town = _prefecture_and_name(row)
-    lon, lat = coordinates(row)
     # Subtype 2 in the 共通ID is a welfare shelter; 受入対象者 names its target groups.
-    welfare = gsi[12] == "2" or row.text("受入対象者") is not None
-    return FacilityRecord(
-        line=row.line,
-        source_id=gsi,
-        dataset=f"gsi_shelter:{municipality}",
-        place_key=f"gsi:{gsi[1:11]}",
-        municipality=municipality,
-        municipality_name=town,
-        prefecture=prefecture,
-        kinds=("designated_shelter", "welfare_shelter") if welfare else ("designated_shelter",),
-        name=_name(row, "施設・場所名"),
-        name_kana=None,
-        name_en=None,
-        address=row.text("住所"),
-        lon=lon,
-        lat=lat,
-        attributes=_originals(row),
-    )
+    welfare = _gsi_id(row)[12] == "2" or row.text("受入対象者") is not None
+    kinds = ("designated_shelter", "welfare_shelter") if welfare else ("designated_shelter",)
+    return _gsi(row, ctx, "gsi_shelter", kinds, ())
 
 
 def _standard_id(row: Row, municipality: str, dataset: str) -> str:

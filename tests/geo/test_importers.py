@@ -8,21 +8,15 @@ import pytest
 
 from geo.importers.base import ImportFailure
 from geo.importers.facilities import capacity, parse
+from tests.generated import assert_matches_generator
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "import"
 
 
 def test_the_fixtures_are_up_to_date_with_their_generator(tmp_path: Path) -> None:
-    import fixtures.make_imports as generator
+    import fixtures.make_imports
 
-    original = generator.OUT
-    generator.OUT = tmp_path
-    try:
-        generator.main()
-    finally:
-        generator.OUT = original
-    for path in sorted(FIXTURES.iterdir()):
-        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), f"rerun fixtures/make_imports.py: {path.name}"
+    assert_matches_generator(fixtures.make_imports, FIXTURES, tmp_path)
 
 
 def test_gsi_csv_with_bom_and_no_municipality_column_takes_the_code_from_the_common_id() -> None:

@@ -14,6 +14,7 @@ from geo.codes import is_valid
 from geo.kinds import FACILITY_KINDS
 from server.cli import FIXTURES
 from server.demo import load_demo
+from tests.generated import assert_matches_generator
 
 
 def features(name: str) -> list[dict[str, object]]:
@@ -22,16 +23,9 @@ def features(name: str) -> list[dict[str, object]]:
 
 
 def test_the_fixtures_are_up_to_date_with_their_generator(tmp_path: Path) -> None:
-    import fixtures.make_demo as generator
+    import fixtures.make_demo
 
-    original = generator.OUT
-    generator.OUT = tmp_path
-    try:
-        generator.main()
-    finally:
-        generator.OUT = original
-    for name in ("municipality.geojson", "facilities.geojson", "hazards.geojson"):
-        assert (tmp_path / name).read_text() == (FIXTURES / name).read_text(), f"rerun fixtures/make_demo.py: {name}"
+    assert_matches_generator(fixtures.make_demo, FIXTURES, tmp_path)
 
 
 def test_demo_code_is_valid_and_facilities_lie_inside_the_boundary() -> None:

@@ -1,0 +1,18 @@
+"""Checks that committed fixture files are exactly what their generator writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+
+def assert_matches_generator(generator: ModuleType, committed: Path, scratch: Path) -> None:
+    """Run ``generator.main()`` into ``scratch`` and compare every file with ``committed``."""
+    original = getattr(generator, "OUT")  # noqa: B009 - every generator module defines OUT
+    setattr(generator, "OUT", scratch)  # noqa: B010
+    try:
+        generator.main()
+    finally:
+        setattr(generator, "OUT", original)  # noqa: B010
+    for path in sorted(committed.iterdir()):
+        assert (scratch / path.name).read_bytes() == path.read_bytes(), f"rerun {generator.__name__}: {path.name}"
