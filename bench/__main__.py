@@ -170,11 +170,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement (default 5)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    parser.add_argument("--only", choices=("map", "imports"), help="run one part (default: both)")
     args = parser.parse_args()
+    settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
+    if args.only != "imports":
+        map_bench(settings, args)
+    if args.only != "map":
+        imports.report(asyncio.run(imports.measure(prepare_database(settings, IMPORT_DATABASE))))
+
+
+def map_bench(settings: Settings, args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk (make bench installs it as root)")
 
-    settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
     url = prepare_database(settings, BENCH_DATABASE)
     print(asyncio.run(load(url)))
     tipg = tipg_python()
@@ -192,7 +200,6 @@ def main() -> None:
     with serving(command, tipg_env, "/collections") as base:
         results.append(measure(base, TIPG, args, baseline))
     report(results, args)
-    imports.report(asyncio.run(imports.measure(prepare_database(settings, IMPORT_DATABASE))))
 
 
 def _up(url: str) -> bool:

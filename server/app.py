@@ -17,6 +17,7 @@ from server.db.migrate import head_revision
 from server.facilities.routes import FacilityController
 from server.hazards.routes import HazardController
 from server.health.routes import HealthController
+from server.imports.routes import ImportController
 from server.lib.errors import EXCEPTION_HANDLERS
 from server.municipalities.routes import MunicipalityController
 from server.settings import Settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FacilityController,
             HazardController,
             TileController,
+            ImportController,
             create_static_files_router(path="/", directories=[settings.server.static_dir], html_mode=True),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.

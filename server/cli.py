@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import click
 import uvicorn
 
+from geo.importers.areas import AREA_FORMATS
 from geo.importers.base import ImportFailure
 from geo.importers.facilities import FORMATS
+from geo.kinds import HAZARD_TYPES
 from server.db.cluster import ClusterError
 from server.db.engine import DATABASE_NAME, create_engine, local_cluster
 from server.db.migrate import database_revision, head_revision, upgrade
@@ -28,6 +30,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+IMPORT_FIXTURES = FIXTURES.parent / "import"
 
 
 def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -203,37 +206,67 @@ def _short(name: str, width: int) -> str:
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(sorted(FORMATS)),
+    type=click.Choice(sorted([*FORMATS, *AREA_FORMATS])),
     help="Read every file as this format instead of detecting it from its columns.",
 )
 @click.option("--municipality", help="Municipality code for files that say it nowhere (row, 共通ID, file name).")
+@click.option(
+    "--hazard",
+    type=click.Choice(HAZARD_TYPES),
+    help="Hazard type of a hazard-zone file of no national format (a municipality's own map).",
+)
+@click.option(
+    "--rank-attribute",
+    metavar="COLUMN",
+    help='With --hazard: the property holding the rank or depth text (e.g. "0.3m未満の区域").',
+)
 @friendly_errors
-def import_command(paths: tuple[Path, ...], format_: str | None, municipality: str | None) -> None:
-    """Import facility files: GSI shelters and emergency sites (CSV, GeoJSON), standard data 03,
-    08 and 10 (CSV). Accepts files, folders and zip archives. Each file is all or nothing; the
-    command exits 1 if any file failed, after importing the good ones."""
+def import_command(
+    paths: tuple[Path, ...],
+    format_: str | None,
+    municipality: str | None,
+    hazard: str | None,
+    rank_attribute: str | None,
+) -> None:
+    """Import open data: GSI shelters and emergency sites (CSV, GeoJSON); standard data 03, 08
+    and 10 (CSV); 国土数値情報 N03 boundaries and A31a/A31/A33/A40 hazard zones (GeoJSON or
+    Shapefile); other hazard-zone files with --hazard. Accepts files, folders and zip archives.
+    Each file is all or nothing; the command exits 1 if any file failed, after importing the
+    good ones."""
+    from geo.importers.base import Options
     from server.imports.service import import_file
     from server.imports.sources import expand
 
+    if rank_attribute and not hazard:
+        raise click.UsageError("--rank-attribute needs --hazard")
+    options = Options(format_, municipality, hazard, rank_attribute)
     settings = load_settings()
     prepare_database(settings, quiet=True)
-    files = list(expand(list(paths)))
+    sources = expand(paths)
     engine = create_engine(settings.database)
 
     async def run_all() -> list[FileSummary]:
         results = []
         try:
-            bar_shown = sys.stderr.isatty() and len(files) > 1
+            bar_shown = sys.stderr.isatty() and len(sources) > 1
             with click.progressbar(
-                files, label="importing", show_pos=True, file=sys.stderr, hidden=not bar_shown
+                sources, label="importing", show_pos=True, file=sys.stderr, hidden=not bar_shown
             ) as bar:
-                for name, data in bar:
-                    results.append(await import_file(engine, name, data, format=format_, municipality=municipality))
+                for source in bar:
+                    results.append(await import_file(engine, source, options))
         finally:
             await engine.dispose()
         return results
 
     summaries = run(run_all())
+    _print_summaries(summaries)
+    failed = [s.file for s in summaries if not s.ok]
+    if failed:
+        click.echo(f"{len(failed)} of {len(summaries)} files failed and were not imported: {', '.join(failed)}")
+        sys.exit(1)
+
+
+def _print_summaries(summaries: list[FileSummary]) -> None:
     click.echo(f"{'file':40} {'format':24} {'read':>6} {'created':>8} {'updated':>8} {'withdrawn':>9} {'rejected':>8}")
     for s in summaries:
         counts = f"{s.read:6} {s.created:8} {s.updated:8} {s.withdrawn:9} {s.rejected:8}"
@@ -244,10 +277,8 @@ def import_command(paths: tuple[Path, ...], format_: str | None, municipality: s
             click.echo(f"  … and {len(s.errors) - 20} more errors (all are kept in import_run {s.run_id})")
         for source_id in s.outside_boundary:
             click.echo(f"  outside its municipality's boundary: {source_id}")
-    failed = [s.file for s in summaries if not s.ok]
-    if failed:
-        click.echo(f"{len(failed)} of {len(summaries)} files failed and were not imported: {', '.join(failed)}")
-        sys.exit(1)
+        for note in s.notes:
+            click.echo(f"  note: {note}")
 
 
 @main.command()
@@ -256,21 +287,26 @@ def import_command(paths: tuple[Path, ...], format_: str | None, municipality: s
 @click.option("--no-serve", is_flag=True, help="Prepare and load the demo data, then exit.")
 @friendly_errors
 def demo(host: str | None, port: int | None, no_serve: bool) -> None:
-    """Upgrade the database, load the demo municipality and serve it in demo mode."""
-    from server.demo import load_demo
+    """Upgrade the database, load the demo city 見本市 and, through the importer, its neighbour
+    見本町 (fixtures/import/), and serve them in demo mode."""
+    from server.demo import import_demo_files, load_demo
 
     settings = load_settings()
     prepare_database(settings)
     click.echo(f"schema at revision {run(_upgrade(settings))}")
     engine = create_engine(settings.database)
 
-    async def load() -> str:
+    async def load() -> tuple[str, list[FileSummary]]:
         try:
-            return await load_demo(engine, FIXTURES)
+            return await load_demo(engine, FIXTURES), await import_demo_files(engine, IMPORT_FIXTURES)
         finally:
             await engine.dispose()
 
-    click.echo(run(load()))
+    shown, summaries = run(load())
+    click.echo(shown)
+    _print_summaries(summaries)
+    if not all(s.ok for s in summaries):
+        raise click.ClickException("the demo's import fixtures did not import: see the errors above")
     if no_serve:
         return
     # Worker processes read their settings from the environment, so demo mode travels there.

@@ -1,7 +1,9 @@
-"""Load the synthetic demo municipality (fixtures/demo/) — idempotently, so `make run` twice is safe.
+"""Load the synthetic demo — idempotently, so `make run` twice is safe.
 
-Facilities are matched by their source id and updated in place, so their ids (and anything that
-will refer to them) survive a reload.
+The demo city 見本市 (fixtures/demo/) is loaded directly: a showcase with every kind of facility.
+Its neighbour 見本町 comes through the importer, from the project's open-data fixtures
+(fixtures/import/), as a municipality's real data would. Facilities are matched by their source id
+and updated in place, so their ids (and anything that will refer to them) survive a reload.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from geo.importers.base import Options
 from server.db.engine import session_factory
 from server.facilities.models import Facility
 from server.hazards.models import HazardZone
+from server.imports.service import FileSummary, import_file
+from server.imports.sources import expand
 from server.municipalities.models import Municipality
 
 DEMO_SOURCE = "bosai-demo"
@@ -92,3 +97,21 @@ async def load_demo(engine: AsyncEngine, folder: Path) -> str:
         f"demo municipality {props['name']} ({props['code']}): {len(facilities)} facilities "
         f"({created} created, {len(facilities) - created} updated), {len(zones)} hazard zones"
     )
+
+
+# The import fixtures the demo loads, in order (boundaries before the places they contain), with
+# what the operator would say on the command line.
+DEMO_IMPORTS = (
+    ("areas", Options()),
+    ("facilities", Options()),
+    ("inland_flood", Options(hazard="inland_flood", rank_attribute="浸水深")),
+)
+
+
+async def import_demo_files(engine: AsyncEngine, folder: Path) -> list[FileSummary]:
+    """Import the good files among the import fixtures (not those in broken/)."""
+    return [
+        await import_file(engine, source, options)
+        for subfolder, options in DEMO_IMPORTS
+        for source in expand([folder / subfolder])
+    ]

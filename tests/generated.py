@@ -14,5 +14,7 @@ def assert_matches_generator(generator: ModuleType, committed: Path, scratch: Pa
         generator.main()
     finally:
         setattr(generator, "OUT", original)  # noqa: B010
-    for path in sorted(committed.iterdir()):
-        assert (scratch / path.name).read_bytes() == path.read_bytes(), f"rerun {generator.__name__}: {path.name}"
+    written = sorted(p.relative_to(scratch) for p in scratch.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
+    for name in written:
+        assert (scratch / name).read_bytes() == (committed / name).read_bytes(), f"rerun {generator.__name__}: {name}"

@@ -26,9 +26,7 @@ class ImportFailure(Exception):  # noqa: N818 - a failure of the file, reported 
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
-            where += (
-                f", line {self.line}" if not self.file.endswith((".geojson", ".json")) else f", feature {self.line}"
-            )
+            where += f", line {self.line}" if self.file.lower().endswith(".csv") else f", feature {self.line}"
         if self.column is not None:
             where += f", column {self.column}"
         shown = "" if self.value is None else f" (value {self.value!r})"
@@ -42,6 +40,33 @@ class ImportFailure(Exception):  # noqa: N818 - a failure of the file, reported 
             "value": self.value,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to import. A Shapefile (``.shp``) brings its sidecars by suffix (``.dbf``, ``.shx``,
+    ``.prj``, ``.cpg``)."""
+
+    name: str
+    data: bytes
+    sidecars: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the operator says about files that do not say it themselves.
+
+    Args:
+        format: read every file as this format instead of detecting it.
+        municipality: the municipality code of files that name none.
+        hazard: the hazard type of a hazard-zone file of no national format.
+        rank_attribute: the property holding such a file's rank or depth text.
+    """
+
+    format: str | None = None
+    municipality: str | None = None
+    hazard: str | None = None
+    rank_attribute: str | None = None
 
 
 @dataclass(frozen=True)

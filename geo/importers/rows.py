@@ -105,4 +105,4 @@ def read_table(file: str, data: bytes) -> Table:
         return read_csv(file, data)
     if lowered.endswith((".geojson", ".json")):
         return read_geojson(file, data)
-    raise ImportFailure(file, "unknown file type: expected .csv, .geojson or .json")
+    raise ImportFailure(file, "unknown file type: expected .csv, .geojson, .json, .shp (with its sidecars) or .zip")

@@ -1,8 +1,11 @@
-"""Importing facility files: each file in one transaction, all or nothing, recorded in import_run."""
+"""Importing files (facilities, boundaries, hazard zones): each file in one transaction, all or
+nothing, recorded in import_run."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -12,16 +15,20 @@ from typing import Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from geo.codes import InvalidCodeError, normalize
+from geo.importers import areas, facilities
+from geo.importers.areas import ParsedAreas
 from geo.importers.base import FacilityRecord as Record
-from geo.importers.base import ImportFailure, ParsedFile
-from geo.importers.facilities import parse
+from geo.importers.base import ImportFailure, Options, ParsedFile, Source
+from geo.importers.facilities import Context
 from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
 from server.db.engine import session_factory
 from server.facilities.models import Facility, FacilityRecord
+from server.hazards.models import HazardZone
 from server.imports.models import ImportRun
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
@@ -45,6 +52,7 @@ class FileSummary:
     rejected: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     outside_boundary: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     run_id: str | None = None
 
@@ -53,28 +61,30 @@ class FileSummary:
         return self.status == "succeeded"
 
 
-async def import_file(
-    engine: AsyncEngine, file: str, data: bytes, *, format: str | None = None, municipality: str | None = None
-) -> FileSummary:
+async def import_file(engine: AsyncEngine, source: Source, options: Options | None = None) -> FileSummary:
     """Import one file. A file with any bad row changes nothing; the run is recorded either way."""
+    options = options or Options()
     started = time.perf_counter()
-    sha256 = hashlib.sha256(data).hexdigest()
     async with session_factory(engine)() as session, session.begin():
-        run = ImportRun(file_name=file, sha256=sha256, format=format)
+        run = ImportRun(file_name=source.name, sha256=hashlib.sha256(source.data).hexdigest(), format=options.format)
         session.add(run)
-    summary = FileSummary(file, format, "failed", run_id=str(run.id))
+    summary = FileSummary(source.name, options.format, "failed", run_id=str(run.id))
     try:
-        parsed = parse(file, data, format=format, municipality=municipality)
+        parsed = read(source, options)
     except ImportFailure as failure:
         summary.errors = [failure.as_dict()]
     else:
         summary.format, summary.read = parsed.format, parsed.rows
+        summary.notes = list(parsed.notes) if isinstance(parsed, ParsedAreas) else []
         if parsed.errors:
             summary.errors = [e.as_dict() for e in parsed.errors]
             summary.rejected = parsed.rows
         else:
             async with session_factory(engine)() as session, session.begin():
-                await _apply(session, parsed, run.id, summary)
+                if isinstance(parsed, ParsedAreas):
+                    await _apply_areas(session, parsed, run.id, summary, options)
+                else:
+                    await _apply(session, parsed, run.id, summary)
             summary.status = "succeeded"
     summary.seconds = round(time.perf_counter() - started, 3)
     async with session_factory(engine)() as session, session.begin():
@@ -83,6 +93,25 @@ async def import_file(
         stored.counts = {k: getattr(summary, k) for k in ("read", "created", "updated", "withdrawn", "rejected")}
         stored.finished_at = datetime.now(UTC)
     return summary
+
+
+# Property names that mark a GeoJSON file as one of the polygon formats, looked for in its first
+# bytes so that a large file is parsed once.
+_AREA_MARKERS = re.compile(rb'"(N03_007|A31a_[1-4]05|A31_001|A33_001|A40_003)"')
+
+
+def read(source: Source, options: Options) -> ParsedFile | ParsedAreas:
+    """Parse a file with the reader its format needs: facility tables (CSV, point GeoJSON) or
+    polygon layers (boundaries and hazard zones, GeoJSON or Shapefile)."""
+    suffix = source.name.lower().rsplit(".", 1)[-1]
+    if suffix == "zip":
+        raise ImportFailure(source.name, "not a readable zip archive")
+    polygons = options.format in areas.AREA_FORMATS or suffix == "shp"
+    if options.format is None and suffix in ("geojson", "json"):
+        polygons = options.hazard is not None or _AREA_MARKERS.search(source.data[:65536]) is not None
+    if polygons:
+        return areas.parse(source, options)
+    return facilities.parse(source.name, source.data, format=options.format, municipality=options.municipality)
 
 
 async def _municipality_ids(session: AsyncSession, records: Iterable[Record]) -> dict[str, uuid.UUID]:
@@ -153,7 +182,7 @@ async def _apply(session: AsyncSession, parsed: ParsedFile, run_id: uuid.UUID, s
             touched.add(stored.facility_id)
     await session.flush()
     await _recompute(session, touched, towns, now)
-    summary.outside_boundary = await _outside_boundary(session, touched)
+    summary.outside_boundary = await _outside_boundary(session, facility_ids=touched)
 
 
 def _point(record: Record) -> Any:
@@ -213,17 +242,118 @@ async def _recompute(
     await session.flush()
 
 
-async def _outside_boundary(session: AsyncSession, facility_ids: set[uuid.UUID]) -> list[str]:
-    """Source ids of places lying outside their municipality's boundary (flagged, not moved)."""
-    if not facility_ids:
-        return []
+async def _outside_boundary(
+    session: AsyncSession, facility_ids: set[uuid.UUID] | None = None, municipality_ids: set[uuid.UUID] | None = None
+) -> list[str]:
+    """Source ids of live places lying outside their municipality's boundary (flagged, not moved)."""
+    scope = (
+        Facility.id.in_(facility_ids or ())
+        if municipality_ids is None
+        else Facility.municipality_id.in_(municipality_ids)
+    )
     rows = await session.execute(
         select(func.array_to_string(Facility.source_ids, ","))
         .join(Municipality, Municipality.id == Facility.municipality_id)
         .where(
-            Facility.id.in_(facility_ids),
+            scope,
+            Facility.withdrawn_at.is_(None),
             Municipality.boundary.is_not(None),
             ~func.ST_Covers(Municipality.boundary, Facility.geom),
         )
     )
     return sorted(rows.scalars())
+
+
+async def _apply_areas(
+    session: AsyncSession, parsed: ParsedAreas, run_id: uuid.UUID, summary: FileSummary, options: Options
+) -> None:
+    if parsed.format == "n03_boundary":
+        await _apply_boundaries(session, parsed, summary)
+    else:
+        await _apply_zones(session, parsed, run_id, summary, options)
+
+
+async def _apply_boundaries(session: AsyncSession, parsed: ParsedAreas, summary: FileSummary) -> None:
+    """Each municipality's boundary and bbox replace the stored ones; its name follows N03, its
+    kana and English name (N03 has none) are kept."""
+    upsert = text(
+        # Stored geometries are made valid (ST_MakeValid keeps every part of a self-intersecting
+        # ring) and kept polygonal.
+        """
+        INSERT INTO municipality AS m (id, code, name, prefecture, boundary, bbox)
+        SELECT CAST(:id AS uuid), :code, :name, :prefecture, g, ST_Envelope(g)
+        FROM (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFromWKB(:wkb, 4326)), 3)) AS g) made
+        ON CONFLICT (code) DO UPDATE SET name = excluded.name, prefecture = excluded.prefecture,
+            boundary = excluded.boundary, bbox = excluded.bbox, updated_at = now()
+        RETURNING m.id, (xmax = 0) AS created
+        """
+    )
+    ids = set()
+    for record in parsed.boundaries:
+        values = {"id": str(uuid7()), "code": record.code, "name": record.name, "prefecture": record.prefecture}
+        row = (await session.execute(upsert, {**values, "wkb": record.geometry.wkb})).one()
+        ids.add(row.id)
+        summary.created += row.created
+        summary.updated += not row.created
+    summary.outside_boundary = await _outside_boundary(session, municipality_ids=ids)
+
+
+async def _apply_zones(
+    session: AsyncSession, parsed: ParsedAreas, run_id: uuid.UUID, summary: FileSummary, options: Options
+) -> None:
+    """A file's zones replace those of the previous import of the same source (its format and file
+    name); zones have no dependants, so they are replaced, not withdrawn."""
+    source = f"{parsed.format}:{parsed.file.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+    code = options.municipality or Context(parsed.file, None).from_name
+    municipality_id = None
+    if code:
+        try:
+            code = normalize(code)
+        except InvalidCodeError:
+            code = None
+        municipality_id = await session.scalar(select(Municipality.id).where(Municipality.code == code))
+    replaced = await session.execute(delete(HazardZone).where(HazardZone.source == source).returning(HazardZone.id))
+    before = len(replaced.all())
+    insert_zone = text(
+        # As boundaries; a zone with no area left once valid is not stored, and reported.
+        """
+        INSERT INTO hazard_zone (id, hazard_type, rank_code, rank_label, depth_min_m, depth_max_m, geom, source,
+                                 municipality_id, import_run_id, attributes)
+        SELECT CAST(:id AS uuid), :hazard_type, :rank_code, :rank_label, CAST(:depth_min AS float8),
+               CAST(:depth_max AS float8), g, :source, CAST(:municipality_id AS uuid), CAST(:run_id AS uuid),
+               CAST(:attributes AS jsonb)
+        FROM (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFromWKB(:wkb, 4326)), 3)) AS g) made
+        WHERE NOT ST_IsEmpty(g)
+        """
+    )
+    rows = [
+        {
+            "id": str(uuid7()),
+            "hazard_type": zone.hazard_type,
+            "rank_code": zone.rank_code,
+            "rank_label": zone.rank_label,
+            "depth_min": zone.depth_min_m,
+            "depth_max": zone.depth_max_m,
+            "wkb": zone.geometry.wkb,
+            "source": source,
+            "municipality_id": None if municipality_id is None else str(municipality_id),
+            "run_id": str(run_id),
+            "attributes": json.dumps(zone.attributes, ensure_ascii=False, default=str),
+        }
+        for zone in parsed.zones
+    ]
+    if rows:
+        await session.execute(insert_zone, rows)
+    stored = set(
+        (
+            await session.scalars(
+                select(HazardZone.attributes["feature"].as_integer()).where(HazardZone.import_run_id == run_id)
+            )
+        ).all()
+    )
+    empty = [z.index for z in parsed.zones if z.index not in stored]
+    if empty:
+        summary.notes.append(f"{len(empty)} features had no area once made valid and were skipped: {empty[:20]}")
+    summary.updated = min(before, len(stored))
+    summary.created = len(stored) - summary.updated
+    summary.withdrawn = max(0, before - len(stored))

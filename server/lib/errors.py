@@ -46,6 +46,11 @@ class NotFoundError(BosaiError):
     title = "Not found"
 
 
+class ForbiddenError(BosaiError):
+    status_code = 403
+    title = "Forbidden"
+
+
 class ConflictError(BosaiError):
     status_code = 409
     title = "ConflictError"

@@ -10,31 +10,32 @@ from geo.importers.base import ImportFailure
 from geo.importers.facilities import capacity, parse
 from tests.generated import assert_matches_generator
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "import"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "import" / "facilities"
+BROKEN = FIXTURES.parent / "broken"
 
 
 def test_the_fixtures_are_up_to_date_with_their_generator(tmp_path: Path) -> None:
     import fixtures.make_imports
 
-    assert_matches_generator(fixtures.make_imports, FIXTURES, tmp_path)
+    assert_matches_generator(fixtures.make_imports, FIXTURES.parent, tmp_path)
 
 
 def test_gsi_csv_with_bom_and_no_municipality_column_takes_the_code_from_the_common_id() -> None:
-    parsed = parse("029998_emergency_sites.csv", (FIXTURES / "029998_emergency_sites.csv").read_bytes())
+    parsed = parse("029980_emergency_sites.csv", (FIXTURES / "029980_emergency_sites.csv").read_bytes())
     assert parsed.format == "gsi_emergency_site" and not parsed.errors
     first = parsed.records[0]
-    assert first.municipality == "029998"
-    assert first.source_id.startswith("E02999") and first.place_key == f"gsi:{first.source_id[1:11]}"
+    assert first.municipality == "029980"
+    assert first.source_id.startswith("E02998") and first.place_key == f"gsi:{first.source_id[1:11]}"
     assert first.kinds == ("emergency_site",)
     assert parsed.rows == len(parsed.records) == 28
 
 
 def test_gsi_geojson_shelters_mark_welfare_shelters() -> None:
-    parsed = parse("029998_designated_shelters.geojson", (FIXTURES / "029998_designated_shelters.geojson").read_bytes())
+    parsed = parse("029980_designated_shelters.geojson", (FIXTURES / "029980_designated_shelters.geojson").read_bytes())
     welfare = [r for r in parsed.records if "welfare_shelter" in r.kinds]
     assert parsed.format == "gsi_shelter" and len(welfare) == 12
     assert all(r.kinds[0] == "designated_shelter" for r in parsed.records)
-    assert parsed.records[0].prefecture == "青森県" and parsed.records[0].municipality_name == "見本市"
+    assert parsed.records[0].prefecture == "青森県" and parsed.records[0].municipality_name == "見本町"
 
 
 def test_shift_jis_v1_with_circle_flags_and_a_lost_leading_zero() -> None:
@@ -44,8 +45,8 @@ def test_shift_jis_v1_with_circle_flags_and_a_lost_leading_zero() -> None:
     parsed = parse("standard_03_v1_sjis.csv", data)
     assert parsed.format == "standard_emergency_site" and not parsed.errors
     record = parsed.records[0]
-    assert record.municipality == "029998"  # written 29998 in the file
-    assert record.source_id == "std03:029998:1"
+    assert record.municipality == "029980"  # written 29980 in the file
+    assert record.source_id == "std03:029980:1"
     assert record.suitable_hazards  # ○ and 〇 both read as set
     assert (
         record.capacity is not None and record.capacity_text and record.capacity_text.startswith(str(record.capacity))
@@ -68,11 +69,11 @@ def test_current_format_reads_the_same_data_set_as_v1() -> None:
 def test_aed_and_medical(name: str, fmt: str, kind: str) -> None:
     parsed = parse(name, (FIXTURES / name).read_bytes())
     assert parsed.format == fmt and len(parsed.records) == 12
-    assert all(r.kinds == (kind,) and r.municipality == "029998" for r in parsed.records)
+    assert all(r.kinds == (kind,) and r.municipality == "029980" for r in parsed.records)
 
 
 def test_a_bad_row_is_located_by_file_line_column_and_value() -> None:
-    parsed = parse("standard_03_v1_one_bad_row.csv", (FIXTURES / "standard_03_v1_one_bad_row.csv").read_bytes())
+    parsed = parse("standard_03_v1_one_bad_row.csv", (BROKEN / "standard_03_v1_one_bad_row.csv").read_bytes())
     (error,) = parsed.errors
     assert (error.file, error.line, error.column) == ("standard_03_v1_one_bad_row.csv", 5, "緯度")
     assert "swapped" in error.message
@@ -82,7 +83,7 @@ def test_a_bad_row_is_located_by_file_line_column_and_value() -> None:
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("x.geojson", (FIXTURES / "not_a_collection.geojson").read_bytes(), "not a GeoJSON FeatureCollection"),
+        ("x.geojson", (BROKEN / "not_a_collection.geojson").read_bytes(), "not a GeoJSON FeatureCollection"),
         ("x.geojson", b"{not json", "not valid JSON"),
         ("x.csv", "氏名,年齢\n山田,30\n".encode(), "not a known facility file"),
         ("x.csv", b"", "the file is empty"),

@@ -74,13 +74,18 @@ def test_demo_migrates_and_loads_the_demo_municipality_twice_safely(empty_databa
     assert first.exit_code == 0, first.output
     assert f"schema at revision {head_revision()}" in first.output
     assert "84 created" in first.output
+    assert "n03_boundary" in first.output and "a33_landslide" in first.output  # 見本町 through the importer
     ids_before = _count(empty_database_url, "SELECT id FROM facility ORDER BY id")
+    zones_before = _count(empty_database_url, "SELECT hazard_type, count(*) FROM hazard_zone GROUP BY 1 ORDER BY 1")
 
     second = CliRunner().invoke(main, ["demo", "--no-serve"], env=env)
     assert second.exit_code == 0, second.output
     assert "0 created, 84 updated" in second.output
     assert _count(empty_database_url, "SELECT id FROM facility ORDER BY id") == ids_before
-    assert _count(empty_database_url, "SELECT code, name FROM municipality") == [("029998", "見本市")]
+    zones = "SELECT hazard_type, count(*) FROM hazard_zone GROUP BY 1 ORDER BY 1"
+    assert _count(empty_database_url, zones) == zones_before
+    towns = _count(empty_database_url, "SELECT code, name, name_kana FROM municipality ORDER BY code")
+    assert towns == [("029980", "見本町", None), ("029998", "見本市", "みほんし")]
     assert not (tmp_path / ".bosai").exists()
 
 

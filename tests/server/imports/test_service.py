@@ -11,17 +11,20 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from fixtures.make_imports import CODE6, TOWN
+from geo.importers.base import Source
 from server.app import create_app
 from server.cli import main
 from server.imports.service import FileSummary, import_file
 from server.settings import Settings
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "import"
-GOOD = [p for p in sorted(FIXTURES.iterdir()) if "bad" not in p.name and "not_a" not in p.name]
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "import" / "facilities"
+BROKEN = FIXTURES.parent / "broken"
+GOOD = sorted(FIXTURES.iterdir())
 
 
-async def load(engine: AsyncEngine, name: str, data: bytes | None = None) -> FileSummary:
-    return await import_file(engine, name, data if data is not None else (FIXTURES / name).read_bytes())
+async def load(engine: AsyncEngine, name: str, data: bytes | None = None, folder: Path = FIXTURES) -> FileSummary:
+    return await import_file(engine, Source(name, data if data is not None else (folder / name).read_bytes()))
 
 
 async def rows(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
@@ -33,7 +36,7 @@ async def test_every_good_fixture_imports_and_every_record_is_found_by_its_own_i
     engine: AsyncEngine, settings: Settings
 ) -> None:
     for path in GOOD:
-        summary = await import_file(engine, path.name, path.read_bytes())
+        summary = await load(engine, path.name)
         assert summary.ok, summary.errors
         assert summary.created + summary.updated == summary.read > 0
     async with AsyncTestClient(app=create_app(settings)) as client:
@@ -50,12 +53,12 @@ async def test_every_good_fixture_imports_and_every_record_is_found_by_its_own_i
                 assert feature["properties"]["name"] == name
                 assert feature["geometry"]["coordinates"] == pytest.approx(coordinates)
     (town,) = await rows(engine, "SELECT code, name, prefecture FROM municipality")
-    assert town == ("029998", "見本市", "青森県")
+    assert town == (CODE6, TOWN, "青森県")
 
 
 async def test_a_shelter_and_an_emergency_site_at_one_place_are_one_facility(engine: AsyncEngine) -> None:
-    await load(engine, "029998_designated_shelters.geojson")
-    await load(engine, "029998_emergency_sites.csv")
+    await load(engine, f"{CODE6}_designated_shelters.geojson")
+    await load(engine, f"{CODE6}_emergency_sites.csv")
     both = await rows(
         engine,
         "SELECT name, cardinality(source_ids), suitable_hazards FROM facility "
@@ -91,13 +94,13 @@ async def test_withdrawn_places_are_hidden_from_lists_but_found_by_source_id(
     await load(engine, name, "\n".join((FIXTURES / name).read_text().splitlines()[:-1]).encode())
     async with AsyncTestClient(app=create_app(settings)) as client:
         listed = (await client.get("/api/facilities?kind=medical")).json()
-        (gone,) = (await client.get("/api/facilities?sourceId=std10:029998:12")).json()["features"]
+        (gone,) = (await client.get(f"/api/facilities?sourceId=std10:{CODE6}:12")).json()["features"]
     assert listed["numberReturned"] == 11
     assert gone["properties"]["withdrawn"] is True
 
 
 async def test_a_file_with_one_bad_row_changes_nothing_and_is_recorded(engine: AsyncEngine) -> None:
-    summary = await load(engine, "standard_03_v1_one_bad_row.csv")
+    summary = await load(engine, "standard_03_v1_one_bad_row.csv", folder=BROKEN)
     assert not summary.ok and summary.rejected == summary.read == 12
     assert summary.errors[0]["line"] == 5 and summary.errors[0]["column"] == "緯度"
     assert await rows(engine, "SELECT count(*) FROM facility") == [(0,)]
@@ -123,13 +126,13 @@ async def test_places_outside_their_municipality_boundary_are_flagged(engine: As
     async with engine.begin() as connection:
         await connection.execute(
             text(
-                "INSERT INTO municipality (id, code, name, prefecture, boundary) VALUES (gen_random_uuid(), '029998', "
-                "'見本市', '青森県', ST_Multi(ST_MakeEnvelope(140.70, 40.76, 140.75, 40.85, 4326)))"
+                "INSERT INTO municipality (id, code, name, prefecture, boundary) VALUES (gen_random_uuid(), '029980', "
+                "'見本町', '青森県', ST_Multi(ST_MakeEnvelope(140.85, 40.76, 140.90, 40.85, 4326)))"
             )
         )
     summary = await load(engine, "standard_08_aed_v1.csv")
     assert summary.ok and summary.outside_boundary  # the eastern half of the town lies outside this box
-    assert all(s.startswith("std08:029998:") for s in summary.outside_boundary)
+    assert all(s.startswith(f"std08:{CODE6}:") for s in summary.outside_boundary)
 
 
 def test_cli_imports_folders_and_zips_and_exits_1_when_a_file_failed(database_url: str, tmp_path: Path) -> None:
@@ -138,9 +141,11 @@ def test_cli_imports_folders_and_zips_and_exits_1_when_a_file_failed(database_ur
     archive = tmp_path / "aed.zip"
     with zipfile.ZipFile(archive, "w") as out:
         out.write(FIXTURES / "standard_08_aed_v1.csv", "data/standard_08_aed_v1.csv")
-    result = CliRunner().invoke(main, ["import", str(FIXTURES), str(archive)], env={"DATABASE_URL": database_url})
+    result = CliRunner().invoke(
+        main, ["import", str(FIXTURES), str(BROKEN), str(archive)], env={"DATABASE_URL": database_url}
+    )
     assert result.exit_code == 1, result.output
-    assert "2 of 9 files failed" in result.output
+    assert "3 of 10 files failed" in result.output
     assert "line 5, column 緯度" in result.output
     assert "aed.zip:data/standard_08_aed_v1.csv" in result.output
     again = CliRunner().invoke(main, ["import", str(archive)], env={"DATABASE_URL": database_url})

@@ -1,0 +1,430 @@
+"""Polygon layers from 国土数値情報 and municipalities: N03 boundaries and hazard zones (A31a/A31
+flood depth, A33 landslide warning zones, A40 tsunami inundation, and any other hazard file given
+its hazard type and rank attribute). GeoJSON or Shapefile, in JGD2011, JGD2000 or any CRS with a
+definition, reprojected to WGS84."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import unicodedata
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+import pyogrio.errors
+import pyogrio.raw
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geo.codes import InvalidCodeError, normalize
+from geo.importers.base import ImportFailure, Options, Source
+from geo.kinds import HAZARD_TYPES
+
+MAX_ERRORS = 100
+# Japan, generously (Okinotorishima to Etorofu, Yonaguni to Minamitorishima).
+JAPAN = (122.0, 20.0, 154.0, 46.0)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The features of a polygon file in WGS84: geometries and their properties by column."""
+
+    file: str
+    columns: frozenset[str]
+    geometries: np.ndarray[Any, Any]  # shapely geometries (None where a feature has none)
+    values: dict[str, np.ndarray[Any, Any]]
+
+    def __len__(self) -> int:
+        return len(self.geometries)
+
+    def properties(self, index: int) -> dict[str, Any]:
+        """The feature's non-empty properties as plain Python values."""
+        found = {}
+        for column, values in self.values.items():
+            value = values[index]
+            if isinstance(value, np.generic):
+                value = value.item()
+            if value is None or value == "" or (isinstance(value, float) and np.isnan(value)):
+                continue
+            found[column] = value
+        return found
+
+
+@dataclass(frozen=True)
+class BoundaryRecord:
+    """One municipality's boundary: every N03 polygon of its code, dissolved."""
+
+    code: str
+    name: str
+    prefecture: str
+    geometry: BaseGeometry
+    features: int
+
+
+@dataclass(frozen=True)
+class ZoneRecord:
+    index: int
+    hazard_type: str
+    rank_code: str | None
+    rank_label: str | None
+    depth_min_m: float | None
+    depth_max_m: float | None
+    geometry: BaseGeometry
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedAreas:
+    file: str
+    format: str
+    boundaries: list[BoundaryRecord]
+    zones: list[ZoneRecord]
+    errors: list[ImportFailure]
+    rows: int
+    notes: list[str]
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def read_layer(source: Source) -> Layer:
+    """The features of a GeoJSON file or a Shapefile (with its sidecars), reprojected to WGS84."""
+    suffix = PurePath(source.name).suffix.lower()
+    encoding = None
+    if suffix == ".shp":
+        for needed, what in ((".dbf", "attributes"), (".shx", "index"), (".prj", "coordinate system")):
+            if needed not in source.sidecars:
+                raise ImportFailure(
+                    source.name, f"a Shapefile needs its {needed} ({what}) beside it, with the same name"
+                )
+        if ".cpg" not in source.sidecars:
+            encoding = dbf_encoding(source.sidecars[".dbf"])
+    with tempfile.TemporaryDirectory(prefix="bosai-import-") as folder:
+        path = Path(folder) / f"layer{suffix}"
+        path.write_bytes(source.data)
+        for extension, data in source.sidecars.items():
+            path.with_suffix(extension).write_bytes(data)
+        try:
+            with warnings.catch_warnings():
+                # GDAL warns of rings left unclosed; they are closed below, as GDAL would.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                meta, _, wkb, values = pyogrio.raw.read(path, encoding=encoding, force_2d=True, datetime_as_string=True)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise ImportFailure(source.name, f"not a readable GeoJSON or Shapefile: {exc}") from None
+    geometries = shapely.from_wkb(wkb, on_invalid="fix")
+    crs = meta["crs"]
+    if crs is None and suffix == ".shp":
+        raise ImportFailure(source.name, "the .prj names no coordinate system")
+    if crs is not None:
+        geometries = _to_wgs84(source.name, crs, geometries)
+    columns = [str(c) for c in meta["fields"]]
+    return Layer(source.name, frozenset(columns), geometries, dict(zip(columns, values, strict=True)))
+
+
+def dbf_encoding(dbf: bytes) -> str:
+    """The text encoding of a .dbf that comes without a .cpg: its language driver byte when it
+    names Shift_JIS, else UTF-8 when every record decodes as UTF-8, else Shift_JIS (cp932), as old
+    国土数値情報 Shapefiles are."""
+    if len(dbf) > 29 and dbf[29] == 0x13:
+        return "CP932"
+    start = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 10 else 0
+    try:
+        dbf[start:].decode("utf-8")
+    except UnicodeDecodeError:
+        return "CP932"
+    return "UTF-8"
+
+
+def _to_wgs84(file: str, crs: str, geometries: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    try:
+        source = CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise ImportFailure(file, f"unknown coordinate system: {exc}") from None
+    if source.to_epsg() == 4326:
+        return geometries
+    transformer = Transformer.from_crs(source, "EPSG:4326", always_xy=True)
+    result: np.ndarray[Any, Any] = shapely.transform(
+        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+    return result
+
+
+# --- depth and rank vocabularies -----------------------------------------------------------------
+
+# A31a 浸水深ランク (planned scale and maximum assumed rainfall).
+A31A_DEPTH = {1: (0.0, 0.5), 2: (0.5, 3.0), 3: (3.0, 5.0), 4: (5.0, 10.0), 5: (10.0, 20.0), 6: (20.0, None)}
+# A31 (2012) 浸水深: 11–15 for one band scheme, 21–27 for the finer one.
+A31_DEPTH = {
+    11: (0.0, 0.5), 12: (0.5, 1.0), 13: (1.0, 2.0), 14: (2.0, 5.0), 15: (5.0, None),
+    21: (0.0, 0.5), 22: (0.5, 1.0), 23: (1.0, 2.0), 24: (2.0, 3.0), 25: (3.0, 4.0), 26: (4.0, 5.0), 27: (5.0, None),
+}  # fmt: skip
+A31A_SCENARIOS = {"1": "planned", "2": "maximum", "3": "duration", "4": "house_collapse"}
+A33_PHENOMENA = {1: "急傾斜地の崩壊", 2: "土石流", 3: "地すべり"}
+A33_CLASSES = {1: "土砂災害警戒区域", 2: "土砂災害特別警戒区域"}
+
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(cm|m|メートル)?")
+
+
+def depth_band(text: str) -> tuple[float | None, float | None] | None:
+    """The depth band in metres a label states: "0.3m未満の区域" → (0, 0.3), "0.5～3.0m" → (0.5, 3),
+    "5m以上" → (5, None), "50cm未満" → (0, 0.5). None when the text states no band."""
+    t = unicodedata.normalize("NFKC", text).replace("〜", "~").replace("～", "~")
+    found = _NUMBER.findall(t)
+    if not found or len(found) > 2:
+        return None
+    units = [u for _, u in found]
+    values = []
+    for i, (number, unit) in enumerate(found):
+        unit = unit or next((u for u in units[i + 1 :] if u), "m")
+        values.append(float(number) / 100 if unit == "cm" else float(number))
+    if len(values) == 2:
+        low, high = values
+        return (low, high) if low <= high else None
+    (value,) = values
+    if re.search(r"未満|以下|まで|以内", t) or t.strip().startswith("~"):
+        return (0.0, value)
+    if re.search(r"以上|超|~\s*$", t):
+        return (value, None)
+    return None
+
+
+def _metres(value: float | None) -> str:
+    return f"{value:.1f}m"
+
+
+def band_label(low: float | None, high: float | None) -> str:
+    if high is None:
+        return f"{_metres(low)}以上"
+    if not low:
+        return f"{_metres(high)}未満"
+    return f"{_metres(low)}以上{_metres(high)}未満"
+
+
+def _code(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+# --- readers -------------------------------------------------------------------------------------
+
+
+class Reader:
+    """Turns each feature of a layer into a record, or says which value is wrong."""
+
+    def __init__(self, layer: Layer, options: Options) -> None:
+        self.layer, self.options = layer, options
+
+    def fail(self, index: int, message: str, column: str | None = None, value: object = None) -> ImportFailure:
+        return ImportFailure(self.layer.file, message, index, column, value)
+
+
+def _zone(
+    reader: Reader,
+    index: int,
+    hazard: str,
+    rank: Any,
+    band: tuple[float | None, float | None] | None,
+    label: str | None,
+    **attributes: Any,
+) -> ZoneRecord:
+    low, high = band or (None, None)
+    rank_code = None if rank is None else str(rank).strip()[:16]
+    properties = reader.layer.properties(index)
+    return ZoneRecord(
+        index,
+        hazard,
+        rank_code,
+        label,
+        low,
+        high,
+        reader.layer.geometries[index],
+        {"feature": index, **attributes, "source": properties},
+    )
+
+
+def a31a_flood(reader: Reader, index: int) -> ZoneRecord:
+    """A31a: the rank column A31a_x05, x being the scenario."""
+    props = reader.layer.properties(index)
+    column = next(c for c in sorted(reader.layer.columns) if re.fullmatch(r"A31a_[1-4]05", c))
+    scenario = A31A_SCENARIOS[column[5]]
+    rank = props.get(column)
+    band = A31A_DEPTH.get(_code(rank) or 0) if scenario in ("planned", "maximum") else None
+    label = band_label(*band) if band else (None if rank is None else f"{scenario} rank {rank}")
+    river = props.get(f"A31a_{column[5]}02")
+    return _zone(reader, index, "flood", rank, band, label, scenario=scenario, river=river)
+
+
+def a31_flood(reader: Reader, index: int) -> ZoneRecord:
+    rank = reader.layer.properties(index).get("A31_001")
+    band = A31_DEPTH.get(_code(rank) or 0)
+    return _zone(reader, index, "flood", rank, band, band_label(*band) if band else None)
+
+
+def a33_landslide(reader: Reader, index: int) -> ZoneRecord:
+    props = reader.layer.properties(index)
+    zone_class, phenomenon = _code(props.get("A33_002")), _code(props.get("A33_001"))
+    label = " ".join(x for x in (A33_CLASSES.get(zone_class or 0), A33_PHENOMENA.get(phenomenon or 0)) if x) or None
+    notice = props.get("A33_007")
+    return _zone(
+        reader,
+        index,
+        "landslide",
+        props.get("A33_002"),
+        None,
+        label,
+        phenomenon=A33_PHENOMENA.get(phenomenon or 0),
+        zone_number=props.get("A33_004"),
+        name=props.get("A33_005"),
+        notice_date=None if str(notice).startswith("9999") else notice,
+    )
+
+
+def a40_tsunami(reader: Reader, index: int) -> ZoneRecord:
+    text = reader.layer.properties(index).get("A40_003")
+    band = depth_band(str(text)) if text is not None else None
+    return _zone(reader, index, "tsunami", None, band, None if text is None else str(text).strip())
+
+
+def hazard_zones(reader: Reader, index: int) -> ZoneRecord:
+    """Any other hazard file: the operator names the hazard and the rank attribute."""
+    hazard, column = str(reader.options.hazard), reader.options.rank_attribute  # hazard checked in parse()
+    value = reader.layer.properties(index).get(column) if column else None
+    text = None if value is None else str(value).strip()
+    band = depth_band(text) if text else None
+    plain_code = text is not None and re.fullmatch(r"[0-9A-Za-z_.-]{1,16}", text) is not None
+    label = text if not plain_code or band is None else band_label(*band)
+    return _zone(reader, index, hazard, text if plain_code else None, band, label)
+
+
+AREA_FORMATS: dict[str, Callable[[frozenset[str]], bool]] = {
+    "n03_boundary": lambda columns: "N03_007" in columns,
+    "a31a_flood": lambda columns: any(re.fullmatch(r"A31a_[1-4]05", c) for c in columns),
+    "a31_flood": lambda columns: "A31_001" in columns,
+    "a33_landslide": lambda columns: {"A33_001", "A33_002"} <= columns,
+    "a40_tsunami": lambda columns: "A40_003" in columns,
+    "hazard_zones": lambda _columns: False,  # only when the operator names the hazard
+}
+ZONE_READERS: dict[str, Callable[[Reader, int], ZoneRecord]] = {
+    "a31a_flood": a31a_flood,
+    "a31_flood": a31_flood,
+    "a33_landslide": a33_landslide,
+    "a40_tsunami": a40_tsunami,
+    "hazard_zones": hazard_zones,
+}
+
+
+def detect(columns: frozenset[str], options: Options) -> str | None:
+    """The polygon format of a layer with these columns; None when it is none of them."""
+    if options.format:
+        return options.format if options.format in AREA_FORMATS else None
+    found = next((name for name, matches in AREA_FORMATS.items() if matches(columns)), None)
+    return found or ("hazard_zones" if options.hazard else None)
+
+
+def parse(source: Source, options: Options, layer: Layer | None = None) -> ParsedAreas:
+    """Read a boundary or hazard-zone file whole; bad features are collected (up to MAX_ERRORS)
+    with their index, column and value. Raises ImportFailure when the file as a whole is wrong."""
+    layer = layer or read_layer(source)
+    name = detect(layer.columns, options)
+    if name is None:
+        raise ImportFailure(
+            source.name,
+            "not a known boundary or hazard file (N03, A31a, A31, A33, A40): for another hazard file pass "
+            "--hazard TYPE and --rank-attribute COLUMN",
+        )
+    if name == "hazard_zones":
+        _check_generic(source.name, layer, options)
+    errors = _check_geometries(layer)
+    reader = Reader(layer, options)
+    if name == "n03_boundary":
+        boundaries, notes = _boundaries(reader, errors)
+        return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), notes)
+    zones = []
+    if not errors:
+        read = ZONE_READERS[name]
+        zones = [read(reader, i) for i in range(len(layer))]
+    return ParsedAreas(source.name, name, [], zones, errors, len(layer), [])
+
+
+def _check_generic(file: str, layer: Layer, options: Options) -> None:
+    if options.hazard not in HAZARD_TYPES:
+        raise ImportFailure(file, f"--hazard must be one of {', '.join(HAZARD_TYPES)}", value=options.hazard)
+    if options.rank_attribute and options.rank_attribute not in layer.columns:
+        raise ImportFailure(
+            file,
+            f"--rank-attribute names no column of this file; its columns: {', '.join(sorted(layer.columns))}",
+            value=options.rank_attribute,
+        )
+
+
+def _check_geometries(layer: Layer) -> list[ImportFailure]:
+    errors = []
+    kinds = shapely.get_type_id(layer.geometries)
+    bounds = shapely.bounds(layer.geometries)
+    west, south, east, north = JAPAN
+    for index in range(len(layer)):
+        if kinds[index] not in (3, 6):  # Polygon, MultiPolygon
+            found = "none" if kinds[index] == -1 else layer.geometries[index].geom_type
+            errors.append(ImportFailure(layer.file, "expected a Polygon or MultiPolygon", index, "geometry", found))
+        else:
+            x0, y0, x1, y1 = bounds[index]
+            if x0 < west or x1 > east or y0 < south or y1 > north:
+                errors.append(
+                    ImportFailure(
+                        layer.file,
+                        "coordinates lie outside Japan (is the coordinate system right?)",
+                        index,
+                        "geometry",
+                        [round(float(v), 4) for v in bounds[index]],
+                    )
+                )
+        if len(errors) >= MAX_ERRORS:
+            break
+    return errors
+
+
+def _n03_name(props: dict[str, Any]) -> str:
+    """市区町村名, with the 政令市 before a ward's name ("札幌市中央区"); a 郡 is dropped."""
+    city = props.get("N03_003")
+    parts = [city if city and str(city).endswith("市") else None, props.get("N03_004"), props.get("N03_005")]
+    name = ""
+    for part in parts:
+        if part and not name.endswith(str(part)):
+            name += str(part)
+    return name
+
+
+def _boundaries(reader: Reader, errors: list[ImportFailure]) -> tuple[list[BoundaryRecord], list[str]]:
+    by_code: dict[str, list[int]] = {}
+    unassigned = 0
+    for index in range(len(reader.layer)):
+        raw = reader.layer.properties(index).get("N03_007")
+        if raw is None:
+            unassigned += 1  # 所属未定地: belongs to no municipality
+            continue
+        try:
+            code = normalize(str(raw), width=5)
+        except InvalidCodeError as exc:
+            errors.append(reader.fail(index, str(exc), "N03_007", raw))
+            continue
+        by_code.setdefault(code, []).append(index)
+    notes = [f"{unassigned} polygons of 所属未定地 (no municipality) were skipped"] if unassigned else []
+    if errors:
+        return [], notes
+    records = []
+    for code, indexes in by_code.items():
+        first = reader.layer.properties(indexes[0])
+        merged = shapely.union_all(reader.layer.geometries[indexes])
+        if isinstance(merged, Polygon):
+            merged = MultiPolygon([merged])
+        records.append(BoundaryRecord(code, _n03_name(first), str(first.get("N03_001", "")), merged, len(indexes)))
+    return records, notes
