@@ -233,7 +233,7 @@ def import_command(
     Shapefile); other hazard-zone files with --hazard. Accepts files, folders and zip archives.
     Each file is all or nothing; the command exits 1 if any file failed, after importing the
     good ones."""
-    from geo.importers.base import Options
+    from geo.importers.base import Options, Source
     from server.imports.service import import_file
     from server.imports.sources import expand
 
@@ -247,13 +247,27 @@ def import_command(
 
     async def run_all() -> list[FileSummary]:
         results = []
+        total = sum(len(s.data) for s in sources)
+        shown = sys.stderr.isatty() and (len(sources) > 1 or total > 1_000_000)
         try:
-            bar_shown = sys.stderr.isatty() and len(sources) > 1
             with click.progressbar(
-                sources, label="importing", show_pos=True, file=sys.stderr, hidden=not bar_shown
+                length=total,
+                label="importing",
+                file=sys.stderr,
+                hidden=not shown,
+                item_show_func=_shown_name,
             ) as bar:
-                for source in bar:
-                    results.append(await import_file(engine, source, options))
+                for source in sources:
+                    done = 0
+
+                    def advance(fraction: float, source: Source = source) -> None:
+                        nonlocal done
+                        step = int(fraction * len(source.data)) - done
+                        done += step
+                        bar.update(step, source.name)
+
+                    results.append(await import_file(engine, source, options, advance))
+                    advance(1.0)
         finally:
             await engine.dispose()
         return results
@@ -264,6 +278,10 @@ def import_command(
     if failed:
         click.echo(f"{len(failed)} of {len(summaries)} files failed and were not imported: {', '.join(failed)}")
         sys.exit(1)
+
+
+def _shown_name(name: str | None) -> str | None:
+    return _short(name, 30) if name else None
 
 
 def _print_summaries(summaries: list[FileSummary]) -> None:

@@ -8,7 +8,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -61,7 +61,18 @@ class FileSummary:
         return self.status == "succeeded"
 
 
-async def import_file(engine: AsyncEngine, source: Source, options: Options | None = None) -> FileSummary:
+#: Told the fraction of a file done (read: 0.2, then while writing), for a progress bar.
+Progress = Callable[[float], None]
+CHUNK = 500  # rows written between two progress reports
+
+
+def _quiet(_fraction: float) -> None:
+    pass
+
+
+async def import_file(
+    engine: AsyncEngine, source: Source, options: Options | None = None, progress: Progress = _quiet
+) -> FileSummary:
     """Import one file. A file with any bad row changes nothing; the run is recorded either way."""
     options = options or Options()
     started = time.perf_counter()
@@ -71,6 +82,7 @@ async def import_file(engine: AsyncEngine, source: Source, options: Options | No
     summary = FileSummary(source.name, options.format, "failed", run_id=str(run.id))
     try:
         parsed = read(source, options)
+        progress(0.2)
     except ImportFailure as failure:
         summary.errors = [failure.as_dict()]
     else:
@@ -82,9 +94,9 @@ async def import_file(engine: AsyncEngine, source: Source, options: Options | No
         else:
             async with session_factory(engine)() as session, session.begin():
                 if isinstance(parsed, ParsedAreas):
-                    await _apply_areas(session, parsed, run.id, summary, options)
+                    await _apply_areas(session, parsed, run.id, summary, options, progress)
                 else:
-                    await _apply(session, parsed, run.id, summary)
+                    await _apply(session, parsed, run.id, summary, progress)
             summary.status = "succeeded"
     summary.seconds = round(time.perf_counter() - started, 3)
     async with session_factory(engine)() as session, session.begin():
@@ -128,7 +140,14 @@ async def _municipality_ids(session: AsyncSession, records: Iterable[Record]) ->
     return dict(found.all())
 
 
-async def _apply(session: AsyncSession, parsed: ParsedFile, run_id: uuid.UUID, summary: FileSummary) -> None:
+def _writing(progress: Progress, done: int, total: int) -> None:
+    if done % CHUNK == 0:
+        progress(0.2 + 0.8 * done / max(total, 1))
+
+
+async def _apply(
+    session: AsyncSession, parsed: ParsedFile, run_id: uuid.UUID, summary: FileSummary, progress: Progress
+) -> None:
     records = parsed.records
     towns = await _municipality_ids(session, records)
     source_ids = [r.source_id for r in records]
@@ -150,7 +169,8 @@ async def _apply(session: AsyncSession, parsed: ParsedFile, run_id: uuid.UUID, s
     touched: set[uuid.UUID] = set()
     now = datetime.now(UTC)
 
-    for record in records:
+    for done, record in enumerate(records):
+        _writing(progress, done, len(records))
         stored = by_source.get(record.source_id)
         if stored is None:
             facility_id = place_of.get(record.place_key) if record.place_key else None
@@ -265,15 +285,22 @@ async def _outside_boundary(
 
 
 async def _apply_areas(
-    session: AsyncSession, parsed: ParsedAreas, run_id: uuid.UUID, summary: FileSummary, options: Options
+    session: AsyncSession,
+    parsed: ParsedAreas,
+    run_id: uuid.UUID,
+    summary: FileSummary,
+    options: Options,
+    progress: Progress,
 ) -> None:
     if parsed.format == "n03_boundary":
-        await _apply_boundaries(session, parsed, summary)
+        await _apply_boundaries(session, parsed, summary, progress)
     else:
-        await _apply_zones(session, parsed, run_id, summary, options)
+        await _apply_zones(session, parsed, run_id, summary, options, progress)
 
 
-async def _apply_boundaries(session: AsyncSession, parsed: ParsedAreas, summary: FileSummary) -> None:
+async def _apply_boundaries(
+    session: AsyncSession, parsed: ParsedAreas, summary: FileSummary, progress: Progress
+) -> None:
     """Each municipality's boundary and bbox replace the stored ones; its name follows N03, its
     kana and English name (N03 has none) are kept."""
     upsert = text(
@@ -289,7 +316,8 @@ async def _apply_boundaries(session: AsyncSession, parsed: ParsedAreas, summary:
         """
     )
     ids = set()
-    for record in parsed.boundaries:
+    for done, record in enumerate(parsed.boundaries):
+        progress(0.2 + 0.8 * done / len(parsed.boundaries))
         values = {"id": str(uuid7()), "code": record.code, "name": record.name, "prefecture": record.prefecture}
         row = (await session.execute(upsert, {**values, "wkb": record.geometry.wkb})).one()
         ids.add(row.id)
@@ -299,7 +327,12 @@ async def _apply_boundaries(session: AsyncSession, parsed: ParsedAreas, summary:
 
 
 async def _apply_zones(
-    session: AsyncSession, parsed: ParsedAreas, run_id: uuid.UUID, summary: FileSummary, options: Options
+    session: AsyncSession,
+    parsed: ParsedAreas,
+    run_id: uuid.UUID,
+    summary: FileSummary,
+    options: Options,
+    progress: Progress,
 ) -> None:
     """A file's zones replace those of the previous import of the same source (its format and file
     name); zones have no dependants, so they are replaced, not withdrawn."""
@@ -342,8 +375,9 @@ async def _apply_zones(
         }
         for zone in parsed.zones
     ]
-    if rows:
-        await session.execute(insert_zone, rows)
+    for start in range(0, len(rows), CHUNK):
+        _writing(progress, start, len(rows))
+        await session.execute(insert_zone, rows[start : start + CHUNK])
     stored = set(
         (
             await session.scalars(

@@ -33,7 +33,10 @@ AREAS = IMPORTS / "areas"
 
 async def load(engine: AsyncEngine, name: str, options: Options | None = None) -> FileSummary:
     (source,) = [s for s in expand([IMPORTS]) if s.name.endswith(name)]
-    return await import_file(engine, source, options)
+    fractions: list[float] = []
+    summary = await import_file(engine, source, options, fractions.append)
+    assert fractions == sorted(fractions) and fractions[0] == 0.2 and fractions[-1] < 1  # for the progress bar
+    return summary
 
 
 async def rows(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
