@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.static_files import create_static_files_router
 
 from server import __version__
 from server.db.engine import create_engine
@@ -23,6 +22,7 @@ from server.municipalities.routes import MunicipalityController
 from server.settings import Settings
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
+from server.web.static import static_routers
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HazardController,
             TileController,
             ImportController,
-            create_static_files_router(path="/", directories=[settings.server.static_dir], html_mode=True),
+            *static_routers(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.
         state=State(

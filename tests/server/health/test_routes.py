@@ -52,8 +52,9 @@ async def test_openapi_document_is_served(client: AsyncTestClient[Litestar]) -> 
 async def test_root_serves_the_app_page(client: AsyncTestClient[Litestar]) -> None:
     response = await client.get("/")
     assert response.status_code == 200
-    assert "Bosai" in response.text
+    assert "防災" in response.text  # the built app, or the placeholder before `make pwa`
     assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-cache"  # an update must reach every phone
 
 
 async def test_unknown_path_is_problem_json(client: AsyncTestClient[Litestar]) -> None:

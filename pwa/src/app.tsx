@@ -1,0 +1,96 @@
+import { useEffect } from "preact/hooks";
+import { htmlLang, LANGUAGES, type Language, language, setLanguage, t } from "./i18n";
+import { pendingCount } from "./outboxStore";
+import { AREAS, type Area, href, route, screenTitle } from "./router";
+import { MapScreen } from "./screens/MapScreen";
+import { NotYet } from "./screens/NotYet";
+import { OutboxScreen } from "./screens/OutboxScreen";
+import { offline, update } from "./status";
+
+function LanguageSwitch() {
+  return (
+    <label class="language">
+      <span>{t("lang.label")}</span>
+      <select value={language.value} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
+        {LANGUAGES.map((lang) => (
+          <option key={lang} value={lang} lang={lang === "en" ? "en" : "ja"}>
+            {t(`lang.${lang}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Banners() {
+  const pending = update.value;
+  return (
+    <>
+      {offline.value && (
+        <p class="banner offline" role="status">
+          {t("offline.banner")}
+        </p>
+      )}
+      {pending && (
+        <div class="banner update" role="alert">
+          <span>{t("update.ready")}</span>
+          <button type="button" class="primary" onClick={pending.apply}>
+            {t("update.reload")}
+          </button>
+          <button type="button" class="secondary" onClick={() => (update.value = null)}>
+            {t("update.later")}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+function Screen() {
+  const { area, screen } = route.value;
+  if (area === "resident" && screen === "map") return <MapScreen />;
+  if (area === "resident" && screen === "outbox") return <OutboxScreen />;
+  return <NotYet screen={screen} />;
+}
+
+export function App() {
+  const { area, screen } = route.value;
+  useEffect(() => {
+    document.documentElement.lang = htmlLang.value;
+    document.title = `${t(screenTitle(screen))} — ${t("app.title")}`;
+  });
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t("app.skip")}
+      </a>
+      <header class="top">
+        <h1>{t("app.title")}</h1>
+        {pendingCount.value > 0 && (
+          <a class="pending" href={href("resident", "outbox")}>
+            {t("outbox.count", { count: pendingCount.value })}
+          </a>
+        )}
+        <LanguageSwitch />
+      </header>
+      <Banners />
+      <nav class="areas" aria-label={t("area.label")}>
+        {(Object.keys(AREAS) as Area[]).map((a) => (
+          <a key={a} href={href(a, AREAS[a][0])} aria-current={a === area ? "page" : undefined}>
+            {t(`area.${a}`)}
+          </a>
+        ))}
+      </nav>
+      <nav class="screens" aria-label={t("nav.label")}>
+        {AREAS[area].map((s) => (
+          <a key={s} href={href(area, s)} aria-current={s === screen ? "page" : undefined}>
+            {t(screenTitle(s))}
+          </a>
+        ))}
+      </nav>
+      <main id="main" tabIndex={-1}>
+        <Screen />
+      </main>
+    </>
+  );
+}

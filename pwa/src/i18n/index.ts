@@ -1,0 +1,50 @@
+import { computed, signal } from "@preact/signals";
+import { easy } from "./easy";
+import { en } from "./en";
+import { ja, type MessageKey } from "./ja";
+
+export type Language = "ja" | "en" | "easy";
+export const LANGUAGES: readonly Language[] = ["ja", "en", "easy"];
+export const MESSAGES: Record<Language, Record<MessageKey, string>> = { ja, en, easy };
+export type { MessageKey };
+
+const STORAGE_KEY = "bosai.language";
+
+/** The remembered choice, else Japanese for Japanese browsers, else English. */
+export function initialLanguage(stored: string | null, browser: readonly string[]): Language {
+  if (stored !== null && (LANGUAGES as readonly string[]).includes(stored)) return stored as Language;
+  return browser.some((tag) => tag.toLowerCase().startsWith("ja")) ? "ja" : "en";
+}
+
+function readStored(): string | null {
+  try {
+    return globalThis.localStorage?.getItem(STORAGE_KEY) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export const language = signal<Language>(initialLanguage(readStored(), globalThis.navigator?.languages ?? []));
+
+export function setLanguage(next: Language): void {
+  language.value = next;
+  try {
+    globalThis.localStorage?.setItem(STORAGE_KEY, next);
+  } catch {
+    // private mode: the choice lasts this visit
+  }
+}
+
+/** The message in a language, with {name} placeholders filled. */
+export function translate(lang: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
+  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+export function t(key: MessageKey, params?: Record<string, string | number>): string {
+  return translate(language.value, key, params);
+}
+
+/** The BCP 47 tag of the page: easy Japanese is Japanese. */
+export const htmlLang = computed(() => (language.value === "en" ? "en" : "ja"));

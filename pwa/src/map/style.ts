@@ -1,0 +1,91 @@
+// The map style: our vector tiles only (no basemap service, no glyphs: labels are not drawn on
+// the map; names are in the sheet and lists, in the reader's language and device fonts).
+import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from "maplibre-gl";
+import { HAZARD_TYPES, type HazardType, TILE_URL } from "../api";
+
+export const HAZARD_COLOURS: Record<HazardType, string> = {
+  flood: "#1565c0",
+  landslide: "#8d6e00",
+  storm_surge: "#00838f",
+  earthquake: "#6d4c41",
+  tsunami: "#283593",
+  large_fire: "#d84315",
+  inland_flood: "#0277bd",
+  volcano: "#4e342e",
+};
+
+// Deeper (or higher-ranked) zones are drawn more opaque.
+const DEPTH_OPACITY: ExpressionSpecification = [
+  "interpolate",
+  ["linear"],
+  ["coalesce", ["get", "depthMinM"], ["to-number", ["get", "rankCode"], 1], 0],
+  0,
+  0.22,
+  3,
+  0.4,
+  10,
+  0.55,
+];
+
+export const hazardLayerId = (hazard: HazardType) => `hazard-${hazard}`;
+
+export function buildStyle(origin: string): StyleSpecification {
+  const hazardLayers: LayerSpecification[] = HAZARD_TYPES.flatMap((hazard): LayerSpecification[] => [
+    {
+      id: hazardLayerId(hazard),
+      type: "fill",
+      source: "bosai",
+      "source-layer": "hazards",
+      filter: ["==", ["get", "hazardType"], hazard],
+      paint: { "fill-color": HAZARD_COLOURS[hazard], "fill-opacity": DEPTH_OPACITY },
+    },
+    {
+      id: `${hazardLayerId(hazard)}-outline`,
+      type: "line",
+      source: "bosai",
+      "source-layer": "hazards",
+      filter: ["==", ["get", "hazardType"], hazard],
+      paint: { "line-color": HAZARD_COLOURS[hazard], "line-width": 1 },
+    },
+  ]);
+  return {
+    version: 8,
+    sources: {
+      bosai: { type: "vector", tiles: [`${origin}${TILE_URL}`], minzoom: 0, maxzoom: 16 },
+      here: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+    },
+    layers: [
+      { id: "background", type: "background", paint: { "background-color": "#f3f1ec" } },
+      ...hazardLayers,
+      {
+        id: "boundaries",
+        type: "line",
+        source: "bosai",
+        "source-layer": "boundaries",
+        paint: { "line-color": "#37474f", "line-width": 2, "line-dasharray": [3, 2] },
+      },
+      {
+        id: "facilities",
+        type: "symbol",
+        source: "bosai",
+        "source-layer": "facilities",
+        layout: {
+          "icon-image": ["concat", "kind-", ["get", "kind"]],
+          "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 15, 1],
+          "icon-allow-overlap": true,
+        },
+      },
+      {
+        id: "here",
+        type: "circle",
+        source: "here",
+        paint: {
+          "circle-radius": 9,
+          "circle-color": "#d50000",
+          "circle-stroke-color": "#ffffff",
+          "circle-stroke-width": 3,
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,87 @@
+// One symbol per facility kind: a distinct shape AND colour (colour is never the only cue), white
+// outline for contrast on any background. Drawn on a canvas, so no sprite server is needed.
+import type { FacilityKind } from "../api";
+
+type Draw = (c: CanvasRenderingContext2D) => void;
+
+const polygon =
+  (...points: [number, number][]): Draw =>
+  (c) => {
+    c.beginPath();
+    for (const [x, y] of points) c.lineTo(x, y);
+    c.closePath();
+  };
+
+const SHAPES: Record<FacilityKind, { colour: string; draw: Draw }> = {
+  // house
+  designated_shelter: {
+    colour: "#1b5e20",
+    draw: polygon([0.5, 0.08], [0.92, 0.45], [0.8, 0.45], [0.8, 0.92], [0.2, 0.92], [0.2, 0.45], [0.08, 0.45]),
+  },
+  // house with a cut-out heart door is too fine at this size: a house with a flat roof band
+  welfare_shelter: {
+    colour: "#6a1b9a",
+    draw: polygon([0.5, 0.08], [0.92, 0.4], [0.92, 0.92], [0.08, 0.92], [0.08, 0.4]),
+  },
+  // triangle (a gathering place)
+  emergency_site: { colour: "#0d47a1", draw: polygon([0.5, 0.06], [0.95, 0.9], [0.05, 0.9]) },
+  // tall building
+  tsunami_building: { colour: "#00695c", draw: polygon([0.25, 0.05], [0.75, 0.05], [0.75, 0.95], [0.25, 0.95]) },
+  // diamond
+  wide_area_site: { colour: "#bf360c", draw: polygon([0.5, 0.04], [0.96, 0.5], [0.5, 0.96], [0.04, 0.5]) },
+  // plus
+  medical: {
+    colour: "#b71c1c",
+    draw: polygon(
+      [0.36, 0.06],
+      [0.64, 0.06],
+      [0.64, 0.36],
+      [0.94, 0.36],
+      [0.94, 0.64],
+      [0.64, 0.64],
+      [0.64, 0.94],
+      [0.36, 0.94],
+      [0.36, 0.64],
+      [0.06, 0.64],
+      [0.06, 0.36],
+      [0.36, 0.36],
+    ),
+  },
+  // heart
+  aed: {
+    colour: "#ad1457",
+    draw: (c) => {
+      c.beginPath();
+      c.moveTo(0.5, 0.9);
+      c.bezierCurveTo(0.1, 0.62, 0.02, 0.4, 0.12, 0.24);
+      c.bezierCurveTo(0.24, 0.06, 0.44, 0.1, 0.5, 0.28);
+      c.bezierCurveTo(0.56, 0.1, 0.76, 0.06, 0.88, 0.24);
+      c.bezierCurveTo(0.98, 0.4, 0.9, 0.62, 0.5, 0.9);
+      c.closePath();
+    },
+  },
+};
+
+export const SYMBOL_COLOURS: Record<FacilityKind, string> = Object.fromEntries(
+  Object.entries(SHAPES).map(([kind, shape]) => [kind, shape.colour]),
+) as Record<FacilityKind, string>;
+
+/** The kind's symbol on a square canvas of `pixels`. */
+export function drawSymbol(kind: FacilityKind, pixels: number): HTMLCanvasElement {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = pixels;
+  const c = canvas.getContext("2d");
+  if (c === null) return canvas;
+  const shape = SHAPES[kind];
+  c.scale(pixels, pixels);
+  shape.draw(c);
+  c.lineJoin = "round";
+  c.lineWidth = 0.16;
+  c.strokeStyle = "#ffffff";
+  c.stroke();
+  c.fillStyle = shape.colour;
+  c.fill();
+  return canvas;
+}
+
+export const symbolId = (kind: FacilityKind) => `kind-${kind}`;

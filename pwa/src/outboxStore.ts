@@ -1,0 +1,11 @@
+// The app's one outbox, and its items as a signal for the UI.
+import { computed, signal } from "@preact/signals";
+import { Outbox, type OutboxItem } from "./outbox";
+
+export const outbox = new Outbox();
+export const outboxItems = signal<OutboxItem[]>([]);
+export const pendingCount = computed(() => outboxItems.value.filter((i) => i.state !== "sent").length);
+
+outbox.subscribe((items) => {
+  outboxItems.value = items;
+});

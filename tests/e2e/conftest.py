@@ -1,0 +1,118 @@
+"""End-to-end: the built PWA served by a real `bosai serve` on the demo data, in Debian's headless
+Chromium driven by Playwright. `make test` builds the PWA first (pwa/dist)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from server.cli import FIXTURES, IMPORT_FIXTURES
+from server.demo import import_demo_files, load_demo
+from tests.conftest import Postgres, _fresh_database
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "pwa" / "dist"
+AXE = ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("BOSAI_CHROMIUM", "/usr/bin/chromium")
+# Debian's Chromium, headless, as root, on a closed network, with software WebGL for MapLibre.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PHONE: ViewportSize = {"width": 360, "height": 640}
+ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """`bosai serve` as a process of its own, stoppable mid-test."""
+
+    def __init__(self, database_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "BOSAI_STATIC_DIR": str(DIST), "BOSAI_LOG_LEVEL": "warning"}
+        bosai = Path(sys.executable).with_name("bosai")
+        self.process = subprocess.Popen([str(bosai), "serve", "--port", str(self.port)], env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("bosai serve did not become ready")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+async def demo_database_url(postgres: Postgres, template_database: str) -> AsyncIterator[str]:
+    if not (DIST / "index.html").is_file():
+        pytest.fail("pwa/dist is missing: `make test` builds the PWA (or: cd pwa && npm run build)")
+    async for url in _fresh_database(postgres, template_database):
+        engine = create_async_engine(url)
+        try:
+            await load_demo(engine, FIXTURES)
+            assert all(s.ok for s in await import_demo_files(engine, IMPORT_FIXTURES))
+        finally:
+            await engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="module")
+def server(demo_database_url: str) -> Iterator[Server]:
+    running = Server(demo_database_url)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    context = await browser.new_context(viewport=PHONE, locale="ja-JP", service_workers="allow")
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def page(context: BrowserContext) -> AsyncIterator[Page]:
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    assert not errors, errors

@@ -1,0 +1,181 @@
+"""The PWA in a real browser at 360×640: map, facility sheet, panels, languages, accessibility,
+and a reload with the server stopped and the network gone."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, AXE, Server
+
+SCREENS = [
+    "#/resident/map",
+    "#/resident/myinfo",
+    "#/resident/alerts",
+    "#/resident/family",
+    "#/resident/outbox",
+    "#/staff/shelter",
+    "#/staff/scan",
+    "#/hq/dashboard",
+]
+RENDERED_FACILITIES = "window.__bosaiMap?.queryRenderedFeatures({layers: ['facilities']}).length ?? 0"
+SETTLED = f"window.__bosaiMap?.areTilesLoaded() && !window.__bosaiMap.isMoving() && ({RENDERED_FACILITIES}) > 0"
+
+
+async def open_map(page: Page, server: Server) -> None:
+    await page.goto(f"{server.url}/#/resident/map")
+    await page.wait_for_function(f"{RENDERED_FACILITIES} > 0", timeout=30_000)
+
+
+async def serious_violations(page: Page) -> list[dict[str, Any]]:
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = await page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+async def test_the_map_shows_facilities_and_a_tap_opens_its_sheet(page: Page, server: Server) -> None:
+    await open_map(page, server)
+    facility = await page.evaluate(
+        """() => {
+            const map = window.__bosaiMap;
+            const box = map.getCanvas().getBoundingClientRect();
+            const inside = map.queryRenderedFeatures({layers: ['facilities']}).map((f) => {
+                const p = map.project(f.geometry.coordinates);
+                return {id: f.properties.id, name: f.properties.name, x: box.left + p.x, y: box.top + p.y};
+            }).filter((f) => f.x > box.left + 30 && f.x < box.right - 60
+                && f.y > box.top + 30 && f.y < box.bottom - 30);
+            return inside[0];
+        }"""
+    )
+    assert facility, "no facility symbol inside the visible map"
+    await page.mouse.click(facility["x"], facility["y"])
+    sheet = page.locator("dialog.sheet")
+    await expect(sheet).to_be_visible()
+    await expect(sheet.locator("h2")).to_have_text(facility["name"])
+    async with httpx.AsyncClient() as client:
+        details = await client.get(f"{server.url}/api/facilities/{facility['id']}")
+    address = details.json()["properties"]["address"]
+    if address:
+        await expect(sheet).to_contain_text(address)
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "facility-sheet.png"))
+    await sheet.get_by_role("button", name="閉じる").click()
+    await expect(sheet).to_be_hidden()
+
+
+async def test_language_is_switchable_and_remembered(page: Page, server: Server) -> None:
+    await page.goto(f"{server.url}/#/resident/map")
+    nav = page.get_by_role("navigation", name="画面")
+    await expect(nav.get_by_role("link", name="地図")).to_be_visible()
+    await page.get_by_label("言語").select_option("en")
+    await expect(page.get_by_role("navigation", name="Screens").get_by_role("link", name="Map")).to_be_visible()
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Bosai")).to_be_visible()  # remembered
+    await page.get_by_label("Language").select_option("easy")
+    await expect(page.get_by_role("link", name="ちず", exact=True)).to_be_visible()
+    assert await page.evaluate("document.documentElement.lang") == "ja"
+
+
+async def test_risk_here_and_nearest_shelters_answer_for_a_chosen_place(page: Page, server: Server) -> None:
+    await open_map(page, server)
+    centre = await page.evaluate("(() => { const c = window.__bosaiMap.getCenter(); return [c.lat, c.lng]; })()")
+    await page.get_by_role("button", name="地図の中心の危険を調べる").click()
+    risk = page.locator("section[aria-labelledby=risk-title]")
+    await expect(risk).not_to_contain_text("調べています")
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        zones = (await client.get(f"/api/hazards/at?lat={centre[0]:.6f}&lon={centre[1]:.6f}")).json()["zones"]
+    if zones:
+        await expect(risk.locator("li")).to_have_count(len(zones))
+    else:
+        await expect(risk).to_contain_text("ハザード区域に入っていません")
+    nearest = page.locator("section[aria-labelledby=nearest-title]")
+    await nearest.get_by_label("災害の種類").select_option("earthquake")
+    await expect(nearest.locator("ol.nearest > li")).to_have_count(5)
+    await expect(nearest.locator("ol.nearest > li").first).to_contain_text("徒歩")
+    await nearest.locator("ol.nearest > li").first.get_by_role("button").click()
+    await expect(page.locator("dialog.sheet")).to_contain_text("地震")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+async def test_every_screen_has_no_serious_accessibility_violation(page: Page, server: Server, screen: str) -> None:
+    await page.goto(f"{server.url}/{screen}")
+    await expect(page.locator("main h2").first).to_be_visible()
+    if screen == "#/resident/map":
+        await page.wait_for_function(f"{RENDERED_FACILITIES} > 0", timeout=30_000)
+        await page.locator("details.legend summary").click()
+    assert await serious_violations(page) == []
+    # Touch targets: every visible control is at least 44×44 CSS pixels (checkboxes by their label).
+    small = await page.evaluate(
+        """() => [...document.querySelectorAll('button, select, nav a, a.button, label.toggle, summary')]
+            .filter((e) => e.offsetParent !== null && !e.closest('.maplibregl-ctrl'))
+            .map((e) => ({text: e.textContent.trim().slice(0, 30), box: e.getBoundingClientRect()}))
+            .filter(({box}) => box.width < 44 || box.height < 44)
+            .map(({text, box}) => `${text}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+    )
+    assert small == []
+
+
+async def test_the_facility_sheet_passes_axe_in_english(page: Page, server: Server) -> None:
+    await page.goto(f"{server.url}/#/resident/map")
+    await page.get_by_label("言語").select_option("en")
+    await page.wait_for_function(f"{RENDERED_FACILITIES} > 0", timeout=30_000)
+    await page.get_by_role("button", name="Check the centre of the map").click()
+    await page.locator("ol.nearest > li").first.get_by_role("button").click()
+    await expect(page.locator("dialog.sheet dl")).to_be_visible()
+    assert await serious_violations(page) == []
+
+
+async def test_static_files_are_cached_right(server: Server) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        index = await client.get("/")
+        assert index.headers["cache-control"] == "no-cache"
+        for path in ("/sw.js", "/manifest.webmanifest"):
+            assert (await client.get(path)).headers["cache-control"] == "no-cache"
+        script = index.text.split('src="', 1)[1].split('"', 1)[0]
+        assert script.startswith("/assets/")
+        assert "immutable" in (await client.get(script)).headers["cache-control"]
+        manifest = (await client.get("/manifest.webmanifest")).json()
+    assert manifest["display"] == "standalone" and manifest["theme_color"]
+    assert {"any", "maskable"} == {icon["purpose"] for icon in manifest["icons"]}
+    assert manifest["name"] and manifest["translations"]["en"]["name"]
+
+
+async def test_offline_the_shell_and_the_last_seen_data_still_render(
+    context: BrowserContext, demo_database_url: str
+) -> None:
+    own = Server(demo_database_url)  # stopped mid-test
+    try:
+        page = await context.new_page()
+        await page.goto(f"{own.url}/#/resident/map")
+        await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+        await page.reload()  # now every request goes through the service worker and is kept
+        await page.wait_for_function(SETTLED, timeout=30_000)
+        online = await page.evaluate(RENDERED_FACILITIES)
+        await page.get_by_role("button", name="地図の中心の危険を調べる").click()
+        await expect(page.locator("ol.nearest > li").first).to_be_visible()
+    finally:
+        own.stop()
+    await context.set_offline(True)
+    await page.reload()
+    await expect(page.get_by_role("heading", name="防災")).to_be_visible()
+    await expect(page.get_by_text("オフラインです")).to_be_visible()
+    await page.wait_for_function(SETTLED, timeout=30_000)
+    assert await page.evaluate(RENDERED_FACILITIES) == online  # the same map, from cached tiles
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "offline.png"))
+    manifest = json.loads(await page.evaluate("fetch('/manifest.webmanifest').then((r) => r.text())"))
+    assert manifest["short_name"] == "防災"  # precached shell
+    await page.get_by_role("button", name="地図の中心の危険を調べる").click()
+    await expect(page.locator("ol.nearest > li").first).to_be_visible()  # the last answer, from the cache
