@@ -10,10 +10,21 @@ render(<App />, document.getElementById("app") as HTMLElement);
 outbox.start();
 
 if ("serviceWorker" in navigator) {
+  // "Reload" tells the waiting worker to take over; the page reloads once it has. (Done here: the
+  // plugin reloads only for updates it found itself, not for those the browser found.)
+  let reloadWhenReplaced = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (reloadWhenReplaced) location.reload();
+  });
   const updateServiceWorker = registerSW({
     immediate: true,
     onNeedRefresh() {
-      update.value = { apply: () => void updateServiceWorker(true) };
+      update.value = {
+        apply: () => {
+          reloadWhenReplaced = true;
+          void updateServiceWorker(true);
+        },
+      };
     },
   });
 }

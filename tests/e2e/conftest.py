@@ -50,10 +50,11 @@ def free_port() -> int:
 class Server:
     """`bosai serve` as a process of its own, stoppable mid-test."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, static_dir: Path = DIST) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "BOSAI_STATIC_DIR": str(DIST), "BOSAI_LOG_LEVEL": "warning"}
+        env = {**os.environ, "DATABASE_URL": database_url, "BOSAI_STATIC_DIR": str(static_dir)}
+        env["BOSAI_LOG_LEVEL"] = "warning"
         bosai = Path(sys.executable).with_name("bosai")
         self.process = subprocess.Popen([str(bosai), "serve", "--port", str(self.port)], env=env)
         deadline = time.monotonic() + 30

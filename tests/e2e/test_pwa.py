@@ -4,13 +4,15 @@ and a reload with the server stopped and the network gone."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, AXE, Server
+from tests.e2e.conftest import ARTIFACTS, AXE, DIST, Server
 
 SCREENS = [
     "#/resident/map",
@@ -179,3 +181,77 @@ async def test_offline_the_shell_and_the_last_seen_data_still_render(
     assert manifest["short_name"] == "防災"  # precached shell
     await page.get_by_role("button", name="地図の中心の危険を調べる").click()
     await expect(page.locator("ol.nearest > li").first).to_be_visible()  # the last answer, from the cache
+
+
+async def test_the_app_is_installable(page: Page, server: Server) -> None:
+    await page.goto(f"{server.url}/#/resident/map")
+    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    cdp = await page.context.new_cdp_session(page)
+    errors = (await cdp.send("Page.getInstallabilityErrors"))["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+
+
+async def test_a_larger_system_text_size_is_honoured(page: Page, server: Server) -> None:
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 24}})  # the user's text size, 150%
+    await page.goto(f"{server.url}/#/resident/map")
+    await expect(page.locator("main h2").first).to_be_visible()
+    assert await page.evaluate("getComputedStyle(document.documentElement).fontSize") == "24px"
+    heading = await page.evaluate("parseFloat(getComputedStyle(document.querySelector('main h2')).fontSize)")
+    assert heading >= 24 * 1.25  # headings scale with it
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+
+
+async def test_a_new_version_is_offered_and_loaded_on_reload(
+    context: BrowserContext, demo_database_url: str, tmp_path: Path
+) -> None:
+    static = tmp_path / "dist"
+    shutil.copytree(DIST, static)
+    own = Server(demo_database_url, static)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{own.url}/#/resident/map")
+        await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+        first = await page.evaluate("navigator.serviceWorker.controller.scriptURL")
+        with (static / "sw.js").open("a") as worker:
+            worker.write("\n// a new release\n")
+        await page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        banner = page.get_by_role("alert")
+        await expect(banner).to_contain_text("新しいバージョンがあります", timeout=30_000)
+        async with page.expect_event("load", timeout=30_000):
+            await banner.get_by_role("button", name="再読み込み").click()
+        await expect(page.get_by_text("新しいバージョンがあります")).to_be_hidden()
+        script = await page.evaluate("fetch('/sw.js', {cache: 'no-store'}).then((r) => r.text())")
+        assert script.endswith("// a new release\n")
+        # The new worker took over: none is left waiting, and it controls the reloaded page.
+        assert await page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.waiting === null)")
+        assert await page.evaluate("navigator.serviceWorker.controller.scriptURL") == first
+    finally:
+        own.stop()
+
+
+async def test_hazard_types_can_be_hidden_from_the_legend(page: Page, server: Server) -> None:
+    await open_map(page, server)
+    await page.locator("details.legend summary").click()
+    flood = page.get_by_role("checkbox", name="洪水")
+    await expect(flood).to_be_checked()
+    await flood.uncheck()
+    visibility = "window.__bosaiMap.getLayoutProperty('hazard-flood', 'visibility')"
+    assert await page.evaluate(visibility) == "none"
+    await page.wait_for_function("window.__bosaiMap.queryRenderedFeatures({layers: ['hazard-flood']}).length === 0")
+    await flood.check()
+    assert await page.evaluate(visibility) == "visible"
+
+
+async def test_locate_me_checks_the_risk_where_the_phone_is(context: BrowserContext, server: Server) -> None:
+    await context.grant_permissions(["geolocation"], origin=server.url)
+    await context.set_geolocation({"latitude": 40.80, "longitude": 140.76})
+    page = await context.new_page()
+    await page.goto(f"{server.url}/#/resident/map")
+    await page.get_by_role("button", name="現在地", exact=True).click()
+    risk = page.locator("section[aria-labelledby=risk-title]")
+    await expect(risk).to_contain_text("現在地")
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        zones = (await client.get("/api/hazards/at?lat=40.8&lon=140.76")).json()["zones"]
+    assert zones  # the demo city's centre lies in hazard zones
+    await expect(risk.locator("li")).to_have_count(len(zones))
