@@ -19,6 +19,7 @@ from server.health.routes import HealthController
 from server.imports.routes import ImportController
 from server.lib.errors import EXCEPTION_HANDLERS
 from server.municipalities.routes import MunicipalityController
+from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
@@ -50,6 +51,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HazardController,
             TileController,
             ImportController,
+            PackController,
+            PackFileController,
             *static_routers(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.

@@ -27,6 +27,10 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_STATIC_DIR": "Folder of the built PWA served at / (default pwa/dist, else pwa/placeholder).",
     "BOSAI_LOG_LEVEL": "Logging level (default info).",
     "BOSAI_TILE_CACHE_MB": "Memory per worker for rendered vector tiles (default 64; 0 turns the cache off).",
+    "BOSAI_PACKS_DIR": "Folder of the offline map packs (default ./var/packs; shared by the app and the worker).",
+    "BOSAI_PACK_KEEP": "Versions of each municipality's pack kept downloadable (default 3).",
+    "BOSAI_PACK_INTERVAL": "Seconds between the worker's checks for changed data (default 15).",
+    "BOSAI_BASEMAP": "A basemap PMTiles file whose tiles are clipped into each pack as layer basemap (optional).",
 }
 
 DEFAULT_PG_PORT: Final = 54320
@@ -121,11 +125,34 @@ def _default_static_dir() -> Path:
 
 
 @dataclass(frozen=True, slots=True)
+class PackSettings:
+    """Where offline map packs are written and served from, and how many versions stay."""
+
+    folder: Path = field(default_factory=lambda: Path("var/packs").absolute())
+    keep: int = 3
+    interval_s: int = 15
+    basemap: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PackSettings:
+        basemap = env.get("BOSAI_BASEMAP") or None
+        if basemap is not None and not Path(basemap).is_file():
+            raise SettingsError(f"BOSAI_BASEMAP={basemap!r}: no such file")
+        return cls(
+            folder=Path(env.get("BOSAI_PACKS_DIR") or "var/packs").absolute(),
+            keep=_int(env, "BOSAI_PACK_KEEP", 3),
+            interval_s=_int(env, "BOSAI_PACK_INTERVAL", 15),
+            basemap=Path(basemap).absolute() if basemap else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, one object per concern."""
 
     database: DatabaseSettings
     server: ServerSettings
+    packs: PackSettings = field(default_factory=PackSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -135,4 +162,8 @@ class Settings:
             SettingsError: naming the variable whose value is unusable.
         """
         source = os.environ if env is None else env
-        return cls(database=DatabaseSettings.from_env(source), server=ServerSettings.from_env(source))
+        return cls(
+            database=DatabaseSettings.from_env(source),
+            server=ServerSettings.from_env(source),
+            packs=PackSettings.from_env(source),
+        )

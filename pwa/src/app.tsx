@@ -1,9 +1,11 @@
 import { useEffect } from "preact/hooks";
 import { htmlLang, LANGUAGES, type Language, language, setLanguage, t } from "./i18n";
+import { packsDataAsOf } from "./offline";
 import { pendingCount } from "./outboxStore";
 import { AREAS, type Area, href, route, screenTitle } from "./router";
 import { MapScreen } from "./screens/MapScreen";
 import { NotYet } from "./screens/NotYet";
+import { formatDate, OfflineScreen } from "./screens/OfflineScreen";
 import { OutboxScreen } from "./screens/OutboxScreen";
 import { offline, update } from "./status";
 
@@ -29,6 +31,7 @@ function Banners() {
       {offline.value && (
         <p class="banner offline" role="status">
           {t("offline.banner")}
+          {packsDataAsOf() && <span> {t("offline.dataAsOf", { date: formatDate(packsDataAsOf()) })}</span>}
         </p>
       )}
       {pending && (
@@ -50,6 +53,7 @@ function Screen() {
   const { area, screen } = route.value;
   if (area === "resident" && screen === "map") return <MapScreen />;
   if (area === "resident" && screen === "outbox") return <OutboxScreen />;
+  if (area === "resident" && screen === "offline") return <OfflineScreen />;
   return <NotYet screen={screen} />;
 }
 

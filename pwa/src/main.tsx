@@ -1,6 +1,7 @@
 import { registerSW } from "virtual:pwa-register";
 import { render } from "preact";
 import { App } from "./app";
+import { refreshPacks } from "./offline";
 import { outbox } from "./outboxStore";
 import { update } from "./status";
 import "./styles.css";
@@ -8,6 +9,7 @@ import "./styles.css";
 render(<App />, document.getElementById("app") as HTMLElement);
 
 outbox.start();
+void refreshPacks();
 
 if ("serviceWorker" in navigator) {
   // "Reload" tells the waiting worker to take over; the page reloads once it has. (Done here: the

@@ -6,6 +6,7 @@ from server.facilities.models import Facility, FacilityRecord
 from server.hazards.models import HazardZone, HazardZonePart
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
+from server.packs.models import OfflinePack
 
 __all__ = [
     "Base",
@@ -16,4 +17,5 @@ __all__ = [
     "HazardZonePart",
     "ImportRun",
     "Municipality",
+    "OfflinePack",
 ]

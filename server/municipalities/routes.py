@@ -7,6 +7,7 @@ from litestar.datastructures import State
 
 from server.municipalities.queries import summaries
 from server.municipalities.schemas import MunicipalityList, MunicipalitySummary
+from server.packs.service import latest_packs, manifest
 
 
 class MunicipalityController(Controller):
@@ -17,6 +18,7 @@ class MunicipalityController(Controller):
     async def list_municipalities(self, state: State) -> MunicipalityList:
         async with state.read_engine.connect() as connection:
             rows = (await connection.execute(summaries())).all()
+        packs = await latest_packs(state.read_engine)
         return MunicipalityList(
             [
                 MunicipalitySummary(
@@ -27,6 +29,7 @@ class MunicipalityController(Controller):
                     prefecture=row.prefecture,
                     bbox=(row.west, row.south, row.east, row.north) if row.west is not None else None,
                     facility_counts=row.counts or {},
+                    pack=manifest(packs[row.code], row.code, row.name) if row.code in packs else None,
                 )
                 for row in rows
             ]

@@ -19,7 +19,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 # Short freshness, then revalidation by ETag: data can change during a disaster.
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 
-_FACILITY_FIELDS = {
+FACILITY_FIELDS = {
     "id": "String",
     "kind": "String (first designation)",
     "kinds": "String (comma-separated designations)",
@@ -30,7 +30,7 @@ _FACILITY_FIELDS = {
     "capacity": "Number",
     "suitableHazards": "String (comma-separated hazard types)",
 }
-_HAZARD_FIELDS = {
+HAZARD_FIELDS = {
     "hazardType": "String",
     "rankCode": "String",
     "rankLabel": "String",
@@ -97,8 +97,8 @@ class TileController(Controller):
         base = str(request.base_url).rstrip("/")
         layers = {
             "boundaries": {"code": "String", "name": "String"},
-            "hazards": _HAZARD_FIELDS,
-            "facilities": _FACILITY_FIELDS,
+            "hazards": HAZARD_FIELDS,
+            "facilities": FACILITY_FIELDS,
         }
         return {
             "tilejson": "3.0.0",

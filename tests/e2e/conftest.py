@@ -4,11 +4,14 @@ Chromium driven by Playwright. `make test` builds the PWA first (pwa/dist)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -18,7 +21,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.cli import FIXTURES, IMPORT_FIXTURES
 from server.demo import import_demo_files, load_demo
-from tests.conftest import Postgres, _fresh_database
+from server.packs.worker import build_packs
+from server.settings import PackSettings
+from tests.conftest import Postgres, _fresh_database, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "pwa" / "dist"
@@ -50,11 +55,11 @@ def free_port() -> int:
 class Server:
     """`bosai serve` as a process of its own, stoppable mid-test."""
 
-    def __init__(self, database_url: str, static_dir: Path = DIST) -> None:
+    def __init__(self, database: Demo, static_dir: Path = DIST) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "BOSAI_STATIC_DIR": str(static_dir)}
-        env["BOSAI_LOG_LEVEL"] = "warning"
+        env = {**os.environ, "DATABASE_URL": database.url, "BOSAI_STATIC_DIR": str(static_dir)}
+        env |= {"BOSAI_LOG_LEVEL": "warning", "BOSAI_PACKS_DIR": str(database.packs)}
         bosai = Path(sys.executable).with_name("bosai")
         self.process = subprocess.Popen([str(bosai), "serve", "--port", str(self.port)], env=env)
         deadline = time.monotonic() + 30
@@ -74,10 +79,19 @@ class Server:
             self.process.wait(timeout=15)
 
 
+@dataclass(frozen=True)
+class Demo:
+    """The demo data in a database of its own, with its offline packs built."""
+
+    url: str
+    packs: Path
+
+
 @pytest.fixture(scope="module")
-async def demo_database_url(postgres: Postgres, template_database: str) -> AsyncIterator[str]:
+async def demo(postgres: Postgres, template_database: str) -> AsyncIterator[Demo]:
     if not (DIST / "index.html").is_file():
         pytest.fail("pwa/dist is missing: `make test` builds the PWA (or: cd pwa && npm run build)")
+    packs = Path(tempfile.mkdtemp(prefix="bosai-e2e-packs-"))
     async for url in _fresh_database(postgres, template_database):
         engine = create_async_engine(url)
         try:
@@ -85,12 +99,15 @@ async def demo_database_url(postgres: Postgres, template_database: str) -> Async
             assert all(s.ok for s in await import_demo_files(engine, IMPORT_FIXTURES))
         finally:
             await engine.dispose()
-        yield url
+        settings = replace(settings_for(url), packs=PackSettings(folder=packs))
+        await build_packs(settings)
+        yield Demo(url, packs)
+    shutil.rmtree(packs, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def server(demo_database_url: str) -> Iterator[Server]:
-    running = Server(demo_database_url)
+def server(demo: Demo) -> Iterator[Server]:
+    running = Server(demo)
     yield running
     running.stop()
 

@@ -12,10 +12,11 @@ import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, AXE, DIST, Server
+from tests.e2e.conftest import ARTIFACTS, AXE, DIST, Demo, Server
 
 SCREENS = [
     "#/resident/map",
+    "#/resident/offline",
     "#/resident/myinfo",
     "#/resident/alerts",
     "#/resident/family",
@@ -79,9 +80,10 @@ async def test_the_map_shows_facilities_and_a_tap_opens_its_sheet(page: Page, se
 async def test_language_is_switchable_and_remembered(page: Page, server: Server) -> None:
     await page.goto(f"{server.url}/#/resident/map")
     nav = page.get_by_role("navigation", name="画面")
-    await expect(nav.get_by_role("link", name="地図")).to_be_visible()
+    await expect(nav.get_by_role("link", name="地図", exact=True)).to_be_visible()
     await page.get_by_label("言語").select_option("en")
-    await expect(page.get_by_role("navigation", name="Screens").get_by_role("link", name="Map")).to_be_visible()
+    screens = page.get_by_role("navigation", name="Screens")
+    await expect(screens.get_by_role("link", name="Map", exact=True)).to_be_visible()
     assert await page.evaluate("document.documentElement.lang") == "en"
     await page.reload()
     await expect(page.get_by_role("heading", name="Bosai")).to_be_visible()  # remembered
@@ -154,10 +156,8 @@ async def test_static_files_are_cached_right(server: Server) -> None:
     assert manifest["name"] and manifest["translations"]["en"]["name"]
 
 
-async def test_offline_the_shell_and_the_last_seen_data_still_render(
-    context: BrowserContext, demo_database_url: str
-) -> None:
-    own = Server(demo_database_url)  # stopped mid-test
+async def test_offline_the_shell_and_the_last_seen_data_still_render(context: BrowserContext, demo: Demo) -> None:
+    own = Server(demo)  # stopped mid-test
     try:
         page = await context.new_page()
         await page.goto(f"{own.url}/#/resident/map")
@@ -203,11 +203,11 @@ async def test_a_larger_system_text_size_is_honoured(page: Page, server: Server)
 
 
 async def test_a_new_version_is_offered_and_loaded_on_reload(
-    context: BrowserContext, demo_database_url: str, tmp_path: Path
+    context: BrowserContext, demo: Demo, tmp_path: Path
 ) -> None:
     static = tmp_path / "dist"
     shutil.copytree(DIST, static)
-    own = Server(demo_database_url, static)
+    own = Server(demo, static)
     try:
         page = await context.new_page()
         await page.goto(f"{own.url}/#/resident/map")

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { api } from "../api";
 import { language, t } from "../i18n";
+import { facilityOffline, orOffline } from "../offline";
 import { openFacility } from "../state";
 import { useQuery } from "./useQuery";
 
@@ -8,7 +9,12 @@ import { useQuery } from "./useQuery";
 export function FacilitySheet() {
   const id = openFacility.value;
   const dialog = useRef<HTMLDialogElement>(null);
-  const query = useQuery(id, () => api.facility(id ?? ""));
+  const query = useQuery(id, () =>
+    orOffline(
+      () => api.facility(id ?? ""),
+      () => facilityOffline(id ?? ""),
+    ),
+  );
 
   useEffect(() => {
     const element = dialog.current;

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { api, HAZARD_TYPES, type HazardType } from "../api";
 import { depthBand, distance } from "../format";
 import { t } from "../i18n";
+import { hazardsAtOffline, nearestOffline, orOffline } from "../offline";
 import { nearestHazard, openFacility, place } from "../state";
 import { useQuery } from "./useQuery";
 
@@ -38,7 +39,13 @@ export function LocateButton() {
 
 export function RiskPanel() {
   const key = placeKey();
-  const query = useQuery(key, () => api.hazardsAt(place.value?.lat ?? 0, place.value?.lon ?? 0));
+  const query = useQuery(key, () => {
+    const { lat, lon } = place.value ?? { lat: 0, lon: 0 };
+    return orOffline(
+      () => api.hazardsAt(lat, lon),
+      () => hazardsAtOffline(lat, lon),
+    );
+  });
   return (
     <section class="panel" aria-labelledby="risk-title" aria-live="polite">
       <h2 id="risk-title">{t("risk.title")}</h2>
@@ -72,9 +79,13 @@ export function RiskPanel() {
 export function NearestPanel() {
   const hazard = nearestHazard.value;
   const key = placeKey();
-  const query = useQuery(key === null ? null : `${key}:${hazard}`, () =>
-    api.nearest(place.value?.lat ?? 0, place.value?.lon ?? 0, hazard),
-  );
+  const query = useQuery(key === null ? null : `${key}:${hazard}`, () => {
+    const { lat, lon } = place.value ?? { lat: 0, lon: 0 };
+    return orOffline(
+      () => api.nearest(lat, lon, hazard),
+      () => nearestOffline(lat, lon, hazard),
+    );
+  });
   return (
     <section class="panel" aria-labelledby="nearest-title" aria-live="polite">
       <h2 id="nearest-title">{t("nearest.title")}</h2>

@@ -101,6 +101,32 @@ export const ja = {
   "outbox.failed": "送信できませんでした",
   "outbox.retryAt": "{time}に再送します",
   "outbox.retry": "もう一度送る",
+  "screen.offline": "オフライン地図",
+  "packs.available": "ダウンロードできる地図",
+  "packs.suggested": "今いる場所の地図",
+  "packs.download": "{name}をダウンロード（{size}）",
+  "packs.update": "{name}を更新（{size}）",
+  "packs.resume": "{name}の続きをダウンロード",
+  "packs.progress": "{name}をダウンロード中",
+  "packs.stored": "この端末の地図",
+  "packs.storedNone": "まだ保存した地図はありません。",
+  "packs.storedInfo": "第{version}版・データ {date} 時点・{age}に保存",
+  "packs.updateAvailable": "新しい版（第{version}版）があります",
+  "packs.delete": "{name}を削除",
+  "packs.done": "{name}の地図を保存しました。通信がなくても使えます。",
+  "packs.errorChecksum":
+    "ダウンロードしたデータが壊れていたため使いませんでした。保存済みの地図はそのままです。もう一度お試しください。",
+  "packs.errorQuota":
+    "端末の空き容量が足りません。写真や使わないアプリを整理して{size}以上空けてから、もう一度お試しください。",
+  "packs.errorNetwork": "ダウンロードが途中で止まりました（{reason}）。続きから再開できます。",
+  "packs.listError": "地図の一覧を読み込めません: {reason}",
+  "packs.empty": "ダウンロードできる地図はまだありません。",
+  "packs.persisted": "この端末は保存した地図を消しません。",
+  "packs.notPersisted": "空き容量が少なくなると、ブラウザが保存した地図を消すことがあります。",
+  "age.minutes": "{n}分前",
+  "age.hours": "{n}時間前",
+  "age.days": "{n}日前",
+  "offline.dataAsOf": "地図データは {date} 時点のものです。",
 } as const;
 
 export type MessageKey = keyof typeof ja;

@@ -1,20 +1,15 @@
 import { effect } from "@preact/signals";
 import * as maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
-import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url";
-import { Protocol } from "pmtiles";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Bbox, FACILITY_KINDS, HAZARD_TYPES } from "../api";
 import { t } from "../i18n";
+import { packKey, packSourceUrl, storedPacks } from "../offline";
 import { hiddenHazards, openFacility, place } from "../state";
-import { serverReachable } from "../status";
-import { buildStyle, hazardLayerId } from "./style";
+import { offline, serverReachable } from "../status";
+import "./protocol";
+import { buildStyle, dataLayers, hazardLayerId } from "./style";
 import { drawSymbol, symbolId } from "./symbols";
-
-// Once per page: the worker MapLibre 6 cannot find by itself, and the pmtiles:// protocol the
-// offline packs use.
-maplibregl.setWorkerUrl(workerUrl);
-maplibregl.addProtocol("pmtiles", new Protocol().tile);
 
 const JAPAN: Bbox = [128.0, 30.0, 146.0, 46.0];
 const MIN_START_ZOOM = 11;
@@ -67,16 +62,19 @@ export function MapView() {
       // A missing tile offline is expected; anything else is shown.
       if (!(event as { tile?: unknown }).tile) setError(String(event.error?.message ?? event.error));
     });
-    map.on("click", "facilities", (event) => {
-      const id = event.features?.[0]?.properties?.id;
-      if (typeof id === "string") openFacility.value = id;
-    });
-    map.on("mouseenter", "facilities", () => {
-      map.getCanvas().style.cursor = "pointer";
-    });
-    map.on("mouseleave", "facilities", () => {
-      map.getCanvas().style.cursor = "";
-    });
+    const clickable = (layer: string) => {
+      map.on("click", layer, (event) => {
+        const id = event.features?.[0]?.properties?.id;
+        if (typeof id === "string") openFacility.value = id;
+      });
+      map.on("mouseenter", layer, () => {
+        map.getCanvas().style.cursor = "pointer";
+      });
+      map.on("mouseleave", layer, () => {
+        map.getCanvas().style.cursor = "";
+      });
+    };
+    clickable("facilities");
     map.on("contextmenu", (event) => {
       place.value = { lat: event.lngLat.lat, lon: event.lngLat.lng, origin: "point" };
     });
@@ -90,15 +88,46 @@ export function MapView() {
       })
       .catch(() => {
         serverReachable.value = false;
+        const bounds = union(storedPacks.value.map((p) => p.manifest.bbox));
+        if (bounds) map.fitBounds(bounds, { padding: 16, duration: 0 });
+        if (map.getZoom() < MIN_START_ZOOM) map.setZoom(MIN_START_ZOOM);
       });
-    const stopHazards = effect(() => {
+    // Stored packs: a source and layers each, shown instead of the server's tiles when offline.
+    let styleReady = false;
+    let applyLatest = () => {};
+    map.once("load", () => {
+      styleReady = true;
+      applyLatest();
+    });
+    const stopPacks = effect(() => {
+      const packs = storedPacks.value;
       const hidden = hiddenHazards.value;
-      if (!map.isStyleLoaded()) return;
-      for (const hazard of HAZARD_TYPES) {
-        const visibility = hidden.has(hazard) ? "none" : "visible";
-        map.setLayoutProperty(hazardLayerId(hazard), "visibility", visibility);
-        map.setLayoutProperty(`${hazardLayerId(hazard)}-outline`, "visibility", visibility);
-      }
+      const useServer = !offline.value || packs.length === 0;
+      const apply = () => {
+        const groups = [{ suffix: "", shown: useServer }];
+        for (const { manifest } of packs) {
+          const source = `pack-${packKey(manifest)}`;
+          const suffix = `@${packKey(manifest)}`;
+          if (!map.getSource(source)) {
+            map.addSource(source, { type: "vector", url: packSourceUrl(manifest) });
+            for (const layer of dataLayers(source, suffix)) map.addLayer(layer, "here");
+            clickable(`facilities${suffix}`);
+          }
+          groups.push({ suffix, shown: !useServer });
+        }
+        for (const { suffix, shown } of groups) {
+          for (const hazard of HAZARD_TYPES) {
+            const visibility = shown && !hidden.has(hazard) ? "visible" : "none";
+            map.setLayoutProperty(hazardLayerId(hazard, suffix), "visibility", visibility);
+            map.setLayoutProperty(`${hazardLayerId(hazard, suffix)}-outline`, "visibility", visibility);
+          }
+          for (const layer of ["boundaries", "facilities"]) {
+            map.setLayoutProperty(`${layer}${suffix}`, "visibility", shown ? "visible" : "none");
+          }
+        }
+      };
+      applyLatest = apply;
+      if (styleReady) apply();
     });
     const stopPlace = effect(() => {
       const here = place.value;
@@ -114,11 +143,8 @@ export function MapView() {
       // The device's location is brought into view; a place chosen on the map already is in view.
       if (here?.origin === "here") map.easeTo({ center: [here.lon, here.lat], zoom: Math.max(map.getZoom(), 14) });
     });
-    map.once("load", () => {
-      hiddenHazards.value = new Set(hiddenHazards.value); // apply the toggles kept from before
-    });
     return () => {
-      stopHazards();
+      stopPacks();
       stopPlace();
       map.remove();
       window.__bosaiMap = undefined;

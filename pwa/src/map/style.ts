@@ -27,27 +27,52 @@ const DEPTH_OPACITY: ExpressionSpecification = [
   0.55,
 ];
 
-export const hazardLayerId = (hazard: HazardType) => `hazard-${hazard}`;
+export const hazardLayerId = (hazard: HazardType, suffix = "") => `hazard-${hazard}${suffix}`;
 
-export function buildStyle(origin: string): StyleSpecification {
+/** The data layers for one source: the server's tiles ("bosai", no suffix) or a stored pack. */
+export function dataLayers(source: string, suffix: string): LayerSpecification[] {
   const hazardLayers: LayerSpecification[] = HAZARD_TYPES.flatMap((hazard): LayerSpecification[] => [
     {
-      id: hazardLayerId(hazard),
+      id: hazardLayerId(hazard, suffix),
       type: "fill",
-      source: "bosai",
+      source,
       "source-layer": "hazards",
       filter: ["==", ["get", "hazardType"], hazard],
       paint: { "fill-color": HAZARD_COLOURS[hazard], "fill-opacity": DEPTH_OPACITY },
     },
     {
-      id: `${hazardLayerId(hazard)}-outline`,
+      id: `${hazardLayerId(hazard, suffix)}-outline`,
       type: "line",
-      source: "bosai",
+      source,
       "source-layer": "hazards",
       filter: ["==", ["get", "hazardType"], hazard],
       paint: { "line-color": HAZARD_COLOURS[hazard], "line-width": 1 },
     },
   ]);
+  return [
+    ...hazardLayers,
+    {
+      id: `boundaries${suffix}`,
+      type: "line",
+      source,
+      "source-layer": "boundaries",
+      paint: { "line-color": "#37474f", "line-width": 2, "line-dasharray": [3, 2] },
+    },
+    {
+      id: `facilities${suffix}`,
+      type: "symbol",
+      source,
+      "source-layer": "facilities",
+      layout: {
+        "icon-image": ["concat", "kind-", ["get", "kind"]],
+        "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 15, 1],
+        "icon-allow-overlap": true,
+      },
+    },
+  ];
+}
+
+export function buildStyle(origin: string): StyleSpecification {
   return {
     version: 8,
     sources: {
@@ -56,25 +81,7 @@ export function buildStyle(origin: string): StyleSpecification {
     },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#f3f1ec" } },
-      ...hazardLayers,
-      {
-        id: "boundaries",
-        type: "line",
-        source: "bosai",
-        "source-layer": "boundaries",
-        paint: { "line-color": "#37474f", "line-width": 2, "line-dasharray": [3, 2] },
-      },
-      {
-        id: "facilities",
-        type: "symbol",
-        source: "bosai",
-        "source-layer": "facilities",
-        layout: {
-          "icon-image": ["concat", "kind-", ["get", "kind"]],
-          "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 15, 1],
-          "icon-allow-overlap": true,
-        },
-      },
+      ...dataLayers("bosai", ""),
       {
         id: "here",
         type: "circle",
