@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import imports
+from bench import imports, packs
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -170,13 +170,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement (default 5)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
-    parser.add_argument("--only", choices=("map", "imports"), help="run one part (default: both)")
+    parser.add_argument("--only", choices=("map", "imports"), help="run one part: map, or imports and packs")
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
     if args.only != "imports":
         map_bench(settings, args)
     if args.only != "map":
-        imports.report(asyncio.run(imports.measure(prepare_database(settings, IMPORT_DATABASE))))
+        url = prepare_database(settings, IMPORT_DATABASE)
+        imports.report(asyncio.run(imports.measure(url)))
+        packs.report(asyncio.run(packs.measure(url, settings)))
 
 
 def map_bench(settings: Settings, args: argparse.Namespace) -> None:

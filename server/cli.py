@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Coroutine
 from functools import wraps
@@ -386,8 +387,31 @@ def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     _print_summaries(summaries)
     if not all(s.ok for s in summaries):
         raise click.ClickException("the demo's import fixtures did not import: see the errors above")
+    from server.packs.service import stale
+    from server.packs.worker import build_packs
+
+    async def stale_codes() -> list[str]:
+        engine = create_engine(settings.database)
+        try:
+            return [s.code for s in await stale(engine)]
+        finally:
+            await engine.dispose()
+
+    changed = run(stale_codes())
+    if changed:
+        for code, pack in run(build_packs(settings, changed, _pack_progress)):
+            click.echo(f"offline pack {code} v{pack.version}: {pack.bytes / 1e6:.2f} MB")
     if no_serve:
         return
     # Worker processes read their settings from the environment, so demo mode travels there.
     os.environ["BOSAI_DEMO"] = "1"
-    _serve(Settings.from_env(), host, port, None)
+    # The pack watcher runs beside the server, as the compose worker does in production.
+    watcher = subprocess.Popen([sys.executable, "-m", "server.cli", "packs", "watch"])
+    try:
+        _serve(Settings.from_env(), host, port, None)
+    finally:
+        watcher.terminate()
+
+
+if __name__ == "__main__":
+    main()

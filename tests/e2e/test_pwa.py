@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, Route, expect
 
+from server.packs.worker import build_packs
+from server.settings import PackSettings
+from tests.conftest import settings_for
 from tests.e2e.conftest import ARTIFACTS, AXE, DIST, Demo, Server
 
 SCREENS = [
@@ -255,3 +259,88 @@ async def test_locate_me_checks_the_risk_where_the_phone_is(context: BrowserCont
         zones = (await client.get("/api/hazards/at?lat=40.8&lon=140.76")).json()["zones"]
     assert zones  # the demo city's centre lies in hazard zones
     await expect(risk.locator("li")).to_have_count(len(zones))
+
+
+async def _download(page: Page, server: Server, name: str, code: str) -> None:
+    await page.goto(f"{server.url}/#/resident/offline")
+    row = page.locator(f"li[data-code='{code}']")
+    await row.get_by_role("button", name=f"{name}をダウンロード").click()
+    await expect(row.get_by_role("status")).to_contain_text("保存しました", timeout=30_000)
+    await expect(page.locator(f"li[data-stored='{code}']")).to_contain_text("第1版")
+
+
+async def test_a_downloaded_pack_keeps_the_map_and_its_answers_offline(context: BrowserContext, demo: Demo) -> None:
+    own = Server(demo)  # stopped mid-test
+    lat, lon = 40.80, 140.76  # the demo city's centre, inside several hazard zones
+    try:
+        async with httpx.AsyncClient(base_url=own.url) as client:
+            zones = (await client.get(f"/api/hazards/at?lat={lat}&lon={lon}")).json()["zones"]
+            nearest = (await client.get(f"/api/facilities/nearest?lat={lat}&lon={lon}&hazard=earthquake")).json()
+        page = await context.new_page()
+        await _download(page, own, "見本市", "029998")
+    finally:
+        own.stop()
+    await context.set_offline(True)
+    await page.goto(f"{own.url}/#/resident/map")
+    await expect(page.get_by_text("オフラインです")).to_be_visible()
+    await expect(page.get_by_text("時点のものです")).to_be_visible()  # how old the data is
+    pack = "@029998-v1"
+    layer = f"facilities{pack}"
+    rendered = (
+        f"window.__bosaiMap?.getLayer('{layer}') ? "
+        f"window.__bosaiMap.queryRenderedFeatures({{layers: ['{layer}']}}).length : 0"
+    )
+    await page.wait_for_function(f"({rendered}) > 0", timeout=30_000)
+    hazards = await page.evaluate(
+        f"window.__bosaiMap.queryRenderedFeatures().filter((f) => f.layer.id.endsWith('{pack}')"
+        " && f.layer.id.startsWith('hazard-')).length"
+    )
+    assert hazards > 0
+    assert await page.evaluate("window.__bosaiMap.getLayoutProperty('facilities', 'visibility')") == "none"
+    await expect(page.locator(".map-status.error")).to_have_count(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "offline-pack.png"))
+
+    # "Risk here" and the nearest shelters, computed in the browser from the pack.
+    await page.evaluate(f"window.__bosaiMap.jumpTo({{center: [{lon}, {lat}], zoom: 14}})")
+    await page.get_by_role("button", name="地図の中心の危険を調べる").click()
+    risk = page.locator("section[aria-labelledby=risk-title]")
+    await expect(risk.locator("li")).to_have_count(len(zones))
+    for zone in {z["hazardType"] for z in zones}:
+        label = {"flood": "洪水", "tsunami": "津波", "landslide": "土砂災害", "storm_surge": "高潮"}.get(zone)
+        if label:
+            await expect(risk).to_contain_text(label)
+    panel = page.locator("section[aria-labelledby=nearest-title]")
+    await panel.get_by_label("災害の種類").select_option("earthquake")
+    first = nearest["features"][0]["properties"]["name"]
+    await expect(panel.locator("ol.nearest > li").first).to_contain_text(first)
+    await expect(panel.locator("ol.nearest > li")).to_have_count(5)
+    await panel.locator("ol.nearest > li").first.get_by_role("button").click()
+    await expect(page.locator("dialog.sheet h2")).to_have_text(first)  # details from the pack's facility list
+
+
+async def test_a_corrupted_download_is_refused_and_the_stored_pack_kept(
+    context: BrowserContext, demo: Demo, server: Server
+) -> None:
+    page = await context.new_page()
+    await _download(page, server, "見本町", "029980")
+    settings = replace(settings_for(demo.url), packs=PackSettings(folder=demo.packs))
+    await build_packs(settings, ["029980"])  # version 2 on the server
+
+    async def corrupt(route: Route) -> None:
+        response = await route.fetch()
+        body = bytearray(await response.body())
+        body[len(body) // 2] ^= 0xFF
+        await route.fulfill(response=response, body=bytes(body))
+
+    await page.route("**/packs/029980/2.pmtiles", corrupt)
+    await page.reload()
+    row = page.locator("li[data-code='029980']")
+    await expect(row).to_contain_text("新しい版（第2版）があります")
+    await row.get_by_role("button", name="見本町を更新").click()
+    await expect(row.get_by_role("alert")).to_contain_text("壊れていた")
+    stored = page.locator("li[data-stored='029980']")
+    await expect(stored).to_contain_text("第1版")  # the old pack stays
+    await page.unroute("**/packs/029980/2.pmtiles")
+    await row.get_by_role("button", name="見本町を更新").click()
+    await expect(stored).to_contain_text("第2版", timeout=30_000)

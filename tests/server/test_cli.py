@@ -70,11 +70,14 @@ def _count(url: str, sql: str) -> list[tuple[object, ...]]:
 
 def test_demo_migrates_and_loads_the_demo_municipality_twice_safely(empty_database_url: str, tmp_path: Path) -> None:
     env = {"DATABASE_URL": empty_database_url, "BOSAI_HOME": str(tmp_path / ".bosai")}
+    env["BOSAI_PACKS_DIR"] = str(tmp_path / "packs")
     first = CliRunner().invoke(main, ["demo", "--no-serve"], env=env)
     assert first.exit_code == 0, first.output
     assert f"schema at revision {head_revision()}" in first.output
     assert "84 created" in first.output
     assert "n03_boundary" in first.output and "a33_landslide" in first.output  # 見本町 through the importer
+    assert "offline pack 029980 v1" in first.output and "offline pack 029998 v1" in first.output
+    assert (tmp_path / "packs" / "029998" / "1.pmtiles").is_file()
     ids_before = _count(empty_database_url, "SELECT id FROM facility ORDER BY id")
     zones_before = _count(empty_database_url, "SELECT hazard_type, count(*) FROM hazard_zone GROUP BY 1 ORDER BY 1")
 
