@@ -10,14 +10,18 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from server import __version__
+from server.accounts.routes import AuthController, ResidentController
+from server.accounts.service import RateLimit
 from server.db.engine import create_engine
 from server.db.fast import create_pool
 from server.db.migrate import head_revision
 from server.facilities.routes import FacilityController
 from server.hazards.routes import HazardController
 from server.health.routes import HealthController
+from server.households.routes import HouseholdController, QrController
 from server.imports.routes import ImportController
 from server.lib.errors import EXCEPTION_HANDLERS
+from server.lib.keys import load_keys
 from server.municipalities.routes import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
@@ -53,6 +57,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ImportController,
             PackController,
             PackFileController,
+            AuthController,
+            ResidentController,
+            HouseholdController,
+            QrController,
             *static_routers(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.
@@ -64,6 +72,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "head_revision": head_revision(),
                 "data_version": DataVersionClock(read_engine),
                 "tile_cache": TileCache(settings.server.tile_cache_mb * 1024 * 1024),
+                "crypto": load_keys(settings),
+                # Sign-in attempts per client address, per process (lock-out per account is in the database).
+                "login_limit": RateLimit(limit=10, window_s=60),
             }
         ),
         lifespan=[database_pools],

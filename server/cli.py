@@ -20,7 +20,7 @@ from geo.importers.base import ImportFailure
 from geo.importers.facilities import FORMATS
 from geo.kinds import HAZARD_TYPES
 from server.db.cluster import ClusterError
-from server.db.engine import DATABASE_NAME, create_engine, local_cluster
+from server.db.engine import DATABASE_NAME, create_engine, local_cluster, session_factory
 from server.db.migrate import database_revision, head_revision, upgrade
 from server.settings import Settings, SettingsError
 
@@ -301,6 +301,146 @@ def _print_summaries(summaries: list[FileSummary]) -> None:
 
 
 @main.group()
+def users() -> None:
+    """Staff, headquarters and data admin accounts (residents make their own in the app)."""
+
+
+@users.command(name="add")
+@click.argument("email")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["staff", "municipal_hq", "prefectural_hq", "data_admin"]),
+    help="Repeatable: a person may hold several roles.",
+)
+@click.option("--municipality", help="Municipality code (municipal_hq).")
+@click.option("--shelter", "shelters", multiple=True, help="Facility id of a shelter (staff; repeatable).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of making one.")
+@friendly_errors
+def users_add(
+    email: str, roles: tuple[str, ...], municipality: str | None, shelters: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Create an account (or give an existing one more roles and a new password). Without
+    --password-stdin a password is made and printed once."""
+    import secrets
+
+    from server.accounts.service import RoleRequest, add_operator
+    from server.lib.errors import BosaiError
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
+    code = None
+    if municipality:
+        from geo.codes import InvalidCodeError, normalize
+
+        try:
+            code = normalize(municipality)
+        except InvalidCodeError as exc:
+            raise click.BadParameter(str(exc), param_hint="--municipality") from exc
+    settings = load_settings()
+    prepare_database(settings, quiet=True)
+    requests = [RoleRequest(role, code if role == "municipal_hq" else None, list(shelters)) for role in roles]
+
+    async def add() -> None:
+        engine = create_engine(settings.database)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                await add_operator(session, email, password, requests)
+        finally:
+            await engine.dispose()
+
+    try:
+        run(add())
+    except BosaiError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"{email}: {', '.join(roles)}")
+    if not password_stdin:
+        click.echo(f"password (shown once): {password}")
+
+
+@users.command(name="list")
+@friendly_errors
+def users_list() -> None:
+    """Every operator account with its roles and scopes."""
+    from sqlalchemy import select
+
+    from server.accounts.models import Account, AccountRole
+    from server.municipalities.models import Municipality
+
+    settings = load_settings()
+    prepare_database(settings, quiet=True)
+
+    async def rows() -> list[tuple[Any, ...]]:
+        engine = create_engine(settings.database)
+        try:
+            async with session_factory(engine)() as session:
+                result = await session.execute(
+                    select(
+                        Account.email, Account.disabled_at, AccountRole.role, Municipality.code, AccountRole.facility_id
+                    )
+                    .join(AccountRole, AccountRole.account_id == Account.id)
+                    .outerjoin(Municipality, Municipality.id == AccountRole.municipality_id)
+                    .where(Account.kind == "operator")
+                    .order_by(Account.email, AccountRole.role)
+                )
+                return [tuple(r) for r in result.all()]
+        finally:
+            await engine.dispose()
+
+    for email, disabled, role, code, shelter in run(rows()):
+        scope = code or (str(shelter) if shelter else "")
+        click.echo(f"{email:40} {role:16} {scope:36} {'disabled' if disabled else ''}".rstrip())
+
+
+@users.command(name="disable")
+@click.argument("email")
+@friendly_errors
+def users_disable(email: str) -> None:
+    """Disable an account and end its sessions."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete, select
+
+    from server.accounts.models import Account, AuthSession
+
+    settings = load_settings()
+    prepare_database(settings, quiet=True)
+
+    async def disable() -> bool:
+        engine = create_engine(settings.database)
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                account = await session.scalar(select(Account).where(Account.email.ilike(email)))
+                if account is None:
+                    return False
+                account.disabled_at = datetime.now(UTC)
+                await session.execute(delete(AuthSession).where(AuthSession.account_id == account.id))
+                return True
+        finally:
+            await engine.dispose()
+
+    if not run(disable()):
+        raise click.ClickException(f"no account {email}")
+    click.echo(f"{email}: disabled, signed out everywhere")
+
+
+@main.group()
+def keys() -> None:
+    """Keys for personal data at rest and QR signatures."""
+
+
+@keys.command(name="generate")
+def keys_generate() -> None:
+    """Print new BOSAI_DATA_KEY and BOSAI_QR_KEY lines for the environment (keep them secret, and
+    keep the data key: without it stored personal data cannot be read)."""
+    from server.lib.keys import generate
+
+    for name, value in generate().items():
+        click.echo(f"{name}={value}")
+
+
+@main.group()
 def packs() -> None:
     """Offline map packs: one PMTiles archive and facility list per municipality."""
 
@@ -369,20 +509,21 @@ def packs_watch() -> None:
 def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     """Upgrade the database, load the demo city 見本市 and, through the importer, its neighbour
     見本町 (fixtures/import/), and serve them in demo mode."""
-    from server.demo import import_demo_files, load_demo
+    from server.demo import DEMO_PASSWORD, demo_accounts, import_demo_files, load_demo
 
     settings = load_settings()
     prepare_database(settings)
     click.echo(f"schema at revision {run(_upgrade(settings))}")
     engine = create_engine(settings.database)
 
-    async def load() -> tuple[str, list[FileSummary]]:
+    async def load() -> tuple[str, list[FileSummary], list[tuple[str, str]]]:
         try:
-            return await load_demo(engine, FIXTURES), await import_demo_files(engine, IMPORT_FIXTURES)
+            shown = await load_demo(engine, FIXTURES)
+            return shown, await import_demo_files(engine, IMPORT_FIXTURES), await demo_accounts(engine)
         finally:
             await engine.dispose()
 
-    shown, summaries = run(load())
+    shown, summaries, accounts = run(load())
     click.echo(shown)
     _print_summaries(summaries)
     if not all(s.ok for s in summaries):
@@ -397,6 +538,9 @@ def demo(host: str | None, port: int | None, no_serve: bool) -> None:
         finally:
             await engine.dispose()
 
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}; sign in on the app's staff and headquarters screens):")
+    for email, what in accounts:
+        click.echo(f"  {email:34} {what}")
     changed = run(stale_codes())
     if changed:
         for code, pack in run(build_packs(settings, changed, _pack_progress)):

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from geo.importers.base import Options
+from server.accounts.models import Account
 from server.db.engine import session_factory
 from server.facilities.models import Facility
 from server.hazards.models import HazardZone
@@ -115,3 +116,32 @@ async def import_demo_files(engine: AsyncEngine, folder: Path) -> list[FileSumma
         for subfolder, options in DEMO_IMPORTS
         for source in expand([folder / subfolder])
     ]
+
+
+DEMO_PASSWORD = "bosai-demo-2026"  # noqa: S105 - demo mode only: printed by `bosai demo` so a newcomer can try every role
+
+
+async def demo_accounts(engine: AsyncEngine) -> list[tuple[str, str]]:
+    """One account per staff and headquarters role (idempotent); (e-mail, what it may do)."""
+    from server.accounts.service import RoleRequest, add_operator
+
+    async with session_factory(engine)() as session, session.begin():
+        shelter = await session.scalar(
+            select(Facility.id)
+            .join(Municipality, Municipality.id == Facility.municipality_id)
+            .where(Municipality.code == "029998", Facility.kinds.contains(["designated_shelter"]))
+            .order_by(Facility.name)
+            .limit(1)
+        )
+        accounts = [
+            ("staff@demo.bosai.example", RoleRequest("staff", shelters=[str(shelter)]), "shelter staff"),
+            ("city-hq@demo.bosai.example", RoleRequest("municipal_hq", "029998"), "見本市 headquarters"),
+            ("pref-hq@demo.bosai.example", RoleRequest("prefectural_hq"), "prefectural headquarters"),
+            ("data-admin@demo.bosai.example", RoleRequest("data_admin"), "data admin (imports)"),
+        ]
+        for email, role, _ in accounts:
+            account = await session.scalar(select(Account).where(Account.email == email))
+            if account is not None:  # roles kept from the first run
+                continue
+            await add_operator(session, email, DEMO_PASSWORD, [role])
+    return [(email, what) for email, _, what in accounts]

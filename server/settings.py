@@ -6,6 +6,8 @@ Every variable the application understands is listed in :data:`ENVIRONMENT`, whi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +33,9 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_PACK_KEEP": "Versions of each municipality's pack kept downloadable (default 3).",
     "BOSAI_PACK_INTERVAL": "Seconds between the worker's checks for changed data (default 15).",
     "BOSAI_BASEMAP": "A basemap PMTiles file whose tiles are clipped into each pack as layer basemap (optional).",
+    "BOSAI_DATA_KEY": "Key encrypting personal data at rest: 32 bytes, base64 (`bosai keys generate`).",
+    "BOSAI_QR_KEY": "Ed25519 private key (32-byte seed, base64) signing QR codes (`bosai keys generate`).",
+    "BOSAI_QR_OLD_KEYS": "Comma-separated base64 public keys of retired QR keys, still accepted when verifying.",
 }
 
 DEFAULT_PG_PORT: Final = 54320
@@ -147,12 +152,40 @@ class PackSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    """Keys for personal data at rest and for QR signatures. Unset with a local cluster, they are
+    kept in BOSAI_HOME/keys.json (created once); unset with DATABASE_URL, what needs them answers 503."""
+
+    data_key: bytes | None = None
+    qr_key: bytes | None = None
+    qr_old_public_keys: tuple[bytes, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SecuritySettings:
+        def key(name: str) -> bytes | None:
+            raw = env.get(name)
+            if not raw:
+                return None
+            try:
+                value = base64.b64decode(raw, validate=True)
+            except binascii.Error:
+                raise SettingsError(f"{name}: not base64") from None
+            if len(value) != 32:
+                raise SettingsError(f"{name}: expected 32 bytes, got {len(value)} (`bosai keys generate` makes them)")
+            return value
+
+        old = tuple(base64.b64decode(k) for k in env.get("BOSAI_QR_OLD_KEYS", "").split(",") if k.strip())
+        return cls(data_key=key("BOSAI_DATA_KEY"), qr_key=key("BOSAI_QR_KEY"), qr_old_public_keys=old)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, one object per concern."""
 
     database: DatabaseSettings
     server: ServerSettings
     packs: PackSettings = field(default_factory=PackSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -166,4 +199,5 @@ class Settings:
             database=DatabaseSettings.from_env(source),
             server=ServerSettings.from_env(source),
             packs=PackSettings.from_env(source),
+            security=SecuritySettings.from_env(source),
         )

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from server.app import create_app
 from server.db.cluster import LocalCluster
 from server.db.migrate import upgrade
+from server.lib.keys import generate
 from server.settings import DatabaseSettings, Settings
 
 TEMPLATE = "bosai_test_template"
@@ -123,10 +124,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+TEST_KEYS = generate()
+
+
 def settings_for(database_url: str | None, **server: object) -> Settings:
-    base = Settings.from_env({})
+    base = Settings.from_env(TEST_KEYS)
     database = replace(base.database, url=database_url, connect_timeout=2)
-    return Settings(database=database, server=replace(base.server, **server))  # type: ignore[arg-type]
+    return Settings(database=database, server=replace(base.server, **server), security=base.security)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from server.lib.keys import generate
 from server.settings import ENVIRONMENT, Settings
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -36,10 +37,18 @@ def test_compose_environment_is_what_the_app_reads() -> None:
     env = services["app"]["environment"]
     assert env == services["migrate"]["environment"]
     assert set(env) <= set(ENVIRONMENT), set(env) - set(ENVIRONMENT)
-    # With the password filled in, the settings accept the values as they are.
-    filled = {k: str(v).replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "pw") for k, v in env.items()}
+    # With the secrets filled in, the settings accept the values as they are.
+    secrets = {
+        "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}": "pw",
+        **{f"${{{k}:?set {k}}}": v for k, v in generate().items()},
+    }
+    filled = {
+        k: secrets.get(str(v), str(v)).replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "pw")
+        for k, v in env.items()
+    }
     settings = Settings.from_env(filled)
     assert not settings.database.managed
+    assert settings.security.data_key and settings.security.qr_key
     assert settings.server.host == "0.0.0.0"  # noqa: S104
 
 

@@ -1,20 +1,27 @@
 """Every model, imported once so that the metadata is complete (Alembic, drift test)."""
 
+from server.accounts.models import Account, AccountRole, AuditEvent, AuthSession
 from server.datasets.models import DataVersion
 from server.db.base import Base
 from server.facilities.models import Facility, FacilityRecord
 from server.hazards.models import HazardZone, HazardZonePart
+from server.households.models import Household
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
 
 __all__ = [
+    "Account",
+    "AccountRole",
+    "AuditEvent",
+    "AuthSession",
     "Base",
     "DataVersion",
     "Facility",
     "FacilityRecord",
     "HazardZone",
     "HazardZonePart",
+    "Household",
     "ImportRun",
     "Municipality",
     "OfflinePack",

@@ -12,10 +12,11 @@ from geo.importers.areas import AREA_FORMATS
 from geo.importers.base import Options
 from geo.importers.facilities import FORMATS
 from geo.kinds import HAZARD_TYPES
+from server.accounts.auth import signed_in
 from server.imports.schemas import ImportedFile, ImportResult
 from server.imports.service import import_file
 from server.imports.sources import uploaded
-from server.lib.errors import ForbiddenError, InvalidParameterError
+from server.lib.errors import InvalidParameterError
 
 # A prefecture's N03 or hazard Shapefile, zipped, is tens of megabytes.
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
@@ -32,11 +33,7 @@ class ImportController(Controller):
         request_max_body_size=MAX_UPLOAD_BYTES,
     )
     async def create_import(self, request: Request[Any, Any, Any], state: State) -> Response[ImportResult]:
-        if not state.settings.server.demo:
-            raise ForbiddenError(
-                "Imports over HTTP need a data admin account. Until accounts exist they are enabled only in "
-                "demo mode (bosai demo); use `bosai import` on the server."
-            )
+        await signed_in(request, state, "data_admin")
         form = await request.form()
         parts = list(form.multi_items())
         files = [(part.filename, await part.read()) for _, part in parts if isinstance(part, UploadFile)]

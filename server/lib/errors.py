@@ -46,6 +46,16 @@ class NotFoundError(BosaiError):
     title = "Not found"
 
 
+class UnauthorizedError(BosaiError):
+    status_code = 401
+    title = "Sign-in required"
+
+
+class TooManyRequestsError(BosaiError):
+    status_code = 429
+    title = "Too many requests"
+
+
 class ForbiddenError(BosaiError):
     status_code = 403
     title = "Forbidden"

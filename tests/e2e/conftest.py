@@ -23,7 +23,7 @@ from server.cli import FIXTURES, IMPORT_FIXTURES
 from server.demo import import_demo_files, load_demo
 from server.packs.worker import build_packs
 from server.settings import PackSettings
-from tests.conftest import Postgres, _fresh_database, settings_for
+from tests.conftest import TEST_KEYS, Postgres, _fresh_database, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "pwa" / "dist"
@@ -59,7 +59,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database.url, "BOSAI_STATIC_DIR": str(static_dir)}
-        env |= {"BOSAI_LOG_LEVEL": "warning", "BOSAI_PACKS_DIR": str(database.packs)}
+        env |= {"BOSAI_LOG_LEVEL": "warning", "BOSAI_PACKS_DIR": str(database.packs), **TEST_KEYS}
         bosai = Path(sys.executable).with_name("bosai")
         self.process = subprocess.Popen([str(bosai), "serve", "--port", str(self.port)], env=env)
         deadline = time.monotonic() + 30

@@ -23,6 +23,7 @@ from server.imports.service import FileSummary, import_file
 from server.imports.sources import expand
 from server.settings import Settings
 from tests.conftest import settings_for
+from tests.server.roles import sign_in
 
 Client = AsyncTestClient[Litestar]
 BOW_TIE = "SELECT {} FROM hazard_zone WHERE attributes->>'feature' = '3' AND hazard_type = 'flood'"
@@ -180,16 +181,19 @@ def test_cli_imports_shapefiles_from_folders_and_zips(database_url: str, tmp_pat
     assert unnamed.exit_code == 1 and "Polygon" in unnamed.output
 
 
-async def test_http_import_is_refused_outside_demo_mode(client: Client) -> None:
+async def test_http_import_needs_a_data_admin(client: Client, engine: AsyncEngine) -> None:
     response = await client.post("/api/imports", files={"file": ("a.csv", b"x")})
-    assert response.status_code == 403
-    assert response.headers["content-type"] == "application/problem+json"
-    assert "data admin" in response.json()["detail"]
+    assert response.status_code == 401
+    await sign_in(client, engine, "municipal_hq")
+    response = await client.post("/api/imports", files={"file": ("a.csv", b"x")})
+    assert response.status_code == 403 and "data_admin" in response.json()["detail"]
 
 
 @pytest.fixture
-async def demo_client(database_url: str) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=create_app(settings_for(database_url, demo=True))) as client:
+async def demo_client(database_url: str, engine: AsyncEngine) -> AsyncIterator[Client]:
+    """Signed in as a data admin."""
+    async with AsyncTestClient(app=create_app(settings_for(database_url))) as client:
+        await sign_in(client, engine, "data_admin")
         yield client
 
 

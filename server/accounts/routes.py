@@ -1,0 +1,107 @@
+"""Sign-in and accounts: POST /api/auth/login, /api/auth/logout, GET /api/auth/me,
+POST /api/residents (a device-bound account) and /api/residents/recover."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import JSONBody
+
+from server.accounts.auth import COOKIE, current, me, signed_in, with_session_cookie
+from server.accounts.service import (
+    add_resident,
+    check_password,
+    check_recovery,
+    end_session,
+    principal,
+    start_session,
+)
+from server.db.engine import session_factory
+from server.lib.errors import BosaiError, InvalidParameterError, UnauthorizedError
+
+
+class Login(msgspec.Struct):
+    email: str
+    password: str
+
+
+class Recovery(msgspec.Struct, rename="camel"):
+    account_id: str
+    recovery_code: str
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["accounts"]  # noqa: RUF012
+
+    @post("/login", summary="Sign in with e-mail and password; sets the session cookie", status_code=200)
+    async def login(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[Login]
+    ) -> Response[dict[str, Any]]:
+        state.login_limit.check(_client(request))
+        if not data.email.strip() or not data.password:
+            raise InvalidParameterError("email" if not data.email.strip() else "password", "is required")
+        async with session_factory(state.engine)() as session:
+            try:
+                account = await check_password(session, data.email, data.password)
+            except BosaiError:
+                await session.commit()  # a failure counts towards the lock-out
+                raise
+            token, _, lifetime = await start_session(session, account)
+            await session.commit()
+        async with session_factory(state.engine)() as session:
+            caller = await principal(session, token)
+        assert caller is not None  # noqa: S101 - the session was just written
+        return with_session_cookie(Response(me(caller)), request, token, lifetime)
+
+    @post("/logout", summary="End this session", status_code=200)
+    async def logout(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, bool]]:
+        await signed_in(request, state)
+        async with session_factory(state.engine)() as session, session.begin():
+            await end_session(session, request.cookies[COOKIE])
+        response = Response({"signedOut": True})
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @get("/me", summary="Who is signed in: roles, scopes and the CSRF token for writes")
+    async def whoami(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+        caller = await current(request, state)
+        if caller is None:
+            raise UnauthorizedError("not signed in")
+        return me(caller)
+
+
+class ResidentController(Controller):
+    path = "/api/residents"
+    tags = ["accounts"]  # noqa: RUF012
+
+    @post("/", summary="A device-bound resident account; the recovery code is shown this once")
+    async def create(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+        async with session_factory(state.engine)() as session, session.begin():
+            account, code = await add_resident(session)
+            token, _, lifetime = await start_session(session, account)
+        async with session_factory(state.engine)() as session:
+            caller = await principal(session, token)
+        assert caller is not None  # noqa: S101
+        body = {**me(caller), "recoveryCode": code}
+        return with_session_cookie(Response(body, status_code=201), request, token, lifetime)
+
+    @post("/recover", summary="Sign in on a new device with the account id and recovery code", status_code=200)
+    async def recover(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[Recovery]
+    ) -> Response[dict[str, Any]]:
+        state.login_limit.check(_client(request))
+        async with session_factory(state.engine)() as session, session.begin():
+            account = await check_recovery(session, data.account_id, data.recovery_code)
+            token, _, lifetime = await start_session(session, account)
+        async with session_factory(state.engine)() as session:
+            caller = await principal(session, token)
+        assert caller is not None  # noqa: S101
+        return with_session_cookie(Response(me(caller)), request, token, lifetime)

@@ -1,0 +1,92 @@
+"""My evacuation info: the household document as the API takes and gives it (camelCase). Every
+field is checked; an error names the field by its path (``members[0].birthDate``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+Text = Annotated[str, msgspec.Meta(max_length=200)]
+LongText = Annotated[str, msgspec.Meta(max_length=2000)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Sex = Literal["female", "male", "other", "unspecified"]
+Relationship = Literal["self", "spouse", "child", "parent", "grandparent", "grandchild", "sibling", "other"]
+Mobility = Literal["walks", "needs_help", "cane", "wheelchair", "bedridden"]
+Skill = Literal["medical", "nursing_care", "teacher", "volunteer"]
+PetKind = Literal["dog", "cat", "bird", "small_animal", "other"]
+JST = ZoneInfo("Asia/Tokyo")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,20}$")
+
+
+class CareNeeds(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    mobility: Mobility = "walks"
+    disability: Text | None = None
+    illness: Text | None = None
+    medication: Text | None = None
+    allergy: Text | None = None
+    pregnancy: bool = False
+    infant: bool = False
+    language_needs: Text | None = None  # e.g. "English", "やさしい日本語", "sign language"
+    notes: LongText | None = None
+
+
+class Member(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    name: Name
+    relationship: Relationship
+    id: str | None = None  # given by the server; send it back to keep the member's QR code
+    kana: Text | None = None
+    birth_date: date | None = None
+    sex: Sex = "unspecified"
+    care_needs: CareNeeds = msgspec.field(default_factory=CareNeeds)
+    skills: list[Skill] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.birth_date is not None and not date(1900, 1, 1) <= self.birth_date <= datetime.now(JST).date():
+            raise ValueError("birthDate must be between 1900-01-01 and today")
+
+
+class Pet(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    kind: PetKind
+    count: Annotated[int, msgspec.Meta(ge=1, le=50)] = 1
+    wants_to_bring: bool = True
+
+
+class Contact(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    name: Name
+    phone: Annotated[str, msgspec.Meta(max_length=24)]
+    relationship: Text | None = None
+
+    def __post_init__(self) -> None:
+        if not PHONE.match(self.phone):
+            raise ValueError("phone must be digits, spaces, + ( ) or -")
+
+
+class Place(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    lat: Annotated[float, msgspec.Meta(ge=20, le=46)]
+    lon: Annotated[float, msgspec.Meta(ge=122, le=154)]
+    address: Text | None = None
+
+
+class Consents(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    share_status_with_family: bool = False
+    answer_safety_inquiries: bool = False
+
+
+class HouseholdIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    members: Annotated[list[Member], msgspec.Meta(max_length=30)] = msgspec.field(default_factory=list)
+    pets: Annotated[list[Pet], msgspec.Meta(max_length=20)] = msgspec.field(default_factory=list)
+    emergency_contact: Contact | None = None
+    home: Place | None = None
+    work: Place | None = None
+    consents: Consents = msgspec.field(default_factory=Consents)
+
+
+def validation_path(message: str) -> tuple[str, str]:
+    """msgspec's "Expected `int`, got `str` - at `$.members[0].name`" as (field path, reason)."""
+    reason, _, where = message.partition(" - at `")
+    path = where.rstrip("`").removeprefix("$").removeprefix(".") or "body"
+    return path, reason

@@ -1,0 +1,104 @@
+"""My evacuation info, stored encrypted; QR codes issued, reissued (revoking) and verified."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.households.models import Household
+from server.households.qr import QrCode, QrError, check_signature, issue
+from server.households.schemas import HouseholdIn
+from server.lib.errors import NotFoundError
+from server.lib.ids import uuid7
+from server.lib.keys import Keys
+
+
+def _opaque() -> str:
+    return secrets.token_urlsafe(12)
+
+
+async def load(session: AsyncSession, keys: Keys, account_id: uuid.UUID) -> tuple[Household | None, dict[str, Any]]:
+    household = await session.scalar(select(Household).where(Household.account_id == account_id))
+    if household is None:
+        return None, msgspec.to_builtins(HouseholdIn())
+    document = keys.open(household.sealed, str(household.id))
+    assert isinstance(document, dict)  # noqa: S101 - what seal() wrote
+    return household, document
+
+
+async def save(
+    session: AsyncSession, keys: Keys, account_id: uuid.UUID, data: HouseholdIn
+) -> tuple[Household, dict[str, Any]]:
+    """Replace the document; members keep their ids (and QR codes) when sent back with them."""
+    household = await session.scalar(select(Household).where(Household.account_id == account_id))
+    if household is None:
+        household = Household(
+            id=uuid7(), account_id=account_id, qr_id=_opaque(), qr_counter=1, member_qr={}, key_id="", sealed=b""
+        )
+        session.add(household)
+    known = dict(household.member_qr)
+    members = []
+    for member in data.members:
+        member_id = member.id if member.id in known else uuid.uuid4().hex
+        members.append(msgspec.structs.replace(member, id=member_id))
+    household.member_qr = {m.id: known.get(m.id) or {"qr": _opaque(), "counter": 1} for m in members if m.id}
+    document = msgspec.to_builtins(msgspec.structs.replace(data, members=members))
+    household.sealed = keys.seal(document, str(household.id))
+    household.key_id = "aes256gcm:1"
+    return household, document
+
+
+def member_code(keys: Keys, household: Household, member_id: str) -> str:
+    entry = household.member_qr.get(member_id)
+    if entry is None:
+        raise NotFoundError(f"no member {member_id} in this household")
+    return issue(keys, "member", str(entry["qr"]), int(str(entry["counter"])))
+
+
+def household_code(keys: Keys, household: Household) -> str:
+    return issue(keys, "household", household.qr_id, household.qr_counter)
+
+
+def reissue(household: Household, member_id: str | None) -> None:
+    """A new code; the previous one no longer verifies."""
+    if member_id is None:
+        household.qr_counter += 1
+        return
+    entry = household.member_qr.get(member_id)
+    if entry is None:
+        raise NotFoundError(f"no member {member_id} in this household")
+    household.member_qr = {**household.member_qr, member_id: {**entry, "counter": int(str(entry["counter"])) + 1}}
+
+
+async def verify_code(session: AsyncSession, keys: Keys, text: str) -> tuple[QrCode, Household, str | None]:
+    """The code's household (and member), if it is intact, ours and the current issue."""
+    code = check_signature(text, keys.public_keys())
+    if code.kind == "household":
+        household = await session.scalar(select(Household).where(Household.qr_id == code.opaque_id))
+        if household is None:
+            raise QrError("no household carries this code")
+        if code.counter != household.qr_counter:
+            raise QrError("this code was replaced by a newer one (revoked)")
+        return code, household, None
+    path = f'$.* ? (@.qr == "{_safe(code.opaque_id)}")'
+    household = await session.scalar(
+        select(Household).where(sql("member_qr @? CAST(:path AS jsonpath)").bindparams(path=path))
+    )
+    member = next((m for m, e in (household.member_qr if household else {}).items() if e["qr"] == code.opaque_id), None)
+    if household is None or member is None:
+        raise QrError("no member carries this code")
+    if code.counter != int(str(household.member_qr[member]["counter"])):
+        raise QrError("this code was replaced by a newer one (revoked)")
+    return code, household, member
+
+
+def _safe(opaque: str) -> str:
+    if not all(c.isalnum() or c in "-_" for c in opaque):
+        raise QrError("not a Bosai QR code")
+    return opaque

@@ -1,0 +1,69 @@
+"""Each role can do exactly what it should and nothing more: every endpoint that needs a session,
+tried with every role and with none."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.app import create_app
+from server.settings import Settings
+from tests.server.roles import Client, sign_in
+
+ROLES = (None, "resident", "staff", "municipal_hq", "prefectural_hq", "data_admin")
+VERIFIERS = {"staff", "municipal_hq", "prefectural_hq"}
+HOUSEHOLD = {"members": [{"name": "山田花子", "relationship": "self"}]}
+AED_CSV = "NO,名称,緯度,経度,設置位置,市区町村コード\n1,見本市役所,40.8,140.76,1階,029998\n".encode()
+
+
+async def a_resident_code(settings: Settings, engine: AsyncEngine) -> str:
+    async with AsyncTestClient(app=create_app(settings)) as resident:
+        await sign_in(resident, engine, "resident")
+        await resident.put("/api/households/me", json=HOUSEHOLD)
+        code: str = (await resident.get("/api/households/me/qr")).json()["household"]
+        return code
+
+
+Call = Callable[[Client, str], Awaitable[Any]]
+# (what, how to call it given a QR code to verify, who may: the roles answered 2xx)
+ENDPOINTS: list[tuple[str, Call, set[str]]] = [
+    ("GET /api/auth/me", lambda c, _: c.get("/api/auth/me"), set(ROLES[1:])),
+    ("GET /api/households/me", lambda c, _: c.get("/api/households/me"), {"resident"}),
+    ("PUT /api/households/me", lambda c, _: c.put("/api/households/me", json=HOUSEHOLD), {"resident"}),
+    ("GET /api/households/me/qr.svg", lambda c, _: c.get("/api/households/me/qr.svg"), set()),  # 404 for a new resident
+    ("POST /api/households/me/qr/reissue", lambda c, _: c.post("/api/households/me/qr/reissue"), set()),
+    ("POST /api/qr/verify", lambda c, code: c.post("/api/qr/verify", json={"qr": code}), VERIFIERS),
+    (
+        "POST /api/imports",
+        lambda c, _: c.post("/api/imports", files={"file": ("029998_aed.csv", AED_CSV)}),
+        {"data_admin"},
+    ),
+    ("POST /api/auth/logout", lambda c, _: c.post("/api/auth/logout"), set(ROLES[1:])),
+    ("GET /api/qr/keys", lambda c, _: c.get("/api/qr/keys"), set(ROLES)),  # type: ignore[arg-type]
+    ("GET /api/municipalities", lambda c, _: c.get("/api/municipalities"), set(ROLES)),  # type: ignore[arg-type]
+]
+
+
+@pytest.mark.parametrize(("what", "call", "allowed"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
+@pytest.mark.parametrize("role", ROLES, ids=[str(r) for r in ROLES])
+async def test_endpoint_by_role(
+    settings: Settings, engine: AsyncEngine, what: str, call: Call, allowed: set[str | None], role: str | None
+) -> None:
+    code = await a_resident_code(settings, engine) if what == "POST /api/qr/verify" else ""
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        await sign_in(client, engine, role)
+        response = await call(client, code)
+    if role in allowed:
+        assert response.status_code < 300, (role, response.text)
+    elif role is None:
+        assert response.status_code == 401, (role, response.text)
+    elif what.startswith(("GET /api/households/me/qr", "POST /api/households/me/qr")) and role == "resident":
+        assert response.status_code == 404  # allowed, but a new resident has no code yet
+    else:
+        assert response.status_code == 403, (role, response.text)
+    if response.status_code >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
