@@ -1,9 +1,11 @@
 import { useEffect } from "preact/hooks";
+import { SignInPanel } from "./components/SignIn";
 import { htmlLang, LANGUAGES, type Language, language, setLanguage, t } from "./i18n";
 import { packsDataAsOf } from "./offline";
 import { pendingCount } from "./outboxStore";
 import { AREAS, type Area, href, route, screenTitle } from "./router";
 import { MapScreen } from "./screens/MapScreen";
+import { MyInfoScreen } from "./screens/MyInfoScreen";
 import { NotYet } from "./screens/NotYet";
 import { formatDate, OfflineScreen } from "./screens/OfflineScreen";
 import { OutboxScreen } from "./screens/OutboxScreen";
@@ -54,6 +56,15 @@ function Screen() {
   if (area === "resident" && screen === "map") return <MapScreen />;
   if (area === "resident" && screen === "outbox") return <OutboxScreen />;
   if (area === "resident" && screen === "offline") return <OfflineScreen />;
+  if (area === "resident" && screen === "myinfo") return <MyInfoScreen />;
+  if (area !== "resident") {
+    return (
+      <div class="panels">
+        <SignInPanel />
+        <NotYet screen={screen} />
+      </div>
+    );
+  }
   return <NotYet screen={screen} />;
 }
 

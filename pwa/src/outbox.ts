@@ -33,6 +33,8 @@ export interface OutboxOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
   newId?: () => string;
+  /** Headers added to every attempt (e.g. the session's CSRF token), read at sending time. */
+  headers?: () => Record<string, string>;
 }
 
 /** The wait before attempt n+1 after n failures: base·2ⁿ⁻¹, capped. */
@@ -52,8 +54,10 @@ export class Outbox {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly newId: () => string;
+  private readonly extraHeaders: () => Record<string, string>;
   private readonly listeners = new Set<(items: OutboxItem[]) => void>();
   private flushing: Promise<void> | null = null;
+  private again = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: OutboxOptions = {}) {
@@ -67,6 +71,7 @@ export class Outbox {
     this.baseDelayMs = options.baseDelayMs ?? 2_000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.newId = options.newId ?? (() => crypto.randomUUID());
+    this.extraHeaders = options.headers ?? (() => ({}));
   }
 
   /** Keep a write; it is sent now if the network allows, else later. */
@@ -84,6 +89,7 @@ export class Outbox {
     };
     await (await this.db).put("items", item);
     await this.changed();
+    void this.flush();
     return item;
   }
 
@@ -91,12 +97,29 @@ export class Outbox {
     return (await this.db).getAllFromIndex("items", "createdAt");
   }
 
-  /** Send every item that is due; one flush at a time. */
+  /** Send every item that is due; one flush at a time (a call during one makes it go round again). */
   flush(): Promise<void> {
-    this.flushing ??= this.sendDue().finally(() => {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.again = false;
+        await this.sendDue();
+      } while (this.again);
+    })().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
+  }
+
+  /** Drop queued (not yet sent) writes to `url`: a newer full replacement supersedes them. */
+  async supersede(url: string): Promise<void> {
+    const db = await this.db;
+    for (const item of await db.getAll("items")) {
+      if (item.url === url && (item.state === "queued" || item.state === "failed")) await db.delete("items", item.id);
+    }
   }
 
   /** Put a failed item back in the queue, to be sent now. */
@@ -158,7 +181,7 @@ export class Outbox {
     try {
       response = await this.fetcher(item.url, {
         method: item.method,
-        headers: { "Content-Type": "application/json", "Idempotency-Key": item.id },
+        headers: { ...this.extraHeaders(), "Content-Type": "application/json", "Idempotency-Key": item.id },
         body: item.body === undefined ? null : JSON.stringify(item.body),
       });
     } catch (error) {

@@ -13,6 +13,8 @@ import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
 
+from server.households.qr import check_signature
+from server.lib.keys import unb64
 from server.packs.worker import build_packs
 from server.settings import PackSettings
 from tests.conftest import settings_for
@@ -344,3 +346,33 @@ async def test_a_corrupted_download_is_refused_and_the_stored_pack_kept(
     await page.unroute("**/packs/029980/2.pmtiles")
     await row.get_by_role("button", name="見本町を更新").click()
     await expect(stored).to_contain_text("第2版", timeout=30_000)
+
+
+async def test_a_resident_registers_a_household_and_gets_a_signed_qr(page: Page, server: Server) -> None:
+    await page.goto(f"{server.url}/#/resident/myinfo")
+    recovery = page.get_by_role("alert").filter(has_text="回復コード")
+    await expect(recovery).to_be_visible()  # the account was made on opening; its code shown once
+    await recovery.get_by_role("button", name="書き留めました").click()
+    member = page.get_by_role("group", name="家族 1")
+    await member.get_by_label("名前").fill("山田花子")
+    await member.get_by_label("生年月日").fill("1948-04-02")
+    await member.get_by_label("移動").select_option("wheelchair")
+    await member.get_by_label("アレルギー").fill("そば")
+    await expect(page.locator("p.save-state").first).to_have_text("保存しました。", timeout=15_000)
+    saved = await page.evaluate("fetch('/api/households/me').then((r) => r.json())")
+    assert saved["members"][0]["name"] == "山田花子" and saved["members"][0]["careNeeds"]["allergy"] == "そば"
+
+    await page.reload()  # the server's copy comes back with the member's id
+    await page.get_by_role("button", name="QRコードを表示").click()
+    image = page.get_by_role("img", name="世帯のQRコード（避難所の受付で見せてください）")
+    await expect(image).to_be_visible()
+    assert await image.evaluate("(img) => img.complete && img.naturalWidth > 100")
+    codes = await page.evaluate("fetch('/api/households/me/qr').then((r) => r.json())")
+    async with httpx.AsyncClient(base_url=server.url) as client:
+        keys = (await client.get("/api/qr/keys")).json()["keys"]
+    parsed = check_signature(codes["household"], {k["kid"]: unb64(k["publicKey"]) for k in keys})
+    assert parsed.kind == "household" and parsed.counter == 1
+    assert not any(word in codes["household"] for word in ("山田", "花子", "そば", "1948"))
+    assert await serious_violations(page) == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "household-qr.png"))

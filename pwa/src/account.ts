@@ -1,0 +1,73 @@
+// The session of this device: a resident account made on first use (no e-mail), or a staff or
+// headquarters sign-in. The CSRF token is kept so queued writes can be sent after a restart.
+import { signal } from "@preact/signals";
+import { ApiError, getJson } from "./api";
+
+export interface Me {
+  id: string;
+  kind: "resident" | "operator";
+  email: string | null;
+  roles: { role: string; municipality: string | null; shelter: string | null }[];
+  csrfToken: string;
+}
+
+const CSRF_KEY = "bosai.csrf";
+export const me = signal<Me | null>(null);
+/** Shown once, right after the account is made. */
+export const recoveryCode = signal<string | null>(null);
+export const holds = (...roles: string[]): boolean => me.value?.roles.some((r) => roles.includes(r.role)) ?? false;
+
+export function csrfHeader(): Record<string, string> {
+  const token = me.value?.csrfToken ?? globalThis.localStorage?.getItem(CSRF_KEY);
+  return token ? { "X-CSRF-Token": token } : {};
+}
+
+function remember(who: Me): Me {
+  me.value = who;
+  globalThis.localStorage?.setItem(CSRF_KEY, who.csrfToken);
+  return who;
+}
+
+async function post<T>(path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...csrfHeader() },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const answer = (await response.json().catch(() => ({}))) as T & { detail?: string };
+  if (!response.ok) throw new ApiError(response.status, answer.detail ?? response.statusText);
+  return answer;
+}
+
+/** Who this device is signed in as; null when nobody (or offline). */
+export async function whoAmI(): Promise<Me | null> {
+  try {
+    return remember(await getJson<Me>("/api/auth/me"));
+  } catch {
+    return null;
+  }
+}
+
+/** The resident account of this device, made now if there is none. */
+export async function ensureResident(): Promise<Me | null> {
+  const current = me.value ?? (await whoAmI());
+  if (current?.roles.some((r) => r.role === "resident")) return current;
+  if (current) return current; // an operator is signed in on this device
+  try {
+    const made = await post<Me & { recoveryCode: string }>("/api/residents");
+    recoveryCode.value = made.recoveryCode;
+    return remember(made);
+  } catch {
+    return null; // offline: tried again next time
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<Me> {
+  return remember(await post<Me>("/api/auth/login", { email, password }));
+}
+
+export async function signOut(): Promise<void> {
+  await post("/api/auth/logout");
+  me.value = null;
+  globalThis.localStorage?.removeItem(CSRF_KEY);
+}
