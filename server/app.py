@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from server import __version__
+from server.accounts.passkeys import PasskeyController
 from server.accounts.routes import AuthController, ResidentController
 from server.accounts.service import RateLimit
 from server.db.engine import create_engine
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PackFileController,
             AuthController,
             ResidentController,
+            PasskeyController,
             HouseholdController,
             QrController,
             *static_routers(settings.server.static_dir),

@@ -71,3 +71,31 @@ export async function signOut(): Promise<void> {
   me.value = null;
   globalThis.localStorage?.removeItem(CSRF_KEY);
 }
+
+interface Options {
+  challengeId: string;
+  options: unknown;
+}
+
+export const passkeysSupported = () =>
+  typeof PublicKeyCredential !== "undefined" && "parseCreationOptionsFromJSON" in PublicKeyCredential;
+
+/** Add a passkey to the signed-in account (to sign in on another device, or without a password). */
+export async function addPasskey(): Promise<void> {
+  const { challengeId, options } = await post<Options>("/api/auth/passkeys/register/options");
+  const credential = (await navigator.credentials.create({
+    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options as PublicKeyCredentialCreationOptionsJSON),
+  })) as PublicKeyCredential | null;
+  if (!credential) throw new Error("cancelled");
+  await post("/api/auth/passkeys/register", { challengeId, credential: credential.toJSON() });
+}
+
+export async function signInWithPasskey(): Promise<Me> {
+  const { challengeId, options } = await post<Options>("/api/auth/passkeys/login/options");
+  const credential = (await navigator.credentials.get({
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options as PublicKeyCredentialRequestOptionsJSON),
+  })) as PublicKeyCredential | null;
+  if (!credential) throw new Error("cancelled");
+  recoveryCode.value = null;
+  return remember(await post<Me>("/api/auth/passkeys/login", { challengeId, credential: credential.toJSON() }));
+}

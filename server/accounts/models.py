@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,3 +79,29 @@ class AuditEvent(Entity):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
 
     __table_args__ = (Index("ix_audit_event_subject", "subject"),)
+
+
+class Passkey(Entity):
+    """A WebAuthn credential (passkey) of an account: how a resident moves to another device, and
+    how staff may sign in without a password."""
+
+    __tablename__ = "passkey"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    credential_id: Mapped[str] = mapped_column(Text, unique=True)  # base64url, as browsers give it
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_passkey_account_id", "account_id"),)
+
+
+class PasskeyChallenge(Entity):
+    """A WebAuthn challenge, usable once within a few minutes."""
+
+    __tablename__ = "passkey_challenge"
+
+    challenge: Mapped[bytes] = mapped_column(LargeBinary)
+    purpose: Mapped[str] = mapped_column(String(16))  # "register" or "login"
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,6 +1,6 @@
 """Every model, imported once so that the metadata is complete (Alembic, drift test)."""
 
-from server.accounts.models import Account, AccountRole, AuditEvent, AuthSession
+from server.accounts.models import Account, AccountRole, AuditEvent, AuthSession, Passkey, PasskeyChallenge
 from server.datasets.models import DataVersion
 from server.db.base import Base
 from server.facilities.models import Facility, FacilityRecord
@@ -25,4 +25,6 @@ __all__ = [
     "ImportRun",
     "Municipality",
     "OfflinePack",
+    "Passkey",
+    "PasskeyChallenge",
 ]

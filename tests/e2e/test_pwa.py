@@ -376,3 +376,36 @@ async def test_a_resident_registers_a_household_and_gets_a_signed_qr(page: Page,
     assert await serious_violations(page) == []
     ARTIFACTS.mkdir(exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / "household-qr.png"))
+
+
+async def test_a_passkey_brings_the_household_to_a_new_session(context: BrowserContext, server: Server) -> None:
+    local = server.url.replace("127.0.0.1", "localhost")  # WebAuthn needs a domain: localhost is one
+    page = await context.new_page()
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("WebAuthn.enable")
+    options = {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {"options": options})
+    await page.goto(f"{local}/#/resident/myinfo")
+    await page.get_by_role("button", name="書き留めました").click()
+    await page.get_by_role("group", name="家族 1").get_by_label("名前").fill("佐藤次郎")
+    await expect(page.locator("p.save-state").first).to_have_text("保存しました。", timeout=15_000)
+    first = (await page.evaluate("fetch('/api/auth/me').then((r) => r.json())"))["id"]
+    await page.get_by_role("button", name="パスキーを追加").click()
+    await expect(page.get_by_text("パスキーを追加しました。")).to_be_visible()
+
+    await context.clear_cookies()  # as on a new phone: a new, empty account is made on opening
+    await page.evaluate("localStorage.clear()")
+    await page.reload()
+    await page.get_by_role("button", name="書き留めました").click()
+    assert (await page.evaluate("fetch('/api/auth/me').then((r) => r.json())"))["id"] != first
+    await page.get_by_role("button", name="パスキーでサインイン").click()
+    await expect(page.get_by_text("サインインしました。")).to_be_visible()
+    assert (await page.evaluate("fetch('/api/auth/me').then((r) => r.json())"))["id"] == first
+    await expect(page.get_by_role("group", name="家族 1").get_by_label("名前")).to_have_value("佐藤次郎")

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { me, signIn, signOut, whoAmI } from "../account";
 import { t } from "../i18n";
+import { PasskeyButtons } from "./Passkeys";
 import { reason } from "./useQuery";
 
 /** Staff and headquarters sign in with e-mail and password (accounts made with `bosai users add`). */
@@ -53,6 +54,7 @@ export function SignInPanel() {
       <button type="submit" class="primary" disabled={busy}>
         {t("signin.submit")}
       </button>
+      <PasskeyButtons add={false} />
     </form>
   );
 }

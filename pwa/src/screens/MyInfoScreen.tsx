@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { ensureResident, me, recoveryCode } from "../account";
+import { PasskeyButtons } from "../components/Passkeys";
 import {
   type Household,
   household,
@@ -418,6 +419,11 @@ export function MyInfoScreen() {
           </label>
         ))}
       </fieldset>
+      <section class="panel">
+        <h2>{t("passkey.title")}</h2>
+        <p>{t("passkey.intro")}</p>
+        <PasskeyButtons add onSignedIn={() => void syncHousehold()} />
+      </section>
       <SaveState />
     </div>
   );

@@ -129,3 +129,18 @@ async def test_login_names_a_missing_field(client: Client, field: str) -> None:
     body = {"email": "a@test.example", "password": "x" * 12, field: ""}
     response = await client.post("/api/auth/login", json=body)
     assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == field
+
+
+async def test_passkey_endpoints_refuse_what_they_cannot_check(client: Client, engine: AsyncEngine) -> None:
+    assert (await client.post("/api/auth/passkeys/register/options")).status_code == 401
+    options = (await client.post("/api/auth/passkeys/login/options")).json()
+    assert options["challengeId"] and options["options"]["rpId"] == "testserver.local"
+    forged = {"challengeId": options["challengeId"], "credential": {"id": "AAAA", "response": {}}}
+    assert (await client.post("/api/auth/passkeys/login", json=forged)).status_code == 401
+    again = await client.post("/api/auth/passkeys/login", json=forged)  # a challenge is good once
+    assert again.status_code == 400 and again.json()["invalidParams"][0]["name"] == "challengeId"
+    await sign_in(client, engine, "resident")
+    registration = (await client.post("/api/auth/passkeys/register/options")).json()
+    assert registration["options"]["authenticatorSelection"]["residentKey"] == "required"
+    bad = {"challengeId": registration["challengeId"], "credential": {"id": "AAAA", "response": {}}}
+    assert (await client.post("/api/auth/passkeys/register", json=bad)).status_code == 400

@@ -1,0 +1,33 @@
+import { useState } from "preact/hooks";
+import { addPasskey, passkeysSupported, signInWithPasskey } from "../account";
+import { t } from "../i18n";
+import { reason } from "./useQuery";
+
+/** Add a passkey, or sign in with one (on a new device, or instead of a password). */
+export function PasskeyButtons({ add, onSignedIn }: { add: boolean; onSignedIn?: () => void }) {
+  const [status, setStatus] = useState<string | null>(null);
+  if (!passkeysSupported()) return <p class="muted">{t("passkey.unsupported")}</p>;
+  async function run(action: () => Promise<unknown>, done: string) {
+    setStatus(null);
+    try {
+      await action();
+      setStatus(done);
+      onSignedIn?.();
+    } catch (error) {
+      setStatus(t("passkey.error", { reason: reason(error) }));
+    }
+  }
+  return (
+    <div class="passkeys">
+      {add && (
+        <button type="button" class="secondary" onClick={() => void run(addPasskey, t("passkey.added"))}>
+          {t("passkey.add")}
+        </button>
+      )}
+      <button type="button" class="secondary" onClick={() => void run(signInWithPasskey, t("passkey.signedIn"))}>
+        {t("passkey.signIn")}
+      </button>
+      <p role="status">{status}</p>
+    </div>
+  );
+}

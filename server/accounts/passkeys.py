@@ -1,0 +1,174 @@
+"""Passkeys (WebAuthn): a signed-in account adds one; later it signs in with it, on this device or
+another one its platform syncs passkeys to. The relying party is the host the app is served from."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import State
+from sqlalchemy import delete, select
+from webauthn import (
+    generate_authentication_options,
+    generate_registration_options,
+    options_to_json,
+    verify_authentication_response,
+    verify_registration_response,
+)
+from webauthn.helpers.exceptions import WebAuthnException
+from webauthn.helpers.structs import (
+    AuthenticatorSelectionCriteria,
+    PublicKeyCredentialDescriptor,
+    ResidentKeyRequirement,
+    UserVerificationRequirement,
+)
+
+from server.accounts.auth import me, signed_in, with_session_cookie
+from server.accounts.models import Account, Passkey, PasskeyChallenge
+from server.accounts.service import principal, start_session
+from server.db.engine import session_factory
+from server.lib.errors import InvalidParameterError, UnauthorizedError
+from server.lib.ids import uuid7
+from server.lib.keys import b64, unb64
+
+CHALLENGE_LIFETIME = timedelta(minutes=5)
+
+
+def relying_party(request: Request[Any, Any, Any]) -> tuple[str, str]:
+    """(RP id, origin) of the host the request came to."""
+    scheme = "https" if request.headers.get("x-forwarded-proto") == "https" else request.url.scheme
+    host = request.headers.get("x-forwarded-host") or request.headers.get("host") or request.url.netloc
+    return host.split(":")[0], f"{scheme}://{host}"
+
+
+async def _challenge(state: State, purpose: str, account_id: uuid.UUID | None, challenge: bytes) -> str:
+    async with session_factory(state.engine)() as session, session.begin():
+        await session.execute(delete(PasskeyChallenge).where(PasskeyChallenge.expires_at < datetime.now(UTC)))
+        row = PasskeyChallenge(
+            id=uuid7(),
+            challenge=challenge,
+            purpose=purpose,
+            account_id=account_id,
+            expires_at=datetime.now(UTC) + CHALLENGE_LIFETIME,
+        )
+        session.add(row)
+    return str(row.id)
+
+
+async def _take_challenge(state: State, challenge_id: str, purpose: str) -> PasskeyChallenge:
+    """The challenge, removed: it is good for one answer."""
+    try:
+        key = uuid.UUID(challenge_id)
+    except ValueError:
+        raise InvalidParameterError("challengeId", "unknown or expired; ask for new options") from None
+    async with session_factory(state.engine)() as session, session.begin():
+        row = await session.get(PasskeyChallenge, key)
+        if row is None or row.purpose != purpose or row.expires_at < datetime.now(UTC):
+            raise InvalidParameterError("challengeId", "unknown or expired; ask for new options")
+        await session.delete(row)
+    return row
+
+
+def _body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise InvalidParameterError("body", "not valid JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
+        raise InvalidParameterError("credential", "send {challengeId, credential: PublicKeyCredential.toJSON()}")
+    return body
+
+
+class PasskeyController(Controller):
+    path = "/api/auth/passkeys"
+    tags = ["accounts"]  # noqa: RUF012
+
+    @post("/register/options", summary="Options for adding a passkey to the signed-in account", status_code=200)
+    async def register_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+        caller = await signed_in(request, state)
+        rp_id, _ = relying_party(request)
+        async with session_factory(state.engine)() as session:
+            existing = (
+                await session.scalars(select(Passkey.credential_id).where(Passkey.account_id == caller.account_id))
+            ).all()
+        options = generate_registration_options(
+            rp_id=rp_id,
+            rp_name="Bosai 防災",
+            user_id=caller.account_id.bytes,
+            user_name=caller.email or f"resident-{str(caller.account_id)[:8]}",
+            user_display_name=caller.email or "防災アプリ",
+            authenticator_selection=AuthenticatorSelectionCriteria(
+                resident_key=ResidentKeyRequirement.REQUIRED, user_verification=UserVerificationRequirement.PREFERRED
+            ),
+            exclude_credentials=[PublicKeyCredentialDescriptor(id=unb64(c)) for c in existing],
+        )
+        challenge_id = await _challenge(state, "register", caller.account_id, options.challenge)
+        return {"challengeId": challenge_id, "options": json.loads(options_to_json(options))}
+
+    @post("/register", summary="Keep the passkey the browser made", status_code=201)
+    async def register(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+        caller = await signed_in(request, state)
+        body = _body(await request.body())
+        challenge = await _take_challenge(state, str(body.get("challengeId", "")), "register")
+        if challenge.account_id != caller.account_id:
+            raise InvalidParameterError("challengeId", "belongs to another account")
+        rp_id, origin = relying_party(request)
+        try:
+            verified = verify_registration_response(
+                credential=body["credential"],
+                expected_challenge=challenge.challenge,
+                expected_rp_id=rp_id,
+                expected_origin=origin,
+            )
+        except WebAuthnException as exc:
+            raise InvalidParameterError("credential", f"not accepted: {exc}") from None
+        async with session_factory(state.engine)() as session, session.begin():
+            session.add(
+                Passkey(
+                    account_id=caller.account_id,
+                    credential_id=b64(verified.credential_id),
+                    public_key=verified.credential_public_key,
+                    sign_count=verified.sign_count,
+                )
+            )
+        return {"added": True}
+
+    @post("/login/options", summary="Options for signing in with a passkey (any account's)", status_code=200)
+    async def login_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+        state.login_limit.check(request.client.host if request.client else "unknown")
+        rp_id, _ = relying_party(request)
+        options = generate_authentication_options(rp_id=rp_id, user_verification=UserVerificationRequirement.PREFERRED)
+        challenge_id = await _challenge(state, "login", None, options.challenge)
+        return {"challengeId": challenge_id, "options": json.loads(options_to_json(options))}
+
+    @post("/login", summary="Sign in with a passkey; sets the session cookie", status_code=200)
+    async def login(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+        body = _body(await request.body())
+        challenge = await _take_challenge(state, str(body.get("challengeId", "")), "login")
+        rp_id, origin = relying_party(request)
+        credential_id = str(body["credential"].get("id", ""))
+        async with session_factory(state.engine)() as session, session.begin():
+            passkey = await session.scalar(select(Passkey).where(Passkey.credential_id == credential_id))
+            account = await session.get(Account, passkey.account_id) if passkey else None
+            if passkey is None or account is None or account.disabled_at is not None:
+                raise UnauthorizedError("this passkey belongs to no account here")
+            try:
+                verified = verify_authentication_response(
+                    credential=body["credential"],
+                    expected_challenge=challenge.challenge,
+                    expected_rp_id=rp_id,
+                    expected_origin=origin,
+                    credential_public_key=passkey.public_key,
+                    credential_current_sign_count=passkey.sign_count,
+                )
+            except WebAuthnException as exc:
+                raise UnauthorizedError(f"the passkey's answer is not valid: {exc}") from None
+            passkey.sign_count, passkey.last_used_at = verified.new_sign_count, datetime.now(UTC)
+            token, _, lifetime = await start_session(session, account)
+        async with session_factory(state.engine)() as session:
+            caller = await principal(session, token)
+        assert caller is not None  # noqa: S101 - just written
+        return with_session_cookie(Response(me(caller)), request, token, lifetime)
