@@ -409,3 +409,36 @@ async def test_a_passkey_brings_the_household_to_a_new_session(context: BrowserC
     await expect(page.get_by_text("サインインしました。")).to_be_visible()
     assert (await page.evaluate("fetch('/api/auth/me').then((r) => r.json())"))["id"] == first
     await expect(page.get_by_role("group", name="家族 1").get_by_label("名前")).to_have_value("佐藤次郎")
+
+
+async def test_my_info_is_kept_offline_and_sent_when_the_network_returns(
+    context: BrowserContext, server: Server
+) -> None:
+    page = await context.new_page()
+    await page.goto(f"{server.url}/#/resident/myinfo")
+    await page.get_by_role("button", name="書き留めました").click()
+    name = page.get_by_role("group", name="家族 1").get_by_label("名前")
+    await name.fill("鈴木一子")
+    await expect(page.locator("p.save-state").first).to_have_text("保存しました。", timeout=15_000)
+    await page.reload()
+    await page.get_by_role("button", name="QRコードを表示").click()
+    await expect(page.get_by_role("img", name="世帯のQRコード（避難所の受付で見せてください）")).to_be_visible()
+    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    await page.reload()  # the page and its QR code now come through the service worker
+
+    await context.set_offline(True)
+    await page.reload()
+    await page.get_by_role("button", name="QRコードを表示").click()  # the code shows with no network
+    image = page.get_by_role("img", name="世帯のQRコード（避難所の受付で見せてください）")
+    await expect(image).to_be_visible()
+    assert await image.evaluate("(img) => img.complete && img.naturalWidth > 100")
+    await page.get_by_role("button", name="閉じる").click()
+    await name.fill("鈴木一子（改）")
+    await expect(page.locator("p.save-state").first).to_have_text(
+        "この端末に保存しました。通信が戻ったら送ります。", timeout=15_000
+    )
+    await context.set_offline(False)
+    await page.evaluate("window.dispatchEvent(new Event('online'))")
+    await expect(page.locator("p.save-state").first).to_have_text("保存しました。", timeout=30_000)
+    saved = await page.evaluate("fetch('/api/households/me').then((r) => r.json())")
+    assert saved["members"][0]["name"] == "鈴木一子（改）"
