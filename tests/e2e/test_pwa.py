@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, Route, expect
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.households.qr import check_signature
 from server.lib.keys import unb64
@@ -442,3 +443,25 @@ async def test_my_info_is_kept_offline_and_sent_when_the_network_returns(
     await expect(page.locator("p.save-state").first).to_have_text("保存しました。", timeout=30_000)
     saved = await page.evaluate("fetch('/api/households/me').then((r) => r.json())")
     assert saved["members"][0]["name"] == "鈴木一子（改）"
+
+
+async def test_staff_sign_in_on_the_staff_screens(page: Page, server: Server, demo: Demo) -> None:
+    from server.demo import DEMO_PASSWORD, demo_accounts
+
+    engine = create_async_engine(demo.url)
+    try:
+        accounts = await demo_accounts(engine)
+    finally:
+        await engine.dispose()
+    email = next(e for e, what in accounts if what == "shelter staff")
+    await page.goto(f"{server.url}/#/staff/shelter")
+    await page.get_by_label("メールアドレス").fill(email)
+    await page.get_by_label("パスワード").fill("wrong password 123")
+    await page.get_by_role("button", name="サインイン", exact=True).click()
+    await expect(page.get_by_role("alert")).to_contain_text("サインインできません")
+    await page.get_by_label("パスワード").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="サインイン", exact=True).click()
+    await expect(page.get_by_text(f"{email} でサインイン中（staff）")).to_be_visible()
+    assert await serious_violations(page) == []
+    await page.get_by_role("button", name="サインアウト").click()
+    await expect(page.get_by_label("メールアドレス")).to_be_visible()

@@ -4,7 +4,15 @@ import { t } from "../i18n";
 import { reason } from "./useQuery";
 
 /** Add a passkey, or sign in with one (on a new device, or instead of a password). */
-export function PasskeyButtons({ add, onSignedIn }: { add: boolean; onSignedIn?: () => void }) {
+export function PasskeyButtons({
+  add,
+  signIn,
+  onSignedIn,
+}: {
+  add: boolean;
+  signIn: boolean;
+  onSignedIn?: () => void;
+}) {
   const [status, setStatus] = useState<string | null>(null);
   if (!passkeysSupported()) return <p class="muted">{t("passkey.unsupported")}</p>;
   async function run(action: () => Promise<unknown>, done: string) {
@@ -24,9 +32,11 @@ export function PasskeyButtons({ add, onSignedIn }: { add: boolean; onSignedIn?:
           {t("passkey.add")}
         </button>
       )}
-      <button type="button" class="secondary" onClick={() => void run(signInWithPasskey, t("passkey.signedIn"))}>
-        {t("passkey.signIn")}
-      </button>
+      {signIn && (
+        <button type="button" class="secondary" onClick={() => void run(signInWithPasskey, t("passkey.signedIn"))}>
+          {t("passkey.signIn")}
+        </button>
+      )}
       <p role="status">{status}</p>
     </div>
   );

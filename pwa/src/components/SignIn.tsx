@@ -19,6 +19,7 @@ export function SignInPanel() {
         <button type="button" class="secondary" onClick={() => void signOut()}>
           {t("signin.signOut")}
         </button>
+        <PasskeyButtons add signIn={false} />
       </section>
     );
   }
@@ -54,7 +55,7 @@ export function SignInPanel() {
       <button type="submit" class="primary" disabled={busy}>
         {t("signin.submit")}
       </button>
-      <PasskeyButtons add={false} />
+      <PasskeyButtons add={false} signIn />
     </form>
   );
 }

@@ -422,7 +422,7 @@ export function MyInfoScreen() {
       <section class="panel">
         <h2>{t("passkey.title")}</h2>
         <p>{t("passkey.intro")}</p>
-        <PasskeyButtons add onSignedIn={() => void syncHousehold()} />
+        <PasskeyButtons add signIn onSignedIn={() => void syncHousehold()} />
       </section>
       <SaveState />
     </div>
