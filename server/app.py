@@ -26,6 +26,7 @@ from server.lib.keys import load_keys
 from server.municipalities.routes import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
+from server.shelters.routes import CheckinController
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
 from server.web.static import static_routers
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasskeyController,
             HouseholdController,
             QrController,
+            CheckinController,
             *static_routers(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.

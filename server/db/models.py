@@ -9,6 +9,7 @@ from server.households.models import Household
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
+from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, ShelterOperation
 
 __all__ = [
     "Account",
@@ -16,7 +17,10 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "Checkin",
     "DataVersion",
+    "DisasterEvent",
+    "EventMunicipality",
     "Facility",
     "FacilityRecord",
     "HazardZone",
@@ -27,4 +31,5 @@ __all__ = [
     "OfflinePack",
     "Passkey",
     "PasskeyChallenge",
+    "ShelterOperation",
 ]

@@ -32,6 +32,15 @@ async def load(session: AsyncSession, keys: Keys, account_id: uuid.UUID) -> tupl
     return household, document
 
 
+async def load_by_id(session: AsyncSession, keys: Keys, household_id: uuid.UUID) -> tuple[Household, dict[str, Any]]:
+    household = await session.get(Household, household_id)
+    if household is None:
+        raise NotFoundError(f"no household {household_id}")
+    document = keys.open(household.sealed, str(household.id))
+    assert isinstance(document, dict)  # noqa: S101 - what seal() wrote
+    return household, document
+
+
 async def save(
     session: AsyncSession, keys: Keys, account_id: uuid.UUID, data: HouseholdIn
 ) -> tuple[Household, dict[str, Any]]:

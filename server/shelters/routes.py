@@ -1,0 +1,81 @@
+"""POST /api/checkins and /api/checkouts (staff of the shelter, headquarters), each exactly once
+per Idempotency-Key; GET /api/shelters/occupancy (headquarters; staff for their shelters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromQuery
+
+from server.accounts.auth import signed_in
+from server.accounts.service import audit
+from server.db.engine import session_factory
+from server.lib.errors import InvalidParameterError
+from server.lib.keys import require
+from server.shelters.service import occupancy, record
+
+OPERATORS = ("staff", "municipal_hq", "prefectural_hq")
+
+
+async def _record(request: Request[Any, Any, Any], state: State, direction: str) -> Response[dict[str, Any]]:
+    caller = await signed_in(request, state, *OPERATORS)
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        raise InvalidParameterError("body", "not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidParameterError("body", "a JSON object: {shelterId, qr | householdId, memberIds?, stay}")
+    key = request.headers.get("idempotency-key", "")
+    async with session_factory(state.engine)() as session, session.begin():
+        done = await record(session, require(state.crypto), caller, key, direction, body)
+        row = done.checkin
+        if done.created:
+            audit(
+                session,
+                caller.account_id,
+                f"checkin.{direction}",
+                f"household:{row.household_id}",
+                shelter=str(row.facility_id),
+            )
+    answer = {
+        "id": str(row.id),
+        "direction": row.direction,
+        "shelterId": str(row.facility_id),
+        "event": str(row.event_id),
+        "household": str(row.household_id) if row.household_id else None,
+        "memberIds": row.member_ids,
+        "people": row.people,
+        "stay": row.stay,
+        "at": row.created_at.isoformat() if row.created_at else None,
+        "replayed": not done.created,
+    }
+    return Response(answer, status_code=201 if done.created else 200)
+
+
+class CheckinController(Controller):
+    path = "/api"
+    tags = ["shelters"]  # noqa: RUF012
+
+    @post("/checkins", summary="Check a household (or some members) in; once per Idempotency-Key")
+    async def check_in(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+        return await _record(request, state, "in")
+
+    @post("/checkouts", summary="Check people out; once per Idempotency-Key")
+    async def check_out(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+        return await _record(request, state, "out")
+
+    @get("/shelters/occupancy", summary="People inside each shelter now, by stay, against capacity")
+    async def shelters_occupancy(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        event: FromQuery[str | None] = None,
+        municipality: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        caller = await signed_in(request, state, *OPERATORS)
+        async with session_factory(state.read_engine)() as session:
+            shelters = await occupancy(session, caller, event, municipality)
+        return {"shelters": shelters, "people": sum(s["people"] for s in shelters)}
