@@ -26,6 +26,7 @@ from server.lib.keys import load_keys
 from server.municipalities.routes import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
+from server.shelters.live import LiveController, LiveHub
 from server.shelters.routes import CheckinController
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await app.state.fast_pool.close()
+            await app.state.live_hub.close()
             await engine.dispose()
             await read_engine.dispose()
 
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HouseholdController,
             QrController,
             CheckinController,
+            LiveController,
             *static_routers(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "data_version": DataVersionClock(read_engine),
                 "tile_cache": TileCache(settings.server.tile_cache_mb * 1024 * 1024),
                 "crypto": load_keys(settings),
+                "live_hub": LiveHub(settings.database),
                 # Sign-in attempts per client address, per process (lock-out per account is in the database).
                 "login_limit": RateLimit(limit=10, window_s=60),
             }

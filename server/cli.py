@@ -100,6 +100,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         port=port or server.port,
         workers=workers or server.workers,
         log_level=server.log_level,
+        # Live streams never end by themselves: do not let them hold a shutdown for long.
+        timeout_graceful_shutdown=5,
     )
 
 

@@ -9,7 +9,7 @@ from server.households.models import Household
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
-from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, ShelterOperation
+from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, LiveEvent, ShelterOperation
 
 __all__ = [
     "Account",
@@ -27,6 +27,7 @@ __all__ = [
     "HazardZonePart",
     "Household",
     "ImportRun",
+    "LiveEvent",
     "Municipality",
     "OfflinePack",
     "Passkey",

@@ -7,7 +7,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,3 +91,18 @@ class Checkin(Entity):
         CheckConstraint("people > 0", name="someone"),
         Index("ix_checkin_event_facility", "event_id", "facility_id"),
     )
+
+
+class LiveEvent(Base):
+    """The outbox of the live stream: written by triggers in the same transaction as a check-in or
+    a shelter change, announced with NOTIFY; a client resumes from the last id it saw."""
+
+    __tablename__ = "live_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("disaster_event.id", ondelete="CASCADE"))
+    facility_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("facility.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+    __table_args__ = (Index("ix_live_event_event_id", "event_id"),)
