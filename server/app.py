@@ -27,7 +27,7 @@ from server.municipalities.routes import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
 from server.shelters.live import LiveController, LiveHub
-from server.shelters.routes import CheckinController
+from server.shelters.routes import CheckinController, OperationsController
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
 from server.web.static import static_routers
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HouseholdController,
             QrController,
             CheckinController,
+            OperationsController,
             LiveController,
             *static_routers(settings.server.static_dir),
         ],

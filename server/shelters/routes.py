@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 
 from server.accounts.auth import signed_in
 from server.accounts.service import audit
 from server.db.engine import session_factory
-from server.lib.errors import InvalidParameterError
+from server.lib.errors import ForbiddenError, InvalidParameterError
 from server.lib.keys import require
-from server.shelters.service import occupancy, record
+from server.shelters.service import close_event, occupancy, open_event, record, update_shelter
 
 OPERATORS = ("staff", "municipal_hq", "prefectural_hq")
 
@@ -79,3 +79,52 @@ class CheckinController(Controller):
         async with session_factory(state.read_engine)() as session:
             shelters = await occupancy(session, caller, event, municipality)
         return {"shelters": shelters, "people": sum(s["people"] for s in shelters)}
+
+
+async def _json(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    try:
+        body = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError:
+        raise InvalidParameterError("body", "not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidParameterError("body", "a JSON object")
+    return body
+
+
+class OperationsController(Controller):
+    path = "/api"
+    tags = ["shelters"]  # noqa: RUF012
+
+    @post("/events", summary="Headquarters open a disaster event {type, name, municipalities}")
+    async def open_disaster(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+        caller = await signed_in(request, state, "municipal_hq", "prefectural_hq")
+        body = await _json(request)
+        codes = [str(c) for c in body.get("municipalities") or []]
+        if "prefectural_hq" not in caller.roles and not set(codes) <= caller.municipalities("municipal_hq"):
+            raise ForbiddenError("municipal headquarters open events for their own municipality only")
+        async with session_factory(state.engine)() as session, session.begin():
+            event = await open_event(session, str(body.get("type", "")), str(body.get("name", "")), codes)
+        return {"id": str(event.id), "type": event.hazard_type, "name": event.name, "municipalities": codes}
+
+    @post("/events/{event_id:str}/close", summary="Close an event and its shelters", status_code=200)
+    async def close_disaster(
+        self, request: Request[Any, Any, Any], state: State, event_id: FromPath[str]
+    ) -> dict[str, Any]:
+        await signed_in(request, state, "municipal_hq", "prefectural_hq")
+        async with session_factory(state.engine)() as session, session.begin():
+            event = await close_event(session, event_id)
+        return {"id": str(event.id), "status": event.status}
+
+    @put("/shelters/{facility_id:str}", summary="Staff update their shelter: status, capacity, pets, needs")
+    async def update(self, request: Request[Any, Any, Any], state: State, facility_id: FromPath[str]) -> dict[str, Any]:
+        caller = await signed_in(request, state, *OPERATORS)
+        body = await _json(request)
+        async with session_factory(state.engine)() as session, session.begin():
+            operation = await update_shelter(session, caller, facility_id, body)
+        return {
+            "shelterId": str(operation.facility_id),
+            "status": operation.status,
+            "capacity": operation.capacity,
+            "petsAccepted": operation.pets_accepted,
+            "needs": operation.needs,
+        }

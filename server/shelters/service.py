@@ -233,3 +233,46 @@ async def occupancy(
             }
         )
     return result
+
+
+NEEDS = ("suppliesShort", "sick", "incidents", "notes")
+
+
+async def update_shelter(
+    session: AsyncSession, caller: Principal, facility_id: str, body: dict[str, Any]
+) -> ShelterOperation:
+    """Staff (or headquarters) set a shelter's capacity, pets policy, needs, or close/reopen it."""
+    facility = await session.get(Facility, _uuid(facility_id, "facility"))
+    if facility is None:
+        raise NotFoundError(f"no shelter {facility_id}")
+    await _may_operate(session, caller, facility)
+    operation = await session.scalar(
+        select(ShelterOperation)
+        .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
+        .where(ShelterOperation.facility_id == facility.id, DisasterEvent.status == "open")
+        .order_by(ShelterOperation.opened_at.desc())
+        .limit(1)
+    )
+    if operation is None:
+        raise ConflictError(f"{facility.name} is not opened in any open event")
+    if "status" in body:
+        if body["status"] not in ("open", "closed"):
+            raise InvalidParameterError(
+                "status", "open or closed (crowded and full follow from occupancy)", ["open", "closed"]
+            )
+        operation.status = body["status"]
+        operation.closed_at = datetime.now(UTC) if body["status"] == "closed" else None
+    if "capacity" in body:
+        if not isinstance(body["capacity"], int) or isinstance(body["capacity"], bool) or body["capacity"] < 1:
+            raise InvalidParameterError("capacity", "a whole number of people, at least 1")
+        operation.capacity = body["capacity"]
+    if "petsAccepted" in body:
+        if not isinstance(body["petsAccepted"], bool):
+            raise InvalidParameterError("petsAccepted", "true or false")
+        operation.pets_accepted = body["petsAccepted"]
+    if "needs" in body:
+        needs = body["needs"]
+        if not isinstance(needs, dict) or set(needs) - set(NEEDS):
+            raise InvalidParameterError("needs", f"an object with {', '.join(NEEDS)}", list(NEEDS))
+        operation.needs = {**operation.needs, **needs}
+    return operation

@@ -43,6 +43,12 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
         {"data_admin"},
     ),
     ("POST /api/auth/logout", lambda c, _: c.post("/api/auth/logout"), set(ROLES[1:])),
+    ("GET /api/shelters/occupancy", lambda c, _: c.get("/api/shelters/occupancy"), VERIFIERS),
+    (
+        "POST /api/events",
+        lambda c, _: c.post("/api/events", json={"type": "flood", "name": "訓練", "municipalities": ["029998"]}),
+        {"municipal_hq", "prefectural_hq"},
+    ),
     ("GET /api/qr/keys", lambda c, _: c.get("/api/qr/keys"), set(ROLES)),  # type: ignore[arg-type]
     ("GET /api/municipalities", lambda c, _: c.get("/api/municipalities"), set(ROLES)),  # type: ignore[arg-type]
 ]

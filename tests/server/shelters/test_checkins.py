@@ -156,3 +156,36 @@ def test_events_close_with_their_shelters(database_url: str, opened: tuple[str, 
         env={"DATABASE_URL": database_url},
     )
     assert bad.exit_code == 1 and "unknown type" in bad.output
+
+
+async def test_headquarters_open_events_and_staff_update_their_shelter(
+    client: Client, engine: AsyncEngine, settings: Settings
+) -> None:
+    _, shelter = await a_shelter(engine)
+    await sign_in(client, engine, "municipal_hq")
+    elsewhere = await client.post("/api/events", json={"type": "flood", "name": "x", "municipalities": ["022012"]})
+    assert elsewhere.status_code == 403
+    bad = await client.post("/api/events", json={"type": "meteor", "name": "x", "municipalities": ["029998"]})
+    assert bad.status_code == 400 and bad.json()["invalidParams"][0]["name"] == "type"
+    event = (
+        await client.post("/api/events", json={"type": "tsunami", "name": "津波", "municipalities": ["029998"]})
+    ).json()
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO shelter_operation (id, event_id, facility_id) VALUES (gen_random_uuid(), :e, :f)"),
+            {"e": event["id"], "f": shelter},
+        )
+    async with AsyncTestClient(app=create_app(settings)) as staff:
+        await sign_in(staff, engine, "staff")
+        needs = {"suppliesShort": ["water", "blankets"], "sick": 2}
+        updated = await staff.put(
+            f"/api/shelters/{shelter}", json={"capacity": 120, "petsAccepted": True, "needs": needs}
+        )
+        assert updated.status_code == 200 and updated.json()["needs"] == needs and updated.json()["capacity"] == 120
+        wrong = await staff.put(f"/api/shelters/{shelter}", json={"status": "full"})
+        assert wrong.status_code == 400 and wrong.json()["invalidParams"][0]["name"] == "status"
+        assert (await staff.put(f"/api/shelters/{shelter}", json={"status": "closed"})).json()["status"] == "closed"
+    assert (await client.post(f"/api/events/{event['id']}/close")).json()["status"] == "closed"
+    async with AsyncTestClient(app=create_app(settings)) as staff:
+        await sign_in(staff, engine, "staff")
+        assert (await staff.put(f"/api/shelters/{shelter}", json={"capacity": 5})).status_code == 409
