@@ -329,7 +329,6 @@ def users_add(
     import secrets
 
     from server.accounts.service import RoleRequest, add_operator
-    from server.lib.errors import BosaiError
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(12)
     code = None
@@ -344,18 +343,7 @@ def users_add(
     prepare_database(settings, quiet=True)
     requests = [RoleRequest(role, code if role == "municipal_hq" else None, list(shelters)) for role in roles]
 
-    async def add() -> None:
-        engine = create_engine(settings.database)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                await add_operator(session, email, password, requests)
-        finally:
-            await engine.dispose()
-
-    try:
-        run(add())
-    except BosaiError as exc:
-        raise click.ClickException(exc.detail) from exc
+    _in_session(settings, lambda session: add_operator(session, email, password, requests))
     click.echo(f"{email}: {', '.join(roles)}")
     if not password_stdin:
         click.echo(f"password (shown once): {password}")
@@ -409,20 +397,15 @@ def users_disable(email: str) -> None:
     settings = load_settings()
     prepare_database(settings, quiet=True)
 
-    async def disable() -> bool:
-        engine = create_engine(settings.database)
-        try:
-            async with session_factory(engine)() as session, session.begin():
-                account = await session.scalar(select(Account).where(Account.email.ilike(email)))
-                if account is None:
-                    return False
-                account.disabled_at = datetime.now(UTC)
-                await session.execute(delete(AuthSession).where(AuthSession.account_id == account.id))
-                return True
-        finally:
-            await engine.dispose()
+    async def disable(session: Any) -> bool:
+        account = await session.scalar(select(Account).where(Account.email.ilike(email)))
+        if account is None:
+            return False
+        account.disabled_at = datetime.now(UTC)
+        await session.execute(delete(AuthSession).where(AuthSession.account_id == account.id))
+        return True
 
-    if not run(disable()):
+    if not _in_session(settings, disable):
         raise click.ClickException(f"no account {email}")
     click.echo(f"{email}: disabled, signed out everywhere")
 

@@ -68,3 +68,17 @@ def me(caller: Principal) -> dict[str, Any]:
         "roles": [{"role": s.role, "municipality": s.municipality, "shelter": s.shelter} for s in caller.scopes],
         "csrfToken": caller.csrf_token,
     }
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def session_response(
+    request: Request[Any, Any, Any], state: State, token: str, lifetime: timedelta, status_code: int = 200, **extra: Any
+) -> Response[dict[str, Any]]:
+    """The answer to a new sign-in: who is signed in (and ``extra``), with the session cookie."""
+    async with session_factory(state.engine)() as session:
+        caller = await principal(session, token)
+    assert caller is not None  # noqa: S101 - the session was just written
+    return with_session_cookie(Response({**me(caller), **extra}, status_code=status_code), request, token, lifetime)

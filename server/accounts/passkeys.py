@@ -26,9 +26,9 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from server.accounts.auth import me, signed_in, with_session_cookie
+from server.accounts.auth import client_address, session_response, signed_in
 from server.accounts.models import Account, Passkey, PasskeyChallenge
-from server.accounts.service import principal, start_session
+from server.accounts.service import start_session
 from server.db.engine import session_factory
 from server.lib.errors import InvalidParameterError, UnauthorizedError
 from server.lib.ids import uuid7
@@ -138,7 +138,7 @@ class PasskeyController(Controller):
 
     @post("/login/options", summary="Options for signing in with a passkey (any account's)", status_code=200)
     async def login_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
-        state.login_limit.check(request.client.host if request.client else "unknown")
+        state.login_limit.check(client_address(request))
         rp_id, _ = relying_party(request)
         options = generate_authentication_options(rp_id=rp_id, user_verification=UserVerificationRequirement.PREFERRED)
         challenge_id = await _challenge(state, "login", None, options.challenge)
@@ -168,7 +168,4 @@ class PasskeyController(Controller):
                 raise UnauthorizedError(f"the passkey's answer is not valid: {exc}") from None
             passkey.sign_count, passkey.last_used_at = verified.new_sign_count, datetime.now(UTC)
             token, _, lifetime = await start_session(session, account)
-        async with session_factory(state.engine)() as session:
-            caller = await principal(session, token)
-        assert caller is not None  # noqa: S101 - just written
-        return with_session_cookie(Response(me(caller)), request, token, lifetime)
+        return await session_response(request, state, token, lifetime)

@@ -10,13 +10,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import JSONBody
 
-from server.accounts.auth import COOKIE, current, me, signed_in, with_session_cookie
+from server.accounts.auth import COOKIE, client_address, current, me, session_response, signed_in
 from server.accounts.service import (
     add_resident,
     check_password,
     check_recovery,
     end_session,
-    principal,
     start_session,
 )
 from server.db.engine import session_factory
@@ -33,10 +32,6 @@ class Recovery(msgspec.Struct, rename="camel"):
     recovery_code: str
 
 
-def _client(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["accounts"]  # noqa: RUF012
@@ -45,7 +40,7 @@ class AuthController(Controller):
     async def login(
         self, request: Request[Any, Any, Any], state: State, data: JSONBody[Login]
     ) -> Response[dict[str, Any]]:
-        state.login_limit.check(_client(request))
+        state.login_limit.check(client_address(request))
         if not data.email.strip() or not data.password:
             raise InvalidParameterError("email" if not data.email.strip() else "password", "is required")
         async with session_factory(state.engine)() as session:
@@ -56,10 +51,7 @@ class AuthController(Controller):
                 raise
             token, _, lifetime = await start_session(session, account)
             await session.commit()
-        async with session_factory(state.engine)() as session:
-            caller = await principal(session, token)
-        assert caller is not None  # noqa: S101 - the session was just written
-        return with_session_cookie(Response(me(caller)), request, token, lifetime)
+        return await session_response(request, state, token, lifetime)
 
     @post("/logout", summary="End this session", status_code=200)
     async def logout(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, bool]]:
@@ -87,21 +79,14 @@ class ResidentController(Controller):
         async with session_factory(state.engine)() as session, session.begin():
             account, code = await add_resident(session)
             token, _, lifetime = await start_session(session, account)
-        async with session_factory(state.engine)() as session:
-            caller = await principal(session, token)
-        assert caller is not None  # noqa: S101
-        body = {**me(caller), "recoveryCode": code}
-        return with_session_cookie(Response(body, status_code=201), request, token, lifetime)
+        return await session_response(request, state, token, lifetime, 201, recoveryCode=code)
 
     @post("/recover", summary="Sign in on a new device with the account id and recovery code", status_code=200)
     async def recover(
         self, request: Request[Any, Any, Any], state: State, data: JSONBody[Recovery]
     ) -> Response[dict[str, Any]]:
-        state.login_limit.check(_client(request))
+        state.login_limit.check(client_address(request))
         async with session_factory(state.engine)() as session, session.begin():
             account = await check_recovery(session, data.account_id, data.recovery_code)
             token, _, lifetime = await start_session(session, account)
-        async with session_factory(state.engine)() as session:
-            caller = await principal(session, token)
-        assert caller is not None  # noqa: S101
-        return with_session_cookie(Response(me(caller)), request, token, lifetime)
+        return await session_response(request, state, token, lifetime)

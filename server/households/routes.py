@@ -3,17 +3,20 @@ GET /api/qr/keys (public) for verifying offline. Every read and write is audit-l
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.auth import signed_in
 from server.accounts.service import audit
 from server.db.engine import session_factory
 from server.households import qr
+from server.households.models import Household
 from server.households.schemas import HouseholdIn, validation_path
 from server.households.service import household_code, load, member_code, reissue, save, verify_code
 from server.lib.errors import InvalidParameterError, NotFoundError, UnprocessableError
@@ -21,6 +24,14 @@ from server.lib.keys import Keys, b64, require
 
 VERIFIERS = ("staff", "municipal_hq", "prefectural_hq")
 IMAGE_HEADERS = {"Cache-Control": "no-store"}
+
+
+async def _saved(session: AsyncSession, keys: Keys, account_id: uuid.UUID) -> Household:
+    """The caller's household, which must have been saved (it has no QR code before)."""
+    household, _ = await load(session, keys, account_id)
+    if household is None:
+        raise NotFoundError("save your household first: it has no QR code yet")
+    return household
 
 
 def _keys(state: State) -> Keys:
@@ -85,9 +96,7 @@ class HouseholdController(Controller):
         caller = await signed_in(request, state, "resident")
         keys = _keys(state)
         async with session_factory(state.engine)() as session, session.begin():
-            household, _ = await load(session, keys, caller.account_id)
-            if household is None:
-                raise NotFoundError("save your household first: it has no QR code yet")
+            household = await _saved(session, keys, caller.account_id)
             audit(session, caller.account_id, "household.qr", f"household:{household.id}")
             members = {m: member_code(keys, household, m) for m in household.member_qr}
             return {"household": household_code(keys, household), "members": members}
@@ -101,9 +110,7 @@ class HouseholdController(Controller):
         member_id = msgspec.json.decode(body).get("memberId") if body.strip() else None
         keys = _keys(state)
         async with session_factory(state.engine)() as session, session.begin():
-            household, _ = await load(session, keys, caller.account_id)
-            if household is None:
-                raise NotFoundError("save your household first: it has no QR code yet")
+            household = await _saved(session, keys, caller.account_id)
             reissue(household, member_id)
             audit(session, caller.account_id, "household.qr_reissue", f"household:{household.id}", member=member_id)
             code = member_code(keys, household, member_id) if member_id else household_code(keys, household)
@@ -113,9 +120,7 @@ class HouseholdController(Controller):
         caller = await signed_in(request, state, "resident")
         keys = _keys(state)
         async with session_factory(state.engine)() as session, session.begin():
-            household, _ = await load(session, keys, caller.account_id)
-            if household is None:
-                raise NotFoundError("save your household first: it has no QR code yet")
+            household = await _saved(session, keys, caller.account_id)
             audit(session, caller.account_id, "household.qr", f"household:{household.id}", member=member_id)
             return member_code(keys, household, member_id) if member_id else household_code(keys, household)
 

@@ -27,18 +27,20 @@ async def load(session: AsyncSession, keys: Keys, account_id: uuid.UUID) -> tupl
     household = await session.scalar(select(Household).where(Household.account_id == account_id))
     if household is None:
         return None, msgspec.to_builtins(HouseholdIn())
-    document = keys.open(household.sealed, str(household.id))
-    assert isinstance(document, dict)  # noqa: S101 - what seal() wrote
-    return household, document
+    return household, _open(keys, household)
 
 
 async def load_by_id(session: AsyncSession, keys: Keys, household_id: uuid.UUID) -> tuple[Household, dict[str, Any]]:
     household = await session.get(Household, household_id)
     if household is None:
         raise NotFoundError(f"no household {household_id}")
+    return household, _open(keys, household)
+
+
+def _open(keys: Keys, household: Household) -> dict[str, Any]:
     document = keys.open(household.sealed, str(household.id))
     assert isinstance(document, dict)  # noqa: S101 - what seal() wrote
-    return household, document
+    return document
 
 
 async def save(

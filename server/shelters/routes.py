@@ -22,12 +22,7 @@ OPERATORS = ("staff", "municipal_hq", "prefectural_hq")
 
 async def _record(request: Request[Any, Any, Any], state: State, direction: str) -> Response[dict[str, Any]]:
     caller = await signed_in(request, state, *OPERATORS)
-    try:
-        body = msgspec.json.decode(await request.body())
-    except msgspec.DecodeError:
-        raise InvalidParameterError("body", "not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidParameterError("body", "a JSON object: {shelterId, qr | householdId, memberIds?, stay}")
+    body = await _json(request)
     key = request.headers.get("idempotency-key", "")
     async with session_factory(state.engine)() as session, session.begin():
         done = await record(session, require(state.crypto), caller, key, direction, body)
