@@ -11,7 +11,7 @@ from litestar.openapi import OpenAPIConfig
 
 from server import __version__
 from server.accounts.passkeys import PasskeyController
-from server.accounts.routes import AuthController, ResidentController
+from server.accounts.routes import AuditController, AuthController, ResidentController
 from server.accounts.service import RateLimit
 from server.db.engine import create_engine
 from server.db.fast import create_pool
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CheckinController,
             OperationsController,
             LiveController,
+            AuditController,
             *static_routers(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.

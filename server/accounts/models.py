@@ -78,7 +78,11 @@ class AuditEvent(Entity):
     subject: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
 
-    __table_args__ = (Index("ix_audit_event_subject", "subject"),)
+    __table_args__ = (
+        Index("ix_audit_event_subject", "subject"),
+        Index("ix_audit_event_actor_id_created_at", "actor_id", "created_at"),
+        Index("ix_audit_event_created_at", "created_at"),
+    )
 
 
 class Passkey(Entity):

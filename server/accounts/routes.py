@@ -1,16 +1,19 @@
 """Sign-in and accounts: POST /api/auth/login, /api/auth/logout, GET /api/auth/me,
-POST /api/residents (a device-bound account) and /api/residents/recover."""
+POST /api/residents (a device-bound account) and /api/residents/recover; GET /api/audit."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
+from sqlalchemy import String, cast, select
 
 from server.accounts.auth import COOKIE, client_address, current, me, session_response, signed_in
+from server.accounts.models import Account, AuditEvent
 from server.accounts.service import (
     add_resident,
     check_password,
@@ -90,3 +93,55 @@ class ResidentController(Controller):
             account = await check_recovery(session, data.account_id, data.recovery_code)
             token, _, lifetime = await start_session(session, account)
         return await session_response(request, state, token, lifetime)
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["accounts"]  # noqa: RUF012
+
+    @get("/", summary="The audit log, newest first (data admins): who read or changed whose data, when")
+    async def log(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        actor: FromQuery[str | None] = None,
+        subject: FromQuery[str | None] = None,
+        action: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        limit: FromQuery[int] = 100,
+    ) -> dict[str, Any]:
+        await signed_in(request, state, "data_admin")
+        if not 1 <= limit <= 1000:
+            raise InvalidParameterError("limit", "from 1 to 1000")
+        query = (
+            select(AuditEvent, Account.email)
+            .outerjoin(Account, Account.id == AuditEvent.actor_id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+        if actor:
+            query = query.where((Account.email == actor) | (cast(AuditEvent.actor_id, String) == actor))
+        if subject:
+            query = query.where(AuditEvent.subject == subject)
+        if action:
+            query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+        if since:
+            query = query.where(AuditEvent.created_at >= since)
+        if until:
+            query = query.where(AuditEvent.created_at < until)
+        async with session_factory(state.read_engine)() as session:
+            rows = (await session.execute(query)).all()
+        return {
+            "events": [
+                {
+                    "at": event.created_at.isoformat(),
+                    "actor": str(event.actor_id) if event.actor_id else None,
+                    "actorEmail": email,
+                    "action": event.action,
+                    "subject": event.subject,
+                    "details": event.details,
+                }
+                for event, email in rows
+            ]
+        }

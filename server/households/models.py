@@ -15,7 +15,10 @@ from server.db.base import Entity
 class Household(Entity):
     __tablename__ = "household"
 
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), unique=True)
+    # The resident's own account; none for a walk-in registered at a shelter by its staff.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), unique=True)
+    registered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    registered_at: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facility.id", ondelete="SET NULL"))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)  # AES-256-GCM of the document, bound to the id
     key_id: Mapped[str] = mapped_column(String(16))
     qr_id: Mapped[str] = mapped_column(String(32), unique=True)  # opaque, random, in the QR code

@@ -21,6 +21,7 @@ from server.households.schemas import HouseholdIn, validation_path
 from server.households.service import household_code, load, member_code, reissue, save, verify_code
 from server.lib.errors import InvalidParameterError, NotFoundError, UnprocessableError
 from server.lib.keys import Keys, b64, require
+from server.shelters.people import at_door
 
 VERIFIERS = ("staff", "municipal_hq", "prefectural_hq")
 IMAGE_HEADERS = {"Cache-Control": "no-store"}
@@ -142,13 +143,14 @@ class QrController(Controller):
 
     @post(
         "/verify",
-        summary="Verify a scanned code (staff, headquarters): whose it is, never what it holds",
+        summary="Verify a scanned code (staff, headquarters); with shelterId, the household as staff see it",
         status_code=200,
     )
     async def verify(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
         caller = await signed_in(request, state, *VERIFIERS)
         try:
-            text = str(msgspec.json.decode(await request.body()).get("qr", ""))
+            body = msgspec.json.decode(await request.body())
+            text, shelter = str(body.get("qr", "")), body.get("shelterId")
         except (msgspec.DecodeError, AttributeError):
             raise InvalidParameterError("qr", 'send {"qr": "<the scanned text>"}') from None
         async with session_factory(state.engine)() as session, session.begin():
@@ -158,4 +160,8 @@ class QrController(Controller):
                 audit(session, caller.account_id, "qr.rejected", "qr", reason=str(exc))
                 raise UnprocessableError(f"QR code refused: {exc}") from None
             audit(session, caller.account_id, "qr.verify", f"household:{household.id}", member=member)
-        return {"valid": True, "kind": code.kind, "household": str(household.id), "member": member}
+            answer = {"valid": True, "kind": code.kind, "household": str(household.id), "member": member}
+            if shelter:
+                # Shown at the door to be let in: the shelter's operators see the household.
+                answer["view"] = await at_door(session, _keys(state), caller, str(shelter), household)
+        return answer

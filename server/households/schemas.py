@@ -90,3 +90,30 @@ def validation_path(message: str) -> tuple[str, str]:
     reason, _, where = message.partition(" - at `")
     path = where.rstrip("`").removeprefix("$").removeprefix(".") or "body"
     return path, reason
+
+
+HouseDamage = Literal["none", "partial", "half", "major", "total", "unknown"]
+Utility = Literal["power", "water", "gas", "phone"]
+Stay = Literal["inside", "outdoor", "car", "at_home"]
+
+
+class EvacueeCard(HouseholdIn):
+    """The digital 避難者カード of a walk-in, filled in by shelter staff: the household's fields
+    and what the paper card also asks (address, phone, where they stay, house damage, utilities
+    out, supplies needed, family not yet reached). Consent is ``consents`` of the household."""
+
+    address: Text | None = None
+    phone: Annotated[str, msgspec.Meta(max_length=24)] | None = None
+    stay: Stay = "inside"
+    house_damage: HouseDamage = "unknown"
+    utilities_out: list[Utility] = msgspec.field(default_factory=list)
+    needed_supplies: LongText | None = None
+    family_not_reached: LongText | None = None
+
+    def problem(self) -> tuple[str, str] | None:
+        """What msgspec cannot say of the whole card: (field, reason)."""
+        if not self.members:
+            return "members", "at least one person"
+        if self.phone is not None and not PHONE.match(self.phone):
+            return "phone", "digits, spaces, + ( ) or -"
+        return None

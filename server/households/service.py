@@ -49,20 +49,27 @@ async def save(
     """Replace the document; members keep their ids (and QR codes) when sent back with them."""
     household = await session.scalar(select(Household).where(Household.account_id == account_id))
     if household is None:
-        household = Household(
-            id=uuid7(), account_id=account_id, qr_id=_opaque(), qr_counter=1, member_qr={}, key_id="", sealed=b""
-        )
+        household = new_household(account_id=account_id)
         session.add(household)
+    return household, seal(keys, household, data)
+
+
+def new_household(**columns: Any) -> Household:
+    return Household(id=uuid7(), qr_id=_opaque(), qr_counter=1, member_qr={}, key_id="", sealed=b"", **columns)
+
+
+def seal(keys: Keys, household: Household, data: HouseholdIn) -> dict[str, Any]:
+    """Store the document encrypted; new members get ids and QR codes, known ones keep theirs."""
     known = dict(household.member_qr)
     members = []
     for member in data.members:
         member_id = member.id if member.id in known else uuid.uuid4().hex
         members.append(msgspec.structs.replace(member, id=member_id))
     household.member_qr = {m.id: known.get(m.id) or {"qr": _opaque(), "counter": 1} for m in members if m.id}
-    document = msgspec.to_builtins(msgspec.structs.replace(data, members=members))
+    document: dict[str, Any] = msgspec.to_builtins(msgspec.structs.replace(data, members=members))
     household.sealed = keys.seal(document, str(household.id))
     household.key_id = "aes256gcm:1"
-    return household, document
+    return document
 
 
 def member_code(keys: Keys, household: Household, member_id: str) -> str:

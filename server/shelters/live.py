@@ -65,7 +65,8 @@ async def _since(state: State, caller: Principal, last: int, event: str | None) 
         rows = (await session.scalars(query)).all()
         if not rows:
             return []
-        shelters = {s["shelterId"]: s for s in await occupancy(session, caller, event, None)}
+        changed = list({row.facility_id for row in rows})
+        shelters = {s["shelterId"]: s for s in await occupancy(session, caller, event, None, changed)}
     messages = []
     for row in rows:
         shelter = shelters.get(str(row.facility_id))

@@ -84,6 +84,10 @@ class Checkin(Entity):
     stay: Mapped[str] = mapped_column(String(8))
     direction: Mapped[str] = mapped_column(String(4))  # "in" or "out"
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # How many of these people have each care need ({"wheelchair": 1, ...}): counts, no one named.
+    care: Mapped[dict[str, int]] = mapped_column(JSONB, server_default=text("'{}'"))
+    # A transfer is a check-out here and a check-in there: each names the other shelter.
+    transfer_facility_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("facility.id", ondelete="SET NULL"))
 
     __table_args__ = (
         CheckConstraint("direction IN ('in', 'out')", name="direction_known"),

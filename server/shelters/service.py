@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, cast, func, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,7 @@ EVENT_TYPES = (*HAZARD_TYPES, "other")
 CROWDED_AT = 0.8  # of capacity
 
 
-def _uuid(raw: str, name: str) -> uuid.UUID:
+def parse_id(raw: str, name: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except ValueError:
@@ -53,7 +53,7 @@ async def open_event(session: AsyncSession, hazard_type: str, name: str, codes: 
 
 
 async def close_event(session: AsyncSession, event_id: str) -> DisasterEvent:
-    event = await session.get(DisasterEvent, _uuid(event_id, "event"))
+    event = await session.get(DisasterEvent, parse_id(event_id, "event"))
     if event is None:
         raise NotFoundError(f"no disaster event {event_id}")
     now = datetime.now(UTC)
@@ -68,10 +68,10 @@ async def close_event(session: AsyncSession, event_id: str) -> DisasterEvent:
 async def set_shelter(
     session: AsyncSession, event_id: str, facility_id: str, *, open_: bool, capacity: int | None = None
 ) -> ShelterOperation:
-    event = await session.get(DisasterEvent, _uuid(event_id, "event"))
+    event = await session.get(DisasterEvent, parse_id(event_id, "event"))
     if event is None:
         raise NotFoundError(f"no disaster event {event_id}")
-    facility = await session.get(Facility, _uuid(facility_id, "facility"))
+    facility = await session.get(Facility, parse_id(facility_id, "facility"))
     if facility is None:
         raise NotFoundError(f"no facility {facility_id}")
     operation = await session.scalar(
@@ -94,7 +94,7 @@ async def set_shelter(
     return operation
 
 
-async def _may_operate(session: AsyncSession, caller: Principal, facility: Facility) -> None:
+async def may_operate(session: AsyncSession, caller: Principal, facility: Facility) -> None:
     if "prefectural_hq" in caller.roles or str(facility.id) in caller.shelters():
         return
     code = await session.scalar(select(Municipality.code).where(Municipality.id == facility.municipality_id))
@@ -109,48 +109,125 @@ class Recorded:
     created: bool
 
 
-async def record(
-    session: AsyncSession, keys: Keys, caller: Principal, key: str, direction: str, body: dict[str, Any]
-) -> Recorded:
-    """Record a check-in or check-out once: the same key again returns the same record."""
-    if not 8 <= len(key) <= 128:
-        raise InvalidParameterError("Idempotency-Key", "a header of 8 to 128 characters (a UUID is best)")
-    existing = await session.scalar(select(Checkin).where(Checkin.idempotency_key == key))
-    if existing is not None:
-        return Recorded(existing, False)
-    facility = await session.get(Facility, _uuid(body.get("shelterId", ""), "shelterId"))
-    if facility is None:
-        raise NotFoundError(f"no shelter {body.get('shelterId')}")
-    await _may_operate(session, caller, facility)
-    stay = body.get("stay", "inside")
-    if stay not in STAYS:
-        raise InvalidParameterError("stay", f"unknown stay {stay!r}", list(STAYS))
-    operation = await session.scalar(
+# Care needs counted per shelter (never who): keys of Checkin.care and of occupancy's "care".
+CARE_NEEDS = (
+    "wheelchair",
+    "mobilityHelp",
+    "medication",
+    "allergy",
+    "illness",
+    "disability",
+    "pregnancy",
+    "infant",
+    "language",
+    "pets",
+)
+
+
+def care_counts(document: dict[str, Any], member_ids: list[str], *, with_pets: bool) -> dict[str, int]:
+    """How many of these members have each care need (and the household's pets, when all came)."""
+    counts = dict.fromkeys(CARE_NEEDS, 0)
+    for member in document.get("members", []):
+        if member.get("id") not in member_ids:
+            continue
+        care = member.get("careNeeds") or {}
+        mobility = care.get("mobility", "walks")
+        counts["wheelchair"] += mobility in ("wheelchair", "bedridden")
+        counts["mobilityHelp"] += mobility in ("needs_help", "cane")
+        for need, field in (
+            ("medication", "medication"),
+            ("allergy", "allergy"),
+            ("illness", "illness"),
+            ("disability", "disability"),
+            ("language", "languageNeeds"),
+        ):
+            counts[need] += bool(care.get(field))
+        counts["pregnancy"] += bool(care.get("pregnancy"))
+        counts["infant"] += bool(care.get("infant"))
+    if with_pets:
+        counts["pets"] = sum(int(p.get("count", 1)) for p in document.get("pets", []))
+    return {need: n for need, n in counts.items() if n}
+
+
+async def current_operation(session: AsyncSession, facility: Facility) -> ShelterOperation | None:
+    """The facility's shelter in the newest open event, open or not."""
+    return await session.scalar(
         select(ShelterOperation)
         .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
         .where(ShelterOperation.facility_id == facility.id, DisasterEvent.status == "open")
         .order_by(ShelterOperation.opened_at.desc())
         .limit(1)
     )
+
+
+async def open_shelter(
+    session: AsyncSession, raw_id: object, name: str, operator: Principal | None = None
+) -> tuple[Facility, ShelterOperation]:
+    """The shelter, which must be open now (and the operator's to operate, when one is given)."""
+    facility = await session.get(Facility, parse_id(str(raw_id or ""), name))
+    if facility is None:
+        raise NotFoundError(f"no shelter {raw_id}")
+    if operator is not None:
+        await may_operate(session, operator, facility)
+    operation = await current_operation(session, facility)
     if operation is None or operation.status != "open":
         raise ConflictError(f"{facility.name} is closed: open it for the event first")
-    household, members = await _household(session, keys, body)
-    wanted = [str(m) for m in body.get("memberIds") or []]
-    unknown = sorted(set(wanted) - set(members))
-    if unknown:
-        raise InvalidParameterError("memberIds", f"not members of this household: {', '.join(unknown)}")
-    people = len(wanted) or len(members) or 1
+    return facility, operation
+
+
+def _check_key(key: str) -> None:
+    if not 8 <= len(key) <= 120:
+        raise InvalidParameterError("Idempotency-Key", "a header of 8 to 120 characters (a UUID is best)")
+
+
+async def replayed(session: AsyncSession, key: str) -> Checkin | None:
+    _check_key(key)
+    return await session.scalar(select(Checkin).where(Checkin.idempotency_key == key))
+
+
+async def record(
+    session: AsyncSession, keys: Keys, caller: Principal, key: str, direction: str, body: dict[str, Any]
+) -> Recorded:
+    """Record a check-in or check-out once: the same key again returns the same record."""
+    existing = await replayed(session, key)
+    if existing is not None:
+        return Recorded(existing, False)
+    _, operation = await open_shelter(session, body.get("shelterId"), "shelterId", caller)
+    household, document, people = await _household(session, keys, body)
+    return await insert_checkin(
+        session, caller, key, direction, operation, household, document, people, body.get("stay")
+    )
+
+
+async def insert_checkin(
+    session: AsyncSession,
+    caller: Principal,
+    key: str,
+    direction: str,
+    operation: ShelterOperation,
+    household: Household,
+    document: dict[str, Any],
+    member_ids: list[str],
+    stay: object,
+    transfer: uuid.UUID | None = None,
+) -> Recorded:
+    stay = stay or "inside"
+    if stay not in STAYS:
+        raise InvalidParameterError("stay", f"unknown stay {stay!r}", list(STAYS))
+    everyone = [m["id"] for m in document.get("members", [])]
     values = {
         "id": uuid7(),
         "idempotency_key": key,
         "event_id": operation.event_id,
-        "facility_id": facility.id,
+        "facility_id": operation.facility_id,
         "household_id": household.id,
-        "member_ids": wanted or members,
-        "people": people,
+        "member_ids": member_ids,
+        "people": len(member_ids) or 1,
         "stay": stay,
         "direction": direction,
         "actor_id": caller.account_id,
+        "care": care_counts(document, member_ids, with_pets=set(everyone) <= set(member_ids)),
+        "transfer_facility_id": transfer,
     }
     inserted = await session.scalar(
         insert(Checkin)
@@ -163,57 +240,121 @@ async def record(
     return Recorded(row, inserted is not None)
 
 
-async def _household(session: AsyncSession, keys: Keys, body: dict[str, Any]) -> tuple[Household, list[str]]:
+async def transfer(
+    session: AsyncSession, keys: Keys, caller: Principal, key: str, body: dict[str, Any]
+) -> tuple[Recorded, Recorded]:
+    """Out of shelterId and into toShelterId in one transaction, once per key."""
+    existing = await replayed(session, key)
+    if existing is not None:
+        arrived = await session.scalar(select(Checkin).where(Checkin.idempotency_key == f"{key}>"))
+        assert arrived is not None  # noqa: S101 - written with it
+        return Recorded(existing, False), Recorded(arrived, False)
+    facility, here = await open_shelter(session, body.get("shelterId"), "shelterId", caller)
+    target, there = await open_shelter(session, body.get("toShelterId"), "toShelterId")
+    if target.id == facility.id:
+        raise InvalidParameterError("toShelterId", "another shelter than shelterId")
+    household, document, people = await _household(session, keys, body)
+    stay = body.get("stay")
+    left = await insert_checkin(session, caller, key, "out", here, household, document, people, stay, target.id)
+    came = await insert_checkin(session, caller, f"{key}>", "in", there, household, document, people, stay, facility.id)
+    return left, came
+
+
+async def _household(
+    session: AsyncSession, keys: Keys, body: dict[str, Any]
+) -> tuple[Household, dict[str, Any], list[str]]:
+    """The household named by the scanned code or its id, its document, and the people concerned:
+    the members asked for, else the member whose code it is, else everyone."""
+    member = None
     if body.get("qr"):
         try:
-            _, household, member = await verify_code(session, keys, str(body["qr"]))
+            _, scanned, member = await verify_code(session, keys, str(body["qr"]))
         except QrError as exc:
             raise UnprocessableError(f"QR code refused: {exc}") from None
-        _, document = await load_by_id(session, keys, household.id)
-        members = [m["id"] for m in document.get("members", [])]
-        return household, ([member] if member and not body.get("memberIds") else members)
-    if body.get("householdId"):
-        household, document = await load_by_id(session, keys, _uuid(body["householdId"], "householdId"))
-        return household, [m["id"] for m in document.get("members", [])]
-    raise InvalidParameterError("qr", "send the scanned qr, or a householdId")
+        household_id = scanned.id
+    elif body.get("householdId"):
+        household_id = parse_id(body["householdId"], "householdId")
+    else:
+        raise InvalidParameterError("qr", "send the scanned qr, or a householdId")
+    household, document = await load_by_id(session, keys, household_id)
+    everyone = [m["id"] for m in document.get("members", [])]
+    wanted = [str(m) for m in body.get("memberIds") or []]
+    unknown = sorted(set(wanted) - set(everyone))
+    if unknown:
+        raise InvalidParameterError("memberIds", f"not members of this household: {', '.join(unknown)}")
+    return household, document, wanted or ([member] if member else everyone)
 
 
 async def occupancy(
-    session: AsyncSession, caller: Principal, event_id: str | None, code: str | None
+    session: AsyncSession,
+    caller: Principal,
+    event_id: str | None,
+    code: str | None,
+    facilities: list[uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
-    """People inside each open or closed shelter of open events now, by stay, against capacity."""
-    signed = func.sum(case((Checkin.direction == "in", Checkin.people), else_=-Checkin.people))
-    counts = (
-        select(Checkin.event_id, Checkin.facility_id, Checkin.stay, signed.label("people"))
-        .group_by(Checkin.event_id, Checkin.facility_id, Checkin.stay)
-        .subquery()
-    )
+    """People inside each shelter of open events (or of the event asked for) now, by stay and care
+    need, against capacity; only the shelters the caller oversees."""
     query = (
-        select(ShelterOperation, Facility.name, Municipality.code, DisasterEvent.name.label("event_name"))
+        select(
+            ShelterOperation,
+            Facility.name,
+            func.ST_X(Facility.geom).label("lon"),
+            func.ST_Y(Facility.geom).label("lat"),
+            Municipality.code,
+            DisasterEvent.name.label("event_name"),
+        )
         .join(Facility, Facility.id == ShelterOperation.facility_id)
         .join(Municipality, Municipality.id == Facility.municipality_id)
         .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
         .order_by(Municipality.code, Facility.name)
     )
     if event_id:
-        query = query.where(ShelterOperation.event_id == _uuid(event_id, "event"))
+        query = query.where(ShelterOperation.event_id == parse_id(event_id, "event"))
     else:
         query = query.where(DisasterEvent.status == "open")
     if code:
         query = query.where(Municipality.code == code)
+    if facilities is not None:
+        query = query.where(ShelterOperation.facility_id.in_(facilities))
     if "prefectural_hq" not in caller.roles:
         towns = caller.municipalities("municipal_hq")
         shelters = [uuid.UUID(s) for s in caller.shelters()]
         query = query.where((Municipality.code.in_(towns)) | (ShelterOperation.facility_id.in_(shelters)))
     rows = (await session.execute(query)).all()
-    by_stay = (await session.execute(select(counts))).all()
+    if not rows:
+        return []
+    operations = [row[0].id for row in rows]
+    pairs = ShelterOperation.id.in_(operations)
+    signed = case((Checkin.direction == "in", 1), else_=-1)
+    by_stay = (
+        select(ShelterOperation.id, Checkin.stay, func.sum(signed * Checkin.people))
+        .join(
+            Checkin,
+            (Checkin.event_id == ShelterOperation.event_id) & (Checkin.facility_id == ShelterOperation.facility_id),
+        )
+        .where(pairs)
+        .group_by(ShelterOperation.id, Checkin.stay)
+    )
+    need = func.jsonb_each_text(Checkin.care).table_valued("key", "value").alias("need")
+    by_need = (
+        select(ShelterOperation.id, need.c.key, func.sum(signed * cast(need.c.value, Integer)))
+        .join(
+            Checkin,
+            (Checkin.event_id == ShelterOperation.event_id) & (Checkin.facility_id == ShelterOperation.facility_id),
+        )
+        .join(need, true())
+        .where(pairs)
+        .group_by(ShelterOperation.id, need.c.key)
+    )
+    stays: dict[uuid.UUID, dict[str, int]] = {op: dict.fromkeys(STAYS, 0) for op in operations}
+    for op, stay, people in (await session.execute(by_stay)).all():
+        stays[op][stay] = max(0, int(people))
+    care: dict[uuid.UUID, dict[str, int]] = {op: dict.fromkeys(CARE_NEEDS, 0) for op in operations}
+    for op, key, count in (await session.execute(by_need)).all():
+        care[op][key] = max(0, int(count))
     result = []
-    for operation, name, town, event_name in rows:
-        stays = dict.fromkeys(STAYS, 0)
-        for row in by_stay:
-            if row.event_id == operation.event_id and row.facility_id == operation.facility_id:
-                stays[row.stay] = max(0, int(row.people))
-        inside = sum(stays.values())
+    for operation, name, lon, lat, town, event_name in rows:
+        inside = sum(stays[operation.id].values())
         capacity = operation.capacity
         status = operation.status
         if status == "open" and capacity:
@@ -222,17 +363,46 @@ async def occupancy(
             {
                 "shelterId": str(operation.facility_id),
                 "name": name,
+                "lat": round(lat, 6),
+                "lon": round(lon, 6),
                 "municipality": town,
                 "event": str(operation.event_id),
                 "eventName": event_name,
                 "status": status,
                 "capacity": capacity,
                 "people": inside,
-                "byStay": stays,
+                "fill": round(inside / capacity, 3) if capacity else None,
+                "byStay": stays[operation.id],
+                "care": care[operation.id],
                 "petsAccepted": operation.pets_accepted,
+                "needs": operation.needs,
+                "updatedAt": operation.updated_at.isoformat(),
             }
         )
     return result
+
+
+def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:
+    """Sums per municipality and for everything listed (the prefecture, for prefectural HQ)."""
+
+    def add(into: dict[str, Any], shelter: dict[str, Any]) -> None:
+        into["shelters"] += 1
+        into["open"] += shelter["status"] != "closed"
+        into["people"] += shelter["people"]
+        into["capacity"] += shelter["capacity"] or 0
+        for key, n in shelter["care"].items():
+            into["care"][key] = into["care"].get(key, 0) + n
+        for key, n in shelter["byStay"].items():
+            into["byStay"][key] = into["byStay"].get(key, 0) + n
+
+    def empty() -> dict[str, Any]:
+        return {"shelters": 0, "open": 0, "people": 0, "capacity": 0, "byStay": {}, "care": {}}
+
+    everything, towns = empty(), dict[str, dict[str, Any]]()
+    for shelter in shelters:
+        add(everything, shelter)
+        add(towns.setdefault(shelter["municipality"], empty()), shelter)
+    return {"all": everything, "municipalities": towns}
 
 
 NEEDS = ("suppliesShort", "sick", "incidents", "notes")
@@ -242,17 +412,11 @@ async def update_shelter(
     session: AsyncSession, caller: Principal, facility_id: str, body: dict[str, Any]
 ) -> ShelterOperation:
     """Staff (or headquarters) set a shelter's capacity, pets policy, needs, or close/reopen it."""
-    facility = await session.get(Facility, _uuid(facility_id, "facility"))
+    facility = await session.get(Facility, parse_id(facility_id, "facility"))
     if facility is None:
         raise NotFoundError(f"no shelter {facility_id}")
-    await _may_operate(session, caller, facility)
-    operation = await session.scalar(
-        select(ShelterOperation)
-        .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
-        .where(ShelterOperation.facility_id == facility.id, DisasterEvent.status == "open")
-        .order_by(ShelterOperation.opened_at.desc())
-        .limit(1)
-    )
+    await may_operate(session, caller, facility)
+    operation = await current_operation(session, facility)
     if operation is None:
         raise ConflictError(f"{facility.name} is not opened in any open event")
     if "status" in body:

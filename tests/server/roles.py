@@ -5,17 +5,25 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.accounts.service import RoleRequest, add_operator
+from server.cli import main
 from server.db.engine import session_factory
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test account
 OPERATOR_ROLES = ("staff", "municipal_hq", "prefectural_hq", "data_admin")
 Client = AsyncTestClient[Litestar]
+
+
+def cli(database_url: str, *args: str) -> str:
+    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": database_url})
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 async def a_shelter(engine: AsyncEngine) -> tuple[str, str]:
@@ -37,6 +45,29 @@ async def a_shelter(engine: AsyncEngine) -> tuple[str, str]:
                 )
             )
     return "029998", str(facility)
+
+
+async def an_open_shelter(engine: AsyncEngine) -> str:
+    """The test shelter, opened (capacity 100) in an open event made when there is none."""
+    _, shelter = await a_shelter(engine)
+    async with engine.begin() as connection:
+        event = await connection.scalar(text("SELECT id FROM disaster_event WHERE status = 'open' LIMIT 1"))
+        if event is None:
+            event = await connection.scalar(
+                text(
+                    "INSERT INTO disaster_event (id, hazard_type, name) "
+                    "VALUES (gen_random_uuid(), 'flood', '訓練') RETURNING id"
+                )
+            )
+        await connection.execute(
+            text(
+                "INSERT INTO shelter_operation (id, event_id, facility_id, capacity) "
+                "VALUES (gen_random_uuid(), :e, :f, 100) "
+                "ON CONFLICT (event_id, facility_id) DO UPDATE SET status = 'open'"
+            ),
+            {"e": event, "f": shelter},
+        )
+    return shelter
 
 
 async def operator(engine: AsyncEngine, role: str, email: str | None = None) -> str:

@@ -3,6 +3,7 @@ tried with every role and with none."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.app import create_app
 from server.settings import Settings
-from tests.server.roles import Client, sign_in
+from tests.server.roles import Client, an_open_shelter, sign_in
 
 ROLES = (None, "resident", "staff", "municipal_hq", "prefectural_hq", "data_admin")
 VERIFIERS = {"staff", "municipal_hq", "prefectural_hq"}
@@ -28,8 +29,9 @@ async def a_resident_code(settings: Settings, engine: AsyncEngine) -> str:
         return code
 
 
+WALK_IN = {"members": [{"name": "来所 太郎", "relationship": "self"}]}
 Call = Callable[[Client, str], Awaitable[Any]]
-# (what, how to call it given a QR code to verify, who may: the roles answered 2xx)
+# (what, how to call it given a QR code to verify or an open shelter's id, who may: the roles answered 2xx)
 ENDPOINTS: list[tuple[str, Call, set[str]]] = [
     ("GET /api/auth/me", lambda c, _: c.get("/api/auth/me"), set(ROLES[1:])),
     ("GET /api/households/me", lambda c, _: c.get("/api/households/me"), {"resident"}),
@@ -49,6 +51,16 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
         lambda c, _: c.post("/api/events", json={"type": "flood", "name": "訓練", "municipalities": ["029998"]}),
         {"municipal_hq", "prefectural_hq"},
     ),
+    ("GET /api/shelters/occupancy.csv", lambda c, _: c.get("/api/shelters/occupancy.csv"), VERIFIERS),
+    ("GET /api/shelters/{id}/people", lambda c, shelter: c.get(f"/api/shelters/{shelter}/people"), VERIFIERS),
+    (
+        "POST /api/shelters/{id}/walkins",
+        lambda c, shelter: c.post(
+            f"/api/shelters/{shelter}/walkins", json=WALK_IN, headers={"Idempotency-Key": str(uuid.uuid4())}
+        ),
+        VERIFIERS,
+    ),
+    ("GET /api/audit", lambda c, _: c.get("/api/audit"), {"data_admin"}),
     ("GET /api/qr/keys", lambda c, _: c.get("/api/qr/keys"), set(ROLES)),  # type: ignore[arg-type]
     ("GET /api/municipalities", lambda c, _: c.get("/api/municipalities"), set(ROLES)),  # type: ignore[arg-type]
 ]
@@ -59,7 +71,10 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
 async def test_endpoint_by_role(
     settings: Settings, engine: AsyncEngine, what: str, call: Call, allowed: set[str | None], role: str | None
 ) -> None:
-    code = await a_resident_code(settings, engine) if what == "POST /api/qr/verify" else ""
+    if what == "POST /api/qr/verify":
+        code = await a_resident_code(settings, engine)
+    else:
+        code = await an_open_shelter(engine) if "/shelters/{id}" in what else ""
     async with AsyncTestClient(app=create_app(settings)) as client:
         await sign_in(client, engine, role)
         response = await call(client, code)

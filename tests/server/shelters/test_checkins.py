@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
@@ -16,28 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from server.app import create_app
 from server.cli import main
 from server.settings import Settings
-from tests.server.roles import Client, a_shelter, sign_in
+from tests.server.roles import Client, a_shelter, cli, sign_in
 
 FAMILY = {"members": [{"name": "山田花子", "relationship": "self"}, {"name": "山田太郎", "relationship": "child"}]}
-
-
-def cli(database_url: str, *args: str) -> str:
-    result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": database_url})
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-@pytest.fixture
-async def opened(database_url: str, engine: AsyncEngine) -> tuple[str, str]:
-    """An open event with the test shelter open (capacity 4): (event id, shelter id)."""
-    code, shelter = await a_shelter(engine)
-    event = await asyncio.to_thread(
-        cli, database_url, "events", "open", "--type", "flood", "--name", "見本川洪水", "--municipality", code
-    )
-    event_id = event.strip().splitlines()[-1]
-    assert uuid.UUID(event_id)
-    await asyncio.to_thread(cli, database_url, "shelters", "open", shelter, "--event", event_id, "--capacity", "4")
-    return event_id, shelter
 
 
 async def family_code(settings: Settings, engine: AsyncEngine) -> tuple[str, dict[str, Any]]:

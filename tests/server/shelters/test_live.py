@@ -17,7 +17,6 @@ from server.settings import Settings
 from tests.e2e.conftest import Demo, Server
 from tests.server.roles import PASSWORD, operator
 from tests.server.shelters.test_checkins import family_code
-from tests.server.shelters.test_checkins import opened as opened
 
 STAFF_ONLY = "staff"
 

@@ -1,0 +1,161 @@
+"""Personal data at a shelter: who is inside (with members and care needs, searchable by name or
+kana), what staff see of a household at the door when its code is scanned, and walk-ins
+registered on the digital evacuee card. Only the shelter's operators may read it, and every read
+is written to the audit log (who read whose data, what for, when)."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts.service import Principal, audit
+from server.facilities.models import Facility
+from server.households.models import Household
+from server.households.schemas import EvacueeCard
+from server.households.service import household_code, load_by_id, new_household, seal
+from server.lib.errors import InvalidParameterError, NotFoundError
+from server.lib.keys import Keys
+from server.shelters.models import Checkin
+from server.shelters.service import (
+    Recorded,
+    current_operation,
+    insert_checkin,
+    may_operate,
+    open_shelter,
+    parse_id,
+    replayed,
+)
+
+
+def _fold(text: str) -> str:
+    """For matching names: width, case and katakana/hiragana folded, spaces dropped."""
+    folded = unicodedata.normalize("NFKC", text).casefold().replace(" ", "").replace("\u3000", "")
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in folded)
+
+
+def _matches(document: dict[str, Any], query: str) -> bool:
+    wanted = _fold(query)
+    return any(
+        wanted in _fold(member.get("name") or "") or wanted in _fold(member.get("kana") or "")
+        for member in document.get("members", [])
+    )
+
+
+def _view(household: Household, document: dict[str, Any], inside: set[str]) -> dict[str, Any]:
+    """What staff see of a household: members with care needs, pets, the evacuee card's answers."""
+    card = {k: v for k, v in document.items() if k not in ("members", "home", "work")}
+    return {
+        "householdId": str(household.id),
+        "walkIn": household.account_id is None,
+        "members": [
+            {
+                "id": m["id"],
+                "name": m["name"],
+                "kana": m.get("kana"),
+                "birthDate": m.get("birthDate"),
+                "careNeeds": m.get("careNeeds"),
+                "skills": m.get("skills", []),
+                "inside": m["id"] in inside,
+            }
+            for m in document.get("members", [])
+        ],
+        **card,
+    }
+
+
+async def _inside(session: AsyncSession, event_id: uuid.UUID, facility_id: uuid.UUID) -> dict[uuid.UUID, set[str]]:
+    """Per household, the members inside the shelter now (check-ins and outs in order)."""
+    rows = (
+        await session.execute(
+            select(Checkin.household_id, Checkin.direction, Checkin.member_ids)
+            .where(Checkin.event_id == event_id, Checkin.facility_id == facility_id, Checkin.household_id.is_not(None))
+            .order_by(Checkin.created_at, Checkin.id)
+        )
+    ).all()
+    inside: dict[uuid.UUID, set[str]] = {}
+    for household_id, direction, member_ids in rows:
+        assert household_id is not None  # noqa: S101 - selected so
+        now = inside.setdefault(household_id, set())
+        if direction == "in":
+            now.update(member_ids)
+        else:
+            now.difference_update(member_ids)
+    return inside
+
+
+async def people(
+    session: AsyncSession, keys: Keys, caller: Principal, shelter_id: str, query: str | None
+) -> list[dict[str, Any]]:
+    """The households inside the shelter now, and walk-ins registered there; audit-logged."""
+    facility = await session.get(Facility, parse_id(shelter_id, "shelter"))
+    if facility is None:
+        raise NotFoundError(f"no shelter {shelter_id}")
+    await may_operate(session, caller, facility)
+    operation = await current_operation(session, facility)
+    inside = await _inside(session, operation.event_id, facility.id) if operation else {}
+    walk_ins = (await session.scalars(select(Household.id).where(Household.registered_at == facility.id))).all()
+    result = []
+    for household_id in [h for h, now in inside.items() if now] + [h for h in walk_ins if not inside.get(h)]:
+        household, document = await load_by_id(session, keys, household_id)
+        if query and not _matches(document, query):
+            continue
+        audit(session, caller.account_id, "household.read", f"household:{household.id}", shelter=str(facility.id))
+        result.append(_view(household, document, inside.get(household.id, set())))
+    return result
+
+
+async def at_door(
+    session: AsyncSession, keys: Keys, caller: Principal, shelter_id: str, household: Household
+) -> dict[str, Any]:
+    """What staff see when a resident shows their code at the shelter's door (the resident shows
+    it to be let in: that is their consent); audit-logged."""
+    facility, operation = await open_shelter(session, shelter_id, "shelterId", caller)
+    _, document = await load_by_id(session, keys, household.id)
+    inside = (await _inside(session, operation.event_id, facility.id)).get(household.id, set())
+    audit(session, caller.account_id, "household.read", f"household:{household.id}", shelter=str(facility.id))
+    return _view(household, document, inside)
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    household: Household
+    document: dict[str, Any]
+    checkin: Recorded
+
+
+async def register_walk_in(
+    session: AsyncSession, keys: Keys, caller: Principal, shelter_id: str, key: str, card: EvacueeCard
+) -> WalkIn:
+    """A household without the app, registered and checked in by staff: once per key."""
+    existing = await replayed(session, key)
+    if existing is not None and existing.household_id is not None:
+        household, document = await load_by_id(session, keys, existing.household_id)
+        return WalkIn(household, document, Recorded(existing, False))
+    problem = card.problem()
+    if problem:
+        raise InvalidParameterError(*problem)
+    facility, operation = await open_shelter(session, shelter_id, "shelter", caller)
+    household = new_household(registered_by=caller.account_id, registered_at=facility.id)
+    session.add(household)
+    document = seal(keys, household, card)
+    await session.flush()
+    everyone = [m["id"] for m in document["members"]]
+    recorded = await insert_checkin(session, caller, key, "in", operation, household, document, everyone, card.stay)
+    audit(session, caller.account_id, "household.register", f"household:{household.id}", shelter=str(facility.id))
+    return WalkIn(household, document, recorded)
+
+
+async def walk_in_code(session: AsyncSession, keys: Keys, caller: Principal, shelter_id: str, household_id: str) -> str:
+    """The printable code of a walk-in registered at this shelter."""
+    facility = await session.get(Facility, parse_id(shelter_id, "shelter"))
+    household = await session.get(Household, parse_id(household_id, "household"))
+    if facility is None or household is None or household.registered_at != facility.id:
+        raise NotFoundError(f"no walk-in {household_id} registered at this shelter")
+    await may_operate(session, caller, facility)
+    audit(session, caller.account_id, "household.qr", f"household:{household.id}", shelter=str(facility.id))
+    return household_code(keys, household)
