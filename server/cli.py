@@ -584,25 +584,33 @@ def packs_watch() -> None:
 def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     """Upgrade the database, load the demo city 見本市 and, through the importer, its neighbour
     見本町 (fixtures/import/), and serve them in demo mode."""
-    from server.demo import DEMO_PASSWORD, demo_accounts, import_demo_files, load_demo
+    from server.demo import DEMO_PASSWORD, demo_accounts, demo_event, import_demo_files, load_demo
 
     settings = load_settings()
     prepare_database(settings)
     click.echo(f"schema at revision {run(_upgrade(settings))}")
     engine = create_engine(settings.database)
 
-    async def load() -> tuple[str, list[FileSummary], list[tuple[str, str]]]:
+    from server.lib.keys import load_keys
+
+    keys = load_keys(settings)
+
+    async def load() -> tuple[str, list[FileSummary], list[tuple[str, str]], str]:
         try:
             shown = await load_demo(engine, FIXTURES)
-            return shown, await import_demo_files(engine, IMPORT_FIXTURES), await demo_accounts(engine)
+            summaries = await import_demo_files(engine, IMPORT_FIXTURES)
+            accounts = await demo_accounts(engine)
+            event = await demo_event(engine, keys) if keys else "no demo event: BOSAI_DATA_KEY/BOSAI_QR_KEY unset"
+            return shown, summaries, accounts, event
         finally:
             await engine.dispose()
 
-    shown, summaries, accounts = run(load())
+    shown, summaries, accounts, event = run(load())
     click.echo(shown)
     _print_summaries(summaries)
     if not all(s.ok for s in summaries):
         raise click.ClickException("the demo's import fixtures did not import: see the errors above")
+    click.echo(event)
     from server.packs.service import stale
     from server.packs.worker import build_packs
 

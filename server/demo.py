@@ -24,8 +24,10 @@ from server.accounts.models import Account
 from server.db.engine import session_factory
 from server.facilities.models import Facility
 from server.hazards.models import HazardZone
+from server.households.schemas import Stay
 from server.imports.service import FileSummary, import_file
 from server.imports.sources import expand
+from server.lib.keys import Keys
 from server.municipalities.models import Municipality
 
 DEMO_SOURCE = "bosai-demo"
@@ -145,3 +147,88 @@ async def demo_accounts(engine: AsyncEngine) -> list[tuple[str, str]]:
                 continue
             await add_operator(session, email, DEMO_PASSWORD, [role])
     return [(email, what) for email, _, what in accounts]
+
+
+DEMO_EVENT = "見本川 大雨 (デモ)"
+# Shelters opened in the demo event, by the order of their names among 見本市's designated
+# shelters (the first is the demo staff's), with a capacity small enough to show a fill level.
+DEMO_SHELTERS = (40, 60, 22, 80)
+# Walk-ins registered at those shelters: (shelter index, members (name, kana, care needs), pets, stay).
+DEMO_WALK_INS: tuple[tuple[int, list[tuple[str, str, dict[str, Any]]], int, Stay], ...] = (
+    (0, [("青木 正", "あおき ただし", {"mobility": "wheelchair"}), ("青木 節子", "あおき せつこ", {})], 0, "inside"),
+    (0, [("石田 美香", "いしだ みか", {"pregnancy": True}), ("石田 陽", "いしだ ひなた", {"infant": True})], 1, "car"),
+    (0, [("上野 勇", "うえの いさむ", {"medication": "降圧剤"})], 0, "inside"),
+    (1, [("江藤 和子", "えとう かずこ", {"mobility": "cane", "allergy": "卵"})], 0, "inside"),
+    (1, [("Maria Santos", "まりあ さんとす", {"language_needs": "English"})], 0, "inside"),
+    (
+        2,
+        [(f"岡田 {n}", f"おかだ {k}", {}) for n, k in (("剛", "つよし"), ("恵", "めぐみ"), ("翔", "しょう"))],
+        2,
+        "outdoor",
+    ),
+    (2, [(f"加藤 {n}", f"かとう {k}", {}) for n, k in (("博", "ひろし"), ("幸", "さち"))], 0, "inside"),
+    (2, [(f"木村 {n}", f"きむら {k}", {}) for n, k in (("誠", "まこと"), ("舞", "まい"), ("蓮", "れん"))], 0, "inside"),
+    (2, [(f"小林 {n}", f"こばやし {k}", {}) for n, k in (("修", "おさむ"), ("泉", "いずみ"))], 0, "inside"),
+    (2, [(f"佐々木 {n}", f"ささき {k}", {}) for n, k in (("茂", "しげる"), ("光", "ひかる"))], 0, "inside"),
+    (2, [(f"鈴木 {n}", f"すずき {k}", {}) for n, k in (("勉", "つとむ"), ("愛", "あい"), ("陸", "りく"))], 0, "inside"),
+    (2, [(f"田中 {n}", f"たなか {k}", {}) for n, k in (("実", "みのる"), ("楓", "かえで"))], 0, "inside"),
+    (2, [(f"中村 {n}", f"なかむら {k}", {}) for n, k in (("進", "すすむ"), ("結", "ゆい"))], 0, "inside"),
+)
+
+
+async def demo_event(engine: AsyncEngine, keys: Keys) -> str:
+    """An open event in 見本市 with a few shelters and walk-ins checked in, so the dashboard is
+    alive on first start (made once: a later run leaves it, and what was done in it, as it is)."""
+    from server.accounts.service import Principal, Scope
+    from server.households.schemas import CareNeeds, EvacueeCard, Member, Pet
+    from server.shelters.models import DisasterEvent
+    from server.shelters.people import register_walk_in
+    from server.shelters.service import open_event, set_shelter, update_shelter
+
+    async with session_factory(engine)() as session, session.begin():
+        existing = await session.scalar(
+            select(DisasterEvent).where(DisasterEvent.name == DEMO_EVENT, DisasterEvent.status == "open")
+        )
+        if existing is not None:
+            return f"demo event {DEMO_EVENT} is open ({existing.id})"
+        event = await open_event(session, "flood", DEMO_EVENT, ["029998"])
+        await session.flush()
+        facilities = (
+            await session.scalars(
+                select(Facility)
+                .join(Municipality, Municipality.id == Facility.municipality_id)
+                .where(Municipality.code == "029998", Facility.kinds.contains(["designated_shelter"]))
+                .order_by(Facility.name)
+                .limit(len(DEMO_SHELTERS))
+            )
+        ).all()
+        for facility, capacity in zip(facilities, DEMO_SHELTERS, strict=True):
+            await set_shelter(session, str(event.id), str(facility.id), open_=True, capacity=capacity)
+        await session.flush()
+        hq = Principal(
+            await session.scalar(select(Account.id).where(Account.email == "pref-hq@demo.bosai.example"))
+            or uuid.uuid4(),
+            "operator",
+            None,
+            (Scope("prefectural_hq"),),
+            "",
+        )
+        people = 0
+        for n, (index, members, pets, stay) in enumerate(DEMO_WALK_INS):
+            card = EvacueeCard(
+                members=[
+                    Member(
+                        name=name, kana=kana, relationship="self" if i == 0 else "other", care_needs=CareNeeds(**care)
+                    )
+                    for i, (name, kana, care) in enumerate(members)
+                ],
+                pets=[Pet(kind="dog")] * pets,
+                stay=stay,
+            )
+            await register_walk_in(session, keys, hq, str(facilities[index].id), f"demo-walk-in-{n:03}", card)
+            people += len(members)
+        await update_shelter(
+            session, hq, str(facilities[0].id), {"needs": {"suppliesShort": "毛布、粉ミルク", "sick": 1}}
+        )
+        await update_shelter(session, hq, str(facilities[2].id), {"petsAccepted": True})
+    return f"demo event {DEMO_EVENT}: {len(facilities)} shelters open, {people} people checked in"
