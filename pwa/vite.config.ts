@@ -36,7 +36,8 @@ export default defineConfig({
       } as Record<string, unknown>,
       injectManifest: {
         globPatterns: ["**/*.{js,css,html,svg,png,webmanifest}"],
-        globIgnores: ["**/*.pmtiles"],
+        // The QR reader (zxing-wasm) is for staff devices only: cached when a staff screen loads it.
+        globIgnores: ["**/*.pmtiles", "**/ponyfill-*.js", "**/*.wasm"],
         maximumFileSizeToCacheInBytes: 3 * 1024 * 1024,
         rollupFormat: "es",
       },

@@ -1,7 +1,7 @@
 // The session of this device: a resident account made on first use (no e-mail), or a staff or
 // headquarters sign-in. The CSRF token is kept so queued writes can be sent after a restart.
 import { signal } from "@preact/signals";
-import { ApiError, getJson } from "./api";
+import { getJson, postJson } from "./api";
 
 export interface Me {
   id: string;
@@ -28,16 +28,7 @@ function remember(who: Me): Me {
   return who;
 }
 
-async function post<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...csrfHeader() },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const answer = (await response.json().catch(() => ({}))) as T & { detail?: string };
-  if (!response.ok) throw new ApiError(response.status, answer.detail ?? response.statusText);
-  return answer;
-}
+const post = <T>(path: string, body?: unknown): Promise<T> => postJson<T>(path, body, csrfHeader());
 
 /** Who this device is signed in as; null when nobody (or offline). */
 export async function whoAmI(): Promise<Me | null> {

@@ -138,6 +138,23 @@ export async function getJson<T>(path: string, fetcher: Fetch = fetch): Promise<
   return (await response.json()) as T;
 }
 
+/** POST a JSON body; the answer's JSON, or an ApiError (status 0 when the network failed). */
+export async function postJson<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiError(0, error instanceof Error ? error.message : String(error));
+  }
+  const answer = (await response.json().catch(() => ({}))) as T & { detail?: string };
+  if (!response.ok) throw new ApiError(response.status, answer.detail ?? response.statusText);
+  return answer;
+}
+
 const coordinates = (lat: number, lon: number) => `lat=${lat.toFixed(6)}&lon=${lon.toFixed(6)}`;
 
 export const api = {

@@ -1,9 +1,11 @@
-import { useEffect } from "preact/hooks";
+import { signal } from "@preact/signals";
+import { useEffect, useState } from "preact/hooks";
+import { me } from "./account";
 import { SignInPanel } from "./components/SignIn";
 import { htmlLang, LANGUAGES, type Language, language, setLanguage, t } from "./i18n";
 import { packsDataAsOf } from "./offline";
 import { pendingCount } from "./outboxStore";
-import { AREAS, type Area, href, route, screenTitle } from "./router";
+import { AREAS, type Area, href, route, type Screen as ScreenName, screenTitle } from "./router";
 import { MapScreen } from "./screens/MapScreen";
 import { MyInfoScreen } from "./screens/MyInfoScreen";
 import { NotYet } from "./screens/NotYet";
@@ -57,15 +59,43 @@ function Screen() {
   if (area === "resident" && screen === "outbox") return <OutboxScreen />;
   if (area === "resident" && screen === "offline") return <OfflineScreen />;
   if (area === "resident" && screen === "myinfo") return <MyInfoScreen />;
-  if (area !== "resident") {
-    return (
-      <div class="panels">
-        <SignInPanel />
-        <NotYet screen={screen} />
-      </div>
-    );
-  }
+  if (area !== "resident") return <Operators screen={screen} />;
   return <NotYet screen={screen} />;
+}
+
+type OperatorScreens = typeof import("./staff/screens");
+const operatorScreens = signal<OperatorScreens | null>(null);
+
+/** Staff and headquarters: signed in first; their screens load on demand. */
+function Operators({ screen }: { screen: ScreenName }) {
+  const [error, setError] = useState<string | null>(null);
+  const signedIn = me.value?.kind === "operator";
+  useEffect(() => {
+    if (signedIn && operatorScreens.value === null) {
+      import("./staff/screens").then(
+        (loaded) => {
+          operatorScreens.value = loaded;
+        },
+        (failure: unknown) => setError(String(failure)),
+      );
+    }
+  }, [signedIn]);
+  const screens = operatorScreens.value;
+  let shown = null;
+  if (screens && signedIn) {
+    if (screen === "shelter") shown = <screens.ShelterScreen />;
+    else if (screen === "scan") shown = <screens.ScanScreen />;
+    else if (screen === "walkin") shown = <screens.WalkInScreen />;
+    else if (screen === "dashboard") shown = <screens.Dashboard />;
+  }
+  return (
+    <div class="panels">
+      <SignInPanel />
+      {error && <p class="error">{error}</p>}
+      {signedIn && !screens && !error && <p class="panel">{t("staff.loading")}</p>}
+      {shown}
+    </div>
+  );
 }
 
 export function App() {

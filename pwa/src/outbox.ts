@@ -19,6 +19,8 @@ export interface OutboxItem {
   /** Why the last attempt failed (network error, or the server's problem detail). */
   reason: string | null;
   sentAt: number | null;
+  /** The server's answer once sent (e.g. the id it gave), when it was JSON. */
+  result?: unknown;
 }
 
 interface OutboxDb extends DBSchema {
@@ -132,6 +134,15 @@ export class Outbox {
     await this.flush();
   }
 
+  /** The network is back: every queued item is due now, whatever its back-off said. */
+  async resume(): Promise<void> {
+    const db = await this.db;
+    for (const item of await db.getAll("items")) {
+      if (item.state === "queued") await db.put("items", { ...item, nextAttemptAt: this.now() });
+    }
+    await this.flush();
+  }
+
   /** Forget items sent longer ago than `ageMs`. */
   async prune(ageMs: number): Promise<void> {
     const db = await this.db;
@@ -149,9 +160,10 @@ export class Outbox {
     return () => this.listeners.delete(listener);
   }
 
-  /** Retry when the browser says it is online again, and now (start-up). */
+  /** Retry when the browser says it is online again (everything waiting, without its back-off),
+   * and now (start-up). */
   start(target: Pick<Window, "addEventListener"> = window): void {
-    target.addEventListener("online", () => void this.flush());
+    target.addEventListener("online", () => void this.resume());
     void this.recover().then(() => this.flush());
   }
 
@@ -187,7 +199,10 @@ export class Outbox {
     } catch (error) {
       return this.later(item, attempts, error instanceof Error ? error.message : String(error));
     }
-    if (response.ok) return { ...item, attempts, state: "sent", reason: null, sentAt: this.now() };
+    if (response.ok) {
+      const result: unknown = await response.json().catch(() => undefined);
+      return { ...item, attempts, state: "sent", reason: null, sentAt: this.now(), result };
+    }
     const reason = await problemDetail(response);
     if (isPermanent(response.status)) return { ...item, attempts, state: "failed", reason };
     return this.later(item, attempts, reason);

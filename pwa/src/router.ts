@@ -3,7 +3,7 @@ import type { MessageKey } from "./i18n";
 
 export const AREAS = {
   resident: ["map", "offline", "myinfo", "alerts", "family", "outbox"],
-  staff: ["shelter", "scan"],
+  staff: ["shelter", "scan", "walkin"],
   hq: ["dashboard"],
 } as const;
 export type Area = keyof typeof AREAS;

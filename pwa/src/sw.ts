@@ -6,7 +6,7 @@ import { clientsClaim } from "workbox-core";
 import { ExpirationPlugin } from "workbox-expiration";
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from "workbox-precaching";
 import { NavigationRoute, registerRoute } from "workbox-routing";
-import { NetworkFirst, StaleWhileRevalidate } from "workbox-strategies";
+import { CacheFirst, NetworkFirst, StaleWhileRevalidate } from "workbox-strategies";
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -43,4 +43,11 @@ registerRoute(
     cacheName: "bosai-tiles",
     plugins: [new ExpirationPlugin({ maxEntries: 3000, maxAgeSeconds: 30 * 24 * 3600 })],
   }),
+);
+
+// Hashed assets not precached (the staff screens' QR reader and its .wasm): kept once fetched, so
+// a staff device that opened the scanner online still scans offline.
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && url.pathname.startsWith("/assets/"),
+  new CacheFirst({ cacheName: "bosai-assets", plugins: [new ExpirationPlugin({ maxEntries: 20 })] }),
 );

@@ -208,7 +208,18 @@ async def _occupancy(
         return await occupancy(session, caller, event, municipality)
 
 
-CSV_COLUMNS = ("municipality", "name", "status", "people", "capacity", "fill", "petsAccepted", "lat", "lon")
+CSV_COLUMNS = (
+    "municipality",
+    "municipalityName",
+    "name",
+    "status",
+    "people",
+    "capacity",
+    "fill",
+    "petsAccepted",
+    "lat",
+    "lon",
+)
 
 
 def as_csv(shelters: list[dict[str, Any]]) -> bytes:

@@ -301,6 +301,7 @@ async def occupancy(
             func.ST_X(Facility.geom).label("lon"),
             func.ST_Y(Facility.geom).label("lat"),
             Municipality.code,
+            Municipality.name.label("town_name"),
             DisasterEvent.name.label("event_name"),
         )
         .join(Facility, Facility.id == ShelterOperation.facility_id)
@@ -353,7 +354,7 @@ async def occupancy(
     for op, key, count in (await session.execute(by_need)).all():
         care[op][key] = max(0, int(count))
     result = []
-    for operation, name, lon, lat, town, event_name in rows:
+    for operation, name, lon, lat, town, town_name, event_name in rows:
         inside = sum(stays[operation.id].values())
         capacity = operation.capacity
         status = operation.status
@@ -366,6 +367,7 @@ async def occupancy(
                 "lat": round(lat, 6),
                 "lon": round(lon, 6),
                 "municipality": town,
+                "municipalityName": town_name,
                 "event": str(operation.event_id),
                 "eventName": event_name,
                 "status": status,

@@ -1,0 +1,237 @@
+import { useEffect, useState } from "preact/hooks";
+import { getJson } from "../api";
+import { reason, useQuery } from "../components/useQuery";
+import { t } from "../i18n";
+import { outbox, outboxItems } from "../outboxStore";
+import {
+  chooseShelter,
+  type HouseholdView,
+  here,
+  memberNeeds,
+  occupancy,
+  queueCheck,
+  refreshOccupancy,
+  STAYS,
+  shelter,
+  waiting,
+} from "./store";
+
+/** People inside now (as the server last said) and the writes still waiting to be sent. */
+export function Counter() {
+  const now = here.value;
+  const queued = waiting.value.length;
+  return (
+    <section class="panel counter" aria-live="polite">
+      <p class="count">
+        <span class="big" data-testid="people-inside">
+          {now?.people ?? "—"}
+        </span>{" "}
+        {now?.capacity ? t("staff.ofCapacity", { capacity: now.capacity }) : t("staff.inside")}
+        {now && <span class={`status ${now.status}`}>{t(`status.${now.status}`)}</span>}
+      </p>
+      {now && <p class="muted">{STAYS.map((s) => `${t(`stay.${s}`)} ${now.byStay[s]}`).join(" · ")}</p>}
+      <p data-testid="waiting" class={queued > 0 ? "pending-note" : "muted"}>
+        {queued > 0 ? t("staff.waiting", { count: queued }) : t("staff.allSent")}
+      </p>
+    </section>
+  );
+}
+
+/** Keeps the occupancy fresh while a staff screen is open: at start and after each sent write. */
+export function useOccupancy(): string | null {
+  const [error, setError] = useState<string | null>(null);
+  const sent = outboxItems.value.filter((i) => i.state === "sent").length;
+  useEffect(() => {
+    refreshOccupancy().then(
+      () => setError(null),
+      (failure: unknown) => setError(reason(failure)),
+    );
+  }, [sent]);
+  return error;
+}
+
+function ShelterPicker() {
+  const list = occupancy.value ?? [];
+  const chosen = shelter.value;
+  if (list.length === 0) return <p class="muted">{t("staff.noShelters")}</p>;
+  return (
+    <label class="field">
+      <span>{t("staff.shelter")}</span>
+      <select
+        value={chosen?.id ?? ""}
+        onChange={(e) => {
+          const id = (e.target as HTMLSelectElement).value;
+          const found = list.find((s) => s.shelterId === id);
+          if (found) chooseShelter({ id, name: found.name });
+        }}
+      >
+        {!chosen && <option value="">{t("staff.choose")}</option>}
+        {list.map((s) => (
+          <option key={s.shelterId} value={s.shelterId}>
+            {s.name} ({s.eventName})
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function People({ shelterId }: { shelterId: string }) {
+  const [search, setSearch] = useState("");
+  const sent = outboxItems.value.filter((i) => i.state === "sent").length;
+  const query = useQuery(`${shelterId}|${search}|${sent}`, () =>
+    getJson<{ households: HouseholdView[] }>(
+      `/api/shelters/${encodeURIComponent(shelterId)}/people?q=${encodeURIComponent(search)}`,
+    ),
+  );
+  return (
+    <section class="panel" aria-labelledby="people-title">
+      <h2 id="people-title">{t("staff.people")}</h2>
+      <label class="field">
+        <span>{t("staff.search")}</span>
+        <input type="search" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
+      </label>
+      {query.state === "loading" && <p>{t("staff.loading")}</p>}
+      {query.state === "error" && <p class="error">{query.reason}</p>}
+      {query.state === "done" && query.value.households.length === 0 && <p class="muted">{t("staff.nobody")}</p>}
+      {query.state === "done" && (
+        <ul class="households">
+          {query.value.households.map((h) => (
+            <Household key={h.householdId} household={h} shelterId={shelterId} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Household({ household, shelterId }: { household: HouseholdView; shelterId: string }) {
+  const inside = household.members.filter((m) => m.inside);
+  return (
+    <li class="household">
+      <ul>
+        {household.members.map((m) => (
+          <li key={m.id}>
+            <strong>{m.name}</strong> {m.kana && <span class="muted">{m.kana}</span>}{" "}
+            {!m.inside && <span class="badge">{t("staff.notInside")}</span>}
+            {memberNeeds(m).map((need) => (
+              <span key={need} class="badge care">
+                {t(`care.${need}`)}
+              </span>
+            ))}
+          </li>
+        ))}
+      </ul>
+      {household.walkIn && household.familyNotReached && (
+        <p class="muted">
+          {t("walkin.familyNotReached")}: {household.familyNotReached}
+        </p>
+      )}
+      <div class="actions">
+        {inside.length > 0 && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() =>
+              void queueCheck(
+                "out",
+                { shelterId, householdId: household.householdId, memberIds: inside.map((m) => m.id) },
+                t("staff.checkOutLabel", { names: inside.map((m) => m.name).join("・") }),
+              )
+            }
+          >
+            {t("staff.checkOut", { count: inside.length })}
+          </button>
+        )}
+        {household.walkIn && (
+          <a
+            class="button secondary"
+            href={`/api/shelters/${shelterId}/walkins/${household.householdId}/qr.svg`}
+            target="_blank"
+            rel="noopener"
+          >
+            {t("walkin.printQr")}
+          </a>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function ShelterState({ shelterId }: { shelterId: string }) {
+  const now = here.value;
+  const [saved, setSaved] = useState(false);
+  if (!now) return null;
+  async function submit(event: Event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const capacity = Number(form.get("capacity"));
+    const url = `/api/shelters/${shelterId}`;
+    await outbox.supersede(url);
+    await outbox.enqueue({
+      method: "PUT",
+      url,
+      label: t("staff.updateLabel", { shelter: now?.name ?? "" }),
+      body: {
+        status: form.get("closed") ? "closed" : "open",
+        ...(capacity > 0 ? { capacity } : {}),
+        petsAccepted: Boolean(form.get("pets")),
+        needs: {
+          suppliesShort: String(form.get("supplies") ?? ""),
+          sick: Number(form.get("sick") || 0),
+          incidents: String(form.get("incidents") ?? ""),
+        },
+      },
+    });
+    setSaved(true);
+  }
+  return (
+    <form class="panel" onSubmit={(e) => void submit(e)} onInput={() => setSaved(false)}>
+      <h2>{t("staff.state")}</h2>
+      <label class="field">
+        <span>{t("staff.capacity")}</span>
+        <input name="capacity" type="number" min={1} inputMode="numeric" defaultValue={String(now.capacity ?? "")} />
+      </label>
+      <label class="toggle">
+        <input name="pets" type="checkbox" defaultChecked={now.petsAccepted} />
+        <span>{t("staff.pets")}</span>
+      </label>
+      <label class="field">
+        <span>{t("staff.supplies")}</span>
+        <input name="supplies" defaultValue={now.needs.suppliesShort ?? ""} />
+      </label>
+      <label class="field">
+        <span>{t("staff.sick")}</span>
+        <input name="sick" type="number" min={0} inputMode="numeric" defaultValue={String(now.needs.sick ?? 0)} />
+      </label>
+      <label class="field">
+        <span>{t("staff.incidents")}</span>
+        <textarea name="incidents" defaultValue={now.needs.incidents ?? ""} />
+      </label>
+      <label class="toggle">
+        <input name="closed" type="checkbox" defaultChecked={now.status === "closed"} />
+        <span>{t("staff.closed")}</span>
+      </label>
+      <button type="submit" class="primary">
+        {t("staff.save")}
+      </button>
+      {saved && <p role="status">{t("staff.saved")}</p>}
+    </form>
+  );
+}
+
+export function ShelterScreen() {
+  const error = useOccupancy();
+  const chosen = shelter.value;
+  return (
+    <div class="panels">
+      <section class="panel">
+        <ShelterPicker />
+        {error && <p class="error">{error}</p>}
+      </section>
+      {chosen && <Counter />}
+      {chosen && <People shelterId={chosen.id} />}
+      {chosen && <ShelterState shelterId={chosen.id} />}
+    </div>
+  );
+}
