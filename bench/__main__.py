@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import imports, packs
+from bench import checkins, imports, packs
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -37,6 +37,7 @@ from server.settings import Settings
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_DATABASE = "bosai_bench"
 IMPORT_DATABASE = "bosai_bench_import"
+CHECKIN_DATABASE = "bosai_bench_checkins"
 
 
 @dataclass(frozen=True)
@@ -170,15 +171,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement (default 5)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
-    parser.add_argument("--only", choices=("map", "imports"), help="run one part: map, or imports and packs")
+    parser.add_argument(
+        "--only", choices=("map", "imports", "checkins"), help="run one part: map, imports and packs, or checkins"
+    )
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
-    if args.only != "imports":
+    if args.only in (None, "map"):
         map_bench(settings, args)
-    if args.only != "map":
+    if args.only in (None, "imports"):
         url = prepare_database(settings, IMPORT_DATABASE)
         imports.report(asyncio.run(imports.measure(url)))
         packs.report(asyncio.run(packs.measure(url, settings)))
+    if args.only in (None, "checkins"):
+        url = prepare_database(settings, CHECKIN_DATABASE)
+        checkins.report(checkins.measure(url, args.seconds, args.connections))
 
 
 def map_bench(settings: Settings, args: argparse.Namespace) -> None:

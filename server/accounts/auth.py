@@ -11,7 +11,6 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie, State
 
 from server.accounts.service import Principal, principal
-from server.db.engine import session_factory
 from server.lib.errors import ForbiddenError, UnauthorizedError
 
 COOKIE = "bosai_session"
@@ -23,8 +22,7 @@ async def current(request: Request[Any, Any, Any], state: State) -> Principal | 
     token = request.cookies.get(COOKIE)
     if not token:
         return None
-    async with session_factory(state.engine)() as session:
-        return await principal(session, token)
+    return await principal(state.fast_pool, token)
 
 
 async def signed_in(request: Request[Any, Any, Any], state: State, *roles: str) -> Principal:
@@ -78,7 +76,6 @@ async def session_response(
     request: Request[Any, Any, Any], state: State, token: str, lifetime: timedelta, status_code: int = 200, **extra: Any
 ) -> Response[dict[str, Any]]:
     """The answer to a new sign-in: who is signed in (and ``extra``), with the session cookie."""
-    async with session_factory(state.engine)() as session:
-        caller = await principal(session, token)
+    caller = await principal(state.fast_pool, token)
     assert caller is not None  # noqa: S101 - the session was just written
     return with_session_cookie(Response({**me(caller), **extra}, status_code=status_code), request, token, lifetime)

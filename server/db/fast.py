@@ -41,7 +41,15 @@ async def create_pool(settings: DatabaseSettings) -> asyncpg.Pool:
         max_size=settings.pool_size,
         timeout=settings.connect_timeout,
         max_inactive_connection_lifetime=300,
+        reset=_reset,
     )
+
+
+async def _reset(connection: asyncpg.Connection) -> None:
+    """Our statements leave no session state (no SET, LISTEN or advisory lock on this pool): a
+    connection goes back as it is, unless a cancelled request left a transaction open."""
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 async def fetch(pool: asyncpg.Pool, query: Compiled, **params: Any) -> list[asyncpg.Record]:

@@ -99,24 +99,31 @@ async def verify_code(session: AsyncSession, keys: Keys, text: str) -> tuple[QrC
     code = check_signature(text, keys.public_keys())
     if code.kind == "household":
         household = await session.scalar(select(Household).where(Household.qr_id == code.opaque_id))
-        if household is None:
-            raise QrError("no household carries this code")
-        if code.counter != household.qr_counter:
-            raise QrError("this code was replaced by a newer one (revoked)")
-        return code, household, None
-    path = f'$.* ? (@.qr == "{_safe(code.opaque_id)}")'
-    household = await session.scalar(
-        select(Household).where(sql("member_qr @? CAST(:path AS jsonpath)").bindparams(path=path))
-    )
-    member = next((m for m, e in (household.member_qr if household else {}).items() if e["qr"] == code.opaque_id), None)
-    if household is None or member is None:
-        raise QrError("no member carries this code")
-    if code.counter != int(str(household.member_qr[member]["counter"])):
-        raise QrError("this code was replaced by a newer one (revoked)")
-    return code, household, member
+    else:
+        household = await session.scalar(
+            select(Household).where(sql("member_qr @? CAST(:path AS jsonpath)").bindparams(path=member_path(code)))
+        )
+    if household is None:
+        raise QrError(f"no {code.kind} carries this code")
+    return code, household, current_issue(code, household.qr_counter, household.member_qr)
 
 
-def _safe(opaque: str) -> str:
-    if not all(c.isalnum() or c in "-_" for c in opaque):
+def member_path(code: QrCode) -> str:
+    """The JSON path finding a member's code in member_qr (the id is checked to be plain)."""
+    if not all(c.isalnum() or c in "-_" for c in code.opaque_id):
         raise QrError("not a Bosai QR code")
-    return opaque
+    return f'$.* ? (@.qr == "{code.opaque_id}")'
+
+
+def current_issue(code: QrCode, qr_counter: int, member_qr: dict[str, Any]) -> str | None:
+    """The member the code names (None for a household code), if it is the current issue."""
+    if code.kind == "household":
+        counter, member = qr_counter, None
+    else:
+        member = next((m for m, e in member_qr.items() if e["qr"] == code.opaque_id), None)
+        if member is None:
+            raise QrError("no member carries this code")
+        counter = int(str(member_qr[member]["counter"]))
+    if code.counter != counter:
+        raise QrError("this code was replaced by a newer one (revoked)")
+    return member

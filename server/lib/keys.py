@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -58,28 +59,41 @@ class Keys:
     def open(self, blob: bytes, bound_to: str) -> object:
         return json.loads(self.decrypt(blob, bound_to))
 
-    @property
-    def qr_public(self) -> bytes:
-        public = Ed25519PrivateKey.from_private_bytes(self.qr_seed).public_key()
-        return public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    # Derived once: every scan at a shelter's door verifies with them.
+    @cached_property
+    def _signer(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.from_private_bytes(self.qr_seed)
 
-    @property
+    @cached_property
+    def qr_public(self) -> bytes:
+        return self._signer.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @cached_property
     def qr_key_id(self) -> str:
         return key_id(self.qr_public)
 
     def sign(self, message: bytes) -> bytes:
-        return Ed25519PrivateKey.from_private_bytes(self.qr_seed).sign(message)
+        return self._signer.sign(message)
 
-    def public_keys(self) -> dict[str, bytes]:
-        """Every key a QR may be signed with: the current one, then retired ones."""
+    @cached_property
+    def _public_keys(self) -> dict[str, bytes]:
         keys = {self.qr_key_id: self.qr_public}
         keys.update({key_id(k): k for k in self.qr_old_public})
         return keys
 
+    def public_keys(self) -> dict[str, bytes]:
+        """Every key a QR may be signed with: the current one, then retired ones."""
+        return dict(self._public_keys)
+
+
+@lru_cache(maxsize=16)
+def _public_key(public: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(public)
+
 
 def verify(public: bytes, signature: bytes, message: bytes) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+        _public_key(public).verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
     return True

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -37,6 +38,11 @@ class LiveHub:
         self._connection: asyncpg.Connection | None = None
         self._queues: set[asyncio.Queue[int]] = set()
         self._lock = asyncio.Lock()
+        # Notifications seen so far: an answer computed after the n-th holds every event announced
+        # up to it, so streams at the same point with the same scopes share it (one query per
+        # event for a room of dashboards, not one per dashboard).
+        self.notified = 0
+        self._answers: dict[tuple[object, ...], asyncio.Future[list[ServerSentEventMessage]]] = {}
 
     async def subscribe(self) -> asyncio.Queue[int]:
         async with self._lock:
@@ -50,7 +56,21 @@ class LiveHub:
     def unsubscribe(self, queue: asyncio.Queue[int]) -> None:
         self._queues.discard(queue)
 
+    async def shared(
+        self, key: tuple[object, ...], compute: Callable[[], Awaitable[list[ServerSentEventMessage]]]
+    ) -> list[ServerSentEventMessage]:
+        """``compute()`` once for everyone asking with ``key`` (which must include ``notified``)."""
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = asyncio.ensure_future(compute())
+            answer.add_done_callback(lambda done: done.exception() and self._answers.pop(key, None))
+            self._answers[key] = answer
+            while len(self._answers) > 64:
+                del self._answers[next(iter(self._answers))]
+        return await asyncio.shield(answer)
+
     def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        self.notified += 1
         for queue in self._queues:
             queue.put_nowait(int(payload))
 
@@ -105,7 +125,8 @@ class LiveController(Controller):
             last = int(raw)
             try:
                 while True:
-                    for message in await _since(state, caller, last, event):
+                    key = (last, hub.notified, event, caller.scopes)
+                    for message in await hub.shared(key, partial(_since, state, caller, last, event)):
                         last = int(message.id or last)
                         yield message
                     try:

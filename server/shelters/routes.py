@@ -23,6 +23,7 @@ from server.households.schemas import EvacueeCard, validation_path
 from server.households.service import household_code
 from server.lib.errors import ForbiddenError, InvalidParameterError
 from server.lib.keys import require
+from server.shelters import fast
 from server.shelters.models import STAYS
 from server.shelters.people import people, register_walk_in, walk_in_code
 from server.shelters.service import (
@@ -32,7 +33,6 @@ from server.shelters.service import (
     close_event,
     occupancy,
     open_event,
-    record,
     totals,
     transfer,
     update_shelter,
@@ -74,9 +74,7 @@ async def _record(request: Request[Any, Any, Any], state: State, direction: str)
     caller = await signed_in(request, state, *OPERATORS)
     body = await _json(request)
     key = request.headers.get("idempotency-key", "")
-    async with session_factory(state.engine)() as session, session.begin():
-        done = await record(session, require(state.crypto), caller, key, direction, body)
-        _audit_recorded(session, caller, done)
+    done = await fast.record(state.fast_pool, require(state.crypto), caller, key, direction, body)
     return Response(_answer(done), status_code=201 if done.created else 200)
 
 

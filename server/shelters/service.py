@@ -94,13 +94,21 @@ async def set_shelter(
     return operation
 
 
+def operates(caller: Principal, facility_id: uuid.UUID, town: str | None) -> bool:
+    """Staff of the shelter, headquarters of its municipality, prefectural headquarters."""
+    return (
+        "prefectural_hq" in caller.roles
+        or str(facility_id) in caller.shelters()
+        or town in caller.municipalities("municipal_hq")
+    )
+
+
 async def may_operate(session: AsyncSession, caller: Principal, facility: Facility) -> None:
     if "prefectural_hq" in caller.roles or str(facility.id) in caller.shelters():
         return
     code = await session.scalar(select(Municipality.code).where(Municipality.id == facility.municipality_id))
-    if code in caller.municipalities("municipal_hq"):
-        return
-    raise ForbiddenError("this shelter is not yours to operate")
+    if not operates(caller, facility.id, code):
+        raise ForbiddenError("this shelter is not yours to operate")
 
 
 @dataclass(frozen=True)
@@ -164,39 +172,38 @@ async def open_shelter(
     session: AsyncSession, raw_id: object, name: str, operator: Principal | None = None
 ) -> tuple[Facility, ShelterOperation]:
     """The shelter, which must be open now (and the operator's to operate, when one is given)."""
-    facility = await session.get(Facility, parse_id(str(raw_id or ""), name))
-    if facility is None:
+    facility_id = parse_id(str(raw_id or ""), name)
+    found = (
+        await session.execute(
+            select(Facility, ShelterOperation)
+            .outerjoin(
+                ShelterOperation,
+                (ShelterOperation.facility_id == Facility.id)
+                & ShelterOperation.event_id.in_(select(DisasterEvent.id).where(DisasterEvent.status == "open")),
+            )
+            .where(Facility.id == facility_id)
+            .order_by(ShelterOperation.opened_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if found is None:
         raise NotFoundError(f"no shelter {raw_id}")
+    facility, operation = found
     if operator is not None:
         await may_operate(session, operator, facility)
-    operation = await current_operation(session, facility)
     if operation is None or operation.status != "open":
         raise ConflictError(f"{facility.name} is closed: open it for the event first")
     return facility, operation
 
 
-def _check_key(key: str) -> None:
+def check_key(key: str) -> None:
     if not 8 <= len(key) <= 120:
         raise InvalidParameterError("Idempotency-Key", "a header of 8 to 120 characters (a UUID is best)")
 
 
 async def replayed(session: AsyncSession, key: str) -> Checkin | None:
-    _check_key(key)
+    check_key(key)
     return await session.scalar(select(Checkin).where(Checkin.idempotency_key == key))
-
-
-async def record(
-    session: AsyncSession, keys: Keys, caller: Principal, key: str, direction: str, body: dict[str, Any]
-) -> Recorded:
-    """Record a check-in or check-out once: the same key again returns the same record."""
-    existing = await replayed(session, key)
-    if existing is not None:
-        return Recorded(existing, False)
-    _, operation = await open_shelter(session, body.get("shelterId"), "shelterId", caller)
-    household, document, people = await _household(session, keys, body)
-    return await insert_checkin(
-        session, caller, key, direction, operation, household, document, people, body.get("stay")
-    )
 
 
 async def insert_checkin(
@@ -211,33 +218,59 @@ async def insert_checkin(
     stay: object,
     transfer: uuid.UUID | None = None,
 ) -> Recorded:
+    values = checkin_values(
+        caller, key, direction, operation.event_id, operation.facility_id, household.id, document, member_ids, stay
+    )
+    values["transfer_facility_id"] = transfer
+    inserted = await session.scalar(
+        insert(Checkin).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Checkin)
+    )
+    if inserted is not None:
+        return Recorded(inserted, True)
+    row = await session.scalar(select(Checkin).where(Checkin.idempotency_key == key))
+    assert row is not None  # noqa: S101 - inserted by a concurrent twin
+    return Recorded(row, False)
+
+
+def checkin_values(
+    caller: Principal,
+    key: str,
+    direction: str,
+    event_id: uuid.UUID,
+    facility_id: uuid.UUID,
+    household_id: uuid.UUID,
+    document: dict[str, Any],
+    member_ids: list[str],
+    stay: object,
+) -> dict[str, Any]:
+    """The columns of a check-in row (the stay checked, the care needs counted)."""
     stay = stay or "inside"
     if stay not in STAYS:
         raise InvalidParameterError("stay", f"unknown stay {stay!r}", list(STAYS))
     everyone = [m["id"] for m in document.get("members", [])]
-    values = {
+    return {
         "id": uuid7(),
         "idempotency_key": key,
-        "event_id": operation.event_id,
-        "facility_id": operation.facility_id,
-        "household_id": household.id,
+        "event_id": event_id,
+        "facility_id": facility_id,
+        "household_id": household_id,
         "member_ids": member_ids,
         "people": len(member_ids) or 1,
         "stay": stay,
         "direction": direction,
         "actor_id": caller.account_id,
         "care": care_counts(document, member_ids, with_pets=set(everyone) <= set(member_ids)),
-        "transfer_facility_id": transfer,
     }
-    inserted = await session.scalar(
-        insert(Checkin)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Checkin.id)
-    )
-    row = await session.scalar(select(Checkin).where(Checkin.idempotency_key == key))
-    assert row is not None  # noqa: S101 - inserted now, or by a concurrent twin
-    return Recorded(row, inserted is not None)
+
+
+def people_of(document: dict[str, Any], body: dict[str, Any], member: str | None) -> list[str]:
+    """The people concerned: the members asked for, else the member whose code it is, else all."""
+    everyone = [m["id"] for m in document.get("members", [])]
+    wanted = [str(m) for m in body.get("memberIds") or []]
+    unknown = sorted(set(wanted) - set(everyone))
+    if unknown:
+        raise InvalidParameterError("memberIds", f"not members of this household: {', '.join(unknown)}")
+    return wanted or ([member] if member else everyone)
 
 
 async def transfer(
@@ -277,12 +310,7 @@ async def _household(
     else:
         raise InvalidParameterError("qr", "send the scanned qr, or a householdId")
     household, document = await load_by_id(session, keys, household_id)
-    everyone = [m["id"] for m in document.get("members", [])]
-    wanted = [str(m) for m in body.get("memberIds") or []]
-    unknown = sorted(set(wanted) - set(everyone))
-    if unknown:
-        raise InvalidParameterError("memberIds", f"not members of this household: {', '.join(unknown)}")
-    return household, document, wanted or ([member] if member else everyone)
+    return household, document, people_of(document, body, member)
 
 
 async def occupancy(
