@@ -30,6 +30,7 @@ SCREENS = [
     "#/resident/outbox",
     "#/staff/shelter",
     "#/staff/scan",
+    "#/staff/walkin",
     "#/hq/dashboard",
 ]
 RENDERED_FACILITIES = "window.__bosaiMap?.queryRenderedFeatures({layers: ['facilities']}).length ?? 0"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.settings import Settings
@@ -100,3 +101,45 @@ async def test_a_check_in_on_one_process_streams_from_the_other(
         await desk.aclose()
         first.stop()
         second.stop()
+
+
+async def test_a_server_killed_mid_burst_loses_and_doubles_nothing_once_clients_retry(
+    database_url: str, engine: AsyncEngine, settings: Settings, opened: tuple[str, str], tmp_path: Path
+) -> None:
+    """60 check-ins fired at once, the server killed (SIGKILL) while they are in flight, a new one
+    started, and every client sending its request again with the same key: exactly 60 rows."""
+    _, shelter = opened
+    code, _ = await family_code(settings, engine)
+    staff = await operator(engine, STAFF_ONLY)
+    server = Server(Demo(database_url, tmp_path))
+    desk = await signed(server.url, staff)
+    keys = [str(uuid.uuid4()) for _ in range(60)]
+    body = {"shelterId": shelter, "qr": code, "stay": "inside"}
+
+    async def send(client: httpx.AsyncClient, key: str) -> int:
+        try:
+            return (await client.post("/api/checkins", json=body, headers={"Idempotency-Key": key})).status_code
+        except httpx.HTTPError:
+            return 0  # the answer was lost: the client will send it again
+
+    try:
+        burst = [asyncio.create_task(send(desk, key)) for key in keys]
+        await asyncio.sleep(0.15)
+        server.process.kill()
+        server.process.wait()
+        first = await asyncio.gather(*burst)
+        async with engine.connect() as connection:
+            landed = await connection.scalar(text("SELECT count(*) FROM checkin"))
+        assert 0 in first, "the kill came too late to interrupt anything"
+        server = Server(Demo(database_url, tmp_path))
+        desk = await signed(server.url, staff)
+        again = await asyncio.gather(*(send(desk, key) for key in keys))
+        assert set(again) <= {200, 201}
+        async with engine.connect() as connection:
+            rows = await connection.scalar(text("SELECT count(*) FROM checkin"))
+            distinct = await connection.scalar(text("SELECT count(DISTINCT idempotency_key) FROM checkin"))
+        assert rows == distinct == 60
+        assert again.count(200) == landed  # what had landed before the kill was only replayed
+    finally:
+        await desk.aclose()
+        server.stop()
