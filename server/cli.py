@@ -583,7 +583,8 @@ def packs_watch() -> None:
 @friendly_errors
 def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     """Upgrade the database, load the demo city 見本市 and, through the importer, its neighbour
-    見本町 (fixtures/import/), and serve them in demo mode."""
+    見本町 (fixtures/import/), make the demo accounts, open a demo disaster event with shelters
+    and check-ins, and serve them in demo mode."""
     from server.demo import DEMO_PASSWORD, demo_accounts, demo_event, import_demo_files, load_demo
 
     settings = load_settings()
