@@ -25,17 +25,19 @@ from server.facilities.schemas import (
     NearestFeature,
     NearestProperties,
     Origin,
+    ShelterStatus,
 )
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.lib.geojson import point
 from server.municipalities.models import Municipality
+from server.shelters.service import public_status
 
 WALKING_M_PER_MIN = 4000 / 60  # 4 km/h
 MAX_SCAN = 10_000  # candidates looked at, at most, before answering with fewer places
 SHELTER_KINDS = ("designated_shelter", "welfare_shelter", "emergency_site", "tsunami_building", "wide_area_site")
 NEAREST_NOTE = (
     "Distances are straight lines on the sphere and walking times assume 4 km/h along them; "
-    "real routes are longer. Live shelter status appears once shelters are operated."
+    "real routes are longer. A shelter's live status is in its detail (GET /api/facilities/{id})."
 )
 
 
@@ -113,7 +115,9 @@ async def one(connection: AsyncConnection, facility_id: str) -> FacilityDetail:
     row = (await connection.execute(queries.detail(), {"id": key})).one_or_none()
     if row is None:
         raise NotFoundError(f"no facility with id {facility_id}")
-    properties = FacilityDetailProperties(**_properties(row._mapping), attributes=row.attributes)
+    live = await public_status(connection, key)
+    status = ShelterStatus(live[0], live[1], live[2]) if live else None
+    properties = FacilityDetailProperties(**_properties(row._mapping), attributes=row.attributes, status=status)
     return FacilityDetail(str(row.id), point(row.lon, row.lat), properties)
 
 

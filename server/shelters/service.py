@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Integer, case, cast, func, select, true
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from geo.kinds import HAZARD_TYPES
 from server.accounts.service import Principal
@@ -385,9 +386,7 @@ async def occupancy(
     for operation, name, lon, lat, town, town_name, event_name in rows:
         inside = sum(stays[operation.id].values())
         capacity = operation.capacity
-        status = operation.status
-        if status == "open" and capacity:
-            status = "full" if inside >= capacity else "crowded" if inside >= CROWDED_AT * capacity else "open"
+        status = fill_status(operation.status, inside, capacity)
         result.append(
             {
                 "shelterId": str(operation.facility_id),
@@ -410,6 +409,38 @@ async def occupancy(
             }
         )
     return result
+
+
+def fill_status(status: str, people: int, capacity: int | None) -> str:
+    """open / crowded (from 80 % of capacity) / full / closed."""
+    if status == "open" and capacity:
+        return "full" if people >= capacity else "crowded" if people >= CROWDED_AT * capacity else "open"
+    return status
+
+
+async def public_status(connection: AsyncConnection, facility_id: uuid.UUID) -> tuple[str, int, int | None] | None:
+    """A shelter's status in the newest open event, for everyone: (status, people inside,
+    capacity), or None when it is not operated. Counts only: no one is named."""
+    row = (
+        await connection.execute(
+            sql_text(
+                """
+                SELECT o.status, o.capacity, coalesce((
+                    SELECT sum(CASE WHEN c.direction = 'in' THEN c.people ELSE -c.people END)
+                    FROM checkin c WHERE c.event_id = o.event_id AND c.facility_id = o.facility_id
+                ), 0) AS people
+                FROM shelter_operation o JOIN disaster_event e ON e.id = o.event_id
+                WHERE o.facility_id = :f AND e.status = 'open'
+                ORDER BY o.opened_at DESC LIMIT 1
+                """
+            ),
+            {"f": facility_id},
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    people = max(0, int(row.people))
+    return fill_status(row.status, people, row.capacity), people, row.capacity
 
 
 def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ async def operations(demo: Demo) -> str:
     engine = create_async_engine(demo.url)
     try:
         await demo_accounts(engine)
-        keys = Keys(*(base64.b64decode(TEST_KEYS[k]) for k in ("BOSAI_DATA_KEY", "BOSAI_QR_KEY")))
+        keys = Keys(base64.b64decode(TEST_KEYS["BOSAI_DATA_KEY"]), base64.b64decode(TEST_KEYS["BOSAI_QR_KEY"]))
         await demo_event(engine, keys)
         async with engine.connect() as connection:
             shelter: str = str(
@@ -177,5 +177,38 @@ async def test_staff_offline_for_20_scans_send_exactly_20_when_back(
         finally:
             await engine.dispose()
         assert sum(count for _, count in per_household) >= 20 and all(count == 1 for _, count in per_household)
+    finally:
+        await context.close()
+
+
+async def test_a_walk_in_gets_a_card_a_printable_code_and_is_found_by_kana(
+    browser: Browser, server: Server, operations: str
+) -> None:
+    context, staff = await signed_in(browser, server, STAFF, "#/staff/walkin")
+    try:
+        card = staff.get_by_role("group", name="家族 1")
+        await card.get_by_label("名前").fill("野口 ふみ")
+        await card.get_by_label("よみがな").fill("ノグチ フミ")
+        await card.get_by_label("移動").select_option("cane")
+        await staff.get_by_label("住家の被害").select_option("half")
+        await staff.get_by_label("電気").check()
+        await staff.get_by_label("連絡がとれない家族").fill("長男（東京）")
+        assert await serious_violations(staff) == []
+        await staff.get_by_role("button", name="登録して受付").click()
+        code = staff.get_by_role("img", name="避難者のQRコード")
+        await expect(code).to_be_visible(timeout=10_000)
+        assert await code.evaluate("(img) => img.complete && img.naturalWidth > 100")
+
+        await staff.goto(f"{server.url}/#/staff/shelter")
+        await staff.get_by_label("名前・ふりがなで探す").fill("のぐち")
+        found = staff.locator("li.household").filter(has_text="野口 ふみ")
+        await expect(found).to_have_count(1)
+        await expect(found).to_contain_text("歩行の介助")
+        await expect(found).to_contain_text("長男（東京）")
+        assert await serious_violations(staff) == []
+        inside = int(await staff.get_by_test_id("people-inside").inner_text())
+        await found.get_by_role("button", name="退所（1 人）").click()
+        await expect(staff.get_by_test_id("people-inside")).to_have_text(str(inside - 1), timeout=10_000)
+        await expect(found.get_by_role("button", name="退所（1 人）")).to_have_count(0)
     finally:
         await context.close()

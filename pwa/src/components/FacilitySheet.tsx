@@ -73,7 +73,11 @@ export function FacilitySheet() {
             </>
           )}
           <dt>{t("sheet.status")}</dt>
-          <dd>{facility.status ? t(`status.${facility.status.status}`) : t("sheet.statusUnknown")}</dd>
+          <dd>
+            {facility.status ? t(`status.${facility.status.status}`) : t("sheet.statusUnknown")}
+            {facility.status?.occupancy != null &&
+              ` — ${t("sheet.occupancy", { people: facility.status.occupancy, capacity: facility.status.capacity ?? "?" })}`}
+          </dd>
         </dl>
       )}
     </dialog>

@@ -157,7 +157,8 @@ export function Dashboard() {
       ) : (
         <>
           <ShelterMap shelters={shelters} />
-          <div class="table-wrap" role="region" aria-label={t("hq.tableCaption")} tabIndex={0}>
+          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (WCAG 2.1.1) */}
+          <section class="table-wrap" aria-label={t("hq.tableCaption")} tabIndex={0}>
             <table class="occupancy">
               <caption>{t("hq.tableCaption")}</caption>
               <thead>
@@ -206,7 +207,7 @@ export function Dashboard() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         </>
       )}
     </div>

@@ -284,10 +284,6 @@ export const easy: Record<MessageKey, string> = {
   "scan.label": "うけつけ: {names}",
   "scan.labelOffline": "うけつけ（オフライン）: せたい {id}…",
   "walkin.title": "ひなんしゃ カード（アプリが ない ひと）",
-  "walkin.person": "{n}にんめ",
-  "walkin.kana": "ふりがな",
-  "walkin.addPerson": "ひとを ふやす",
-  "walkin.removePerson": "この ひとを けす",
   "walkin.address": "じゅうしょ",
   "walkin.phone": "でんわ ばんごう",
   "walkin.houseDamage": "いえの ひがい",
@@ -340,4 +336,5 @@ export const easy: Record<MessageKey, string> = {
   "hq.sick": "ぐあいが わるい ひと {count}にん",
   "hq.incidents": "じこ: {what}",
   "hq.pets": "ペット いい",
+  "sheet.occupancy": "{people}にん / ていいん {capacity}にん",
 };

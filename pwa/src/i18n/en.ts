@@ -283,10 +283,6 @@ export const en: Record<MessageKey, string> = {
   "scan.label": "Check-in: {names}",
   "scan.labelOffline": "Check-in (offline): household {id}…",
   "walkin.title": "Evacuee card (people without the app)",
-  "walkin.person": "Person {n}",
-  "walkin.kana": "Kana reading",
-  "walkin.addPerson": "Add a person",
-  "walkin.removePerson": "Remove this person",
   "walkin.address": "Address",
   "walkin.phone": "Phone",
   "walkin.houseDamage": "House damage",
@@ -339,4 +335,5 @@ export const en: Record<MessageKey, string> = {
   "hq.sick": "{count} ill",
   "hq.incidents": "incident: {what}",
   "hq.pets": "pets accepted",
+  "sheet.occupancy": "{people} people / capacity {capacity}",
 };

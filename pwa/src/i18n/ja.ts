@@ -282,10 +282,6 @@ export const ja = {
   "scan.label": "受付: {names}",
   "scan.labelOffline": "受付（オフライン）: 世帯 {id}…",
   "walkin.title": "避難者カード（アプリのない方）",
-  "walkin.person": "{n} 人目",
-  "walkin.kana": "ふりがな",
-  "walkin.addPerson": "人を追加",
-  "walkin.removePerson": "この人を削除",
   "walkin.address": "住所",
   "walkin.phone": "電話番号",
   "walkin.houseDamage": "住家の被害",
@@ -338,6 +334,7 @@ export const ja = {
   "hq.sick": "体調不良 {count} 人",
   "hq.incidents": "事案: {what}",
   "hq.pets": "ペット可",
+  "sheet.occupancy": "{people} 人 / 定員 {capacity} 人",
 } as const;
 
 export type MessageKey = keyof typeof ja;

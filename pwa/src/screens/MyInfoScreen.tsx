@@ -1,15 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
 import { ensureResident, me, recoveryCode } from "../account";
+import { MemberFields } from "../components/MemberFields";
 import { PasskeyButtons } from "../components/Passkeys";
 import {
   type Household,
   household,
-  MOBILITY,
+  type Member,
   newMember,
   PET_KINDS,
-  RELATIONSHIPS,
-  SEXES,
-  SKILLS,
   saveHousehold,
   syncHousehold,
   URL,
@@ -128,154 +126,13 @@ export function MyInfoScreen() {
       </section>
 
       {h.members.map((member, i) => (
-        <fieldset class="panel member" key={member.id ?? `new-${i}`}>
-          <legend>{t("myinfo.member", { n: i + 1 })}</legend>
-          <label class="field">
-            <span>{t("myinfo.name")}</span>
-            <input
-              value={member.name}
-              autoComplete="name"
-              onInput={(e) =>
-                edit((d) => {
-                  (d.members[i] as typeof member).name = e.currentTarget.value;
-                })
-              }
-            />
-          </label>
-          <label class="field">
-            <span>{t("sheet.kana")}</span>
-            <input
-              value={member.kana ?? ""}
-              onInput={(e) =>
-                edit((d) => {
-                  (d.members[i] as typeof member).kana = text(e.currentTarget.value);
-                })
-              }
-            />
-          </label>
-          <label class="field">
-            <span>{t("myinfo.relationship")}</span>
-            <select
-              value={member.relationship}
-              onChange={(e) =>
-                edit((d) => {
-                  (d.members[i] as typeof member).relationship = e.currentTarget.value as typeof member.relationship;
-                })
-              }
-            >
-              {RELATIONSHIPS.map((r) => (
-                <option key={r} value={r}>
-                  {t(`relationship.${r}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            <span>{t("myinfo.birthDate")}</span>
-            <input
-              type="date"
-              value={member.birthDate ?? ""}
-              onInput={(e) =>
-                edit((d) => {
-                  (d.members[i] as typeof member).birthDate = text(e.currentTarget.value);
-                })
-              }
-            />
-          </label>
-          <label class="field">
-            <span>{t("myinfo.sex")}</span>
-            <select
-              value={member.sex}
-              onChange={(e) =>
-                edit((d) => {
-                  (d.members[i] as typeof member).sex = e.currentTarget.value as typeof member.sex;
-                })
-              }
-            >
-              {SEXES.map((s) => (
-                <option key={s} value={s}>
-                  {t(`sex.${s}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            <span>{t("myinfo.mobility")}</span>
-            <select
-              value={member.careNeeds.mobility}
-              onChange={(e) =>
-                edit((d) => {
-                  (d.members[i] as typeof member).careNeeds.mobility = e.currentTarget
-                    .value as typeof member.careNeeds.mobility;
-                })
-              }
-            >
-              {MOBILITY.map((m) => (
-                <option key={m} value={m}>
-                  {t(`mobility.${m}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          {(["medication", "allergy", "illness", "disability", "languageNeeds", "notes"] as const).map((field) => (
-            <label class="field" key={field}>
-              <span>{t(`care.${field}`)}</span>
-              <input
-                value={member.careNeeds[field] ?? ""}
-                onInput={(e) =>
-                  edit((d) => {
-                    (d.members[i] as typeof member).careNeeds[field] = text(e.currentTarget.value);
-                  })
-                }
-              />
-            </label>
-          ))}
-          {(["pregnancy", "infant"] as const).map((field) => (
-            <label class="toggle" key={field}>
-              <input
-                type="checkbox"
-                checked={member.careNeeds[field]}
-                onChange={(e) =>
-                  edit((d) => {
-                    (d.members[i] as typeof member).careNeeds[field] = e.currentTarget.checked;
-                  })
-                }
-              />
-              {t(`care.${field}`)}
-            </label>
-          ))}
-          <fieldset class="skills">
-            <legend>{t("myinfo.skills")}</legend>
-            {SKILLS.map((skill) => (
-              <label class="toggle" key={skill}>
-                <input
-                  type="checkbox"
-                  checked={member.skills.includes(skill)}
-                  onChange={(e) =>
-                    edit((d) => {
-                      const m = d.members[i] as typeof member;
-                      m.skills = e.currentTarget.checked ? [...m.skills, skill] : m.skills.filter((s) => s !== skill);
-                    })
-                  }
-                />
-                {t(`skill.${skill}`)}
-              </label>
-            ))}
-          </fieldset>
-          {h.members.length > 1 && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() =>
-                edit((d) => {
-                  d.members.splice(i, 1);
-                })
-              }
-            >
-              {t("myinfo.removeMember", { n: i + 1 })}
-            </button>
-          )}
-        </fieldset>
+        <MemberFields
+          key={member.id ?? `new-${i}`}
+          member={member}
+          n={i + 1}
+          onChange={(change) => edit((d) => change(d.members[i] as Member))}
+          onRemove={h.members.length > 1 ? () => edit((d) => void d.members.splice(i, 1)) : undefined}
+        />
       ))}
       <button
         type="button"

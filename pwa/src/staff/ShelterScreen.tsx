@@ -77,7 +77,13 @@ function ShelterPicker() {
 }
 
 function People({ shelterId }: { shelterId: string }) {
+  const [typed, setTyped] = useState("");
   const [search, setSearch] = useState("");
+  // Each answer reads (and audit-logs) the households it lists: ask once typing pauses.
+  useEffect(() => {
+    const timer = setTimeout(() => setSearch(typed.trim()), 400);
+    return () => clearTimeout(timer);
+  }, [typed]);
   const sent = outboxItems.value.filter((i) => i.state === "sent").length;
   const query = useQuery(`${shelterId}|${search}|${sent}`, () =>
     getJson<{ households: HouseholdView[] }>(
@@ -89,7 +95,7 @@ function People({ shelterId }: { shelterId: string }) {
       <h2 id="people-title">{t("staff.people")}</h2>
       <label class="field">
         <span>{t("staff.search")}</span>
-        <input type="search" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
+        <input type="search" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
       </label>
       {query.state === "loading" && <p>{t("staff.loading")}</p>}
       {query.state === "error" && <p class="error">{query.reason}</p>}

@@ -1,42 +1,22 @@
 import { useState } from "preact/hooks";
-import { MOBILITY, type Mobility } from "../household";
+import { MemberFields } from "../components/MemberFields";
+import { emptyHousehold, type Member, newMember, sendable } from "../household";
 import { t } from "../i18n";
 import { outbox, outboxItems } from "../outboxStore";
+import { useOccupancy } from "./ShelterScreen";
 import { STAYS, type Stay, shelter } from "./store";
 
 const DAMAGE = ["unknown", "none", "partial", "half", "major", "total"] as const;
 const UTILITIES = ["power", "water", "gas", "phone"] as const;
 
-interface Person {
-  name: string;
-  kana: string;
-  birthDate: string;
-  mobility: Mobility;
-  medication: string;
-  allergy: string;
-  pregnancy: boolean;
-  infant: boolean;
-  languageNeeds: string;
-}
-
-const person = (): Person => ({
-  name: "",
-  kana: "",
-  birthDate: "",
-  mobility: "walks",
-  medication: "",
-  allergy: "",
-  pregnancy: false,
-  infant: false,
-  languageNeeds: "",
-});
 const orNull = (text: string) => text.trim() || null;
 
 /** The digital evacuee card (避難者カード) for people without the app: registered and checked in
  * through the outbox; their printable code is shown once the server has them. */
 export function WalkInScreen() {
   const chosen = shelter.value;
-  const [people, setPeople] = useState<Person[]>([person()]);
+  useOccupancy();
+  const [members, setMembers] = useState<Member[]>([newMember("self")]);
   const [sentId, setSentId] = useState<string | null>(null);
   const item = outboxItems.value.find((i) => i.id === sentId);
   if (!chosen) {
@@ -48,8 +28,15 @@ export function WalkInScreen() {
   }
   const shelterId = chosen.id;
 
-  function update(index: number, change: Partial<Person>) {
-    setPeople(people.map((p, i) => (i === index ? { ...p, ...change } : p)));
+  function update(index: number, change: (m: Member) => void) {
+    setMembers(
+      members.map((m, i) => {
+        if (i !== index) return m;
+        const copy = structuredClone(m);
+        change(copy);
+        return copy;
+      }),
+    );
   }
 
   async function submit(event: Event) {
@@ -57,25 +44,12 @@ export function WalkInScreen() {
     const formElement = event.currentTarget as HTMLFormElement;
     const form = new FormData(formElement);
     const text = (name: string) => orNull(String(form.get(name) ?? ""));
-    const named = people.filter((p) => p.name.trim());
+    const named = sendable({ ...emptyHousehold(), members }).members;
     const contactName = text("contactName");
     const contactPhone = text("contactPhone");
     const pets = Number(form.get("pets") || 0);
     const card = {
-      members: named.map((p, i) => ({
-        name: p.name.trim(),
-        kana: orNull(p.kana),
-        relationship: i === 0 ? "self" : "other",
-        birthDate: orNull(p.birthDate),
-        careNeeds: {
-          mobility: p.mobility,
-          medication: orNull(p.medication),
-          allergy: orNull(p.allergy),
-          pregnancy: p.pregnancy,
-          infant: p.infant,
-          languageNeeds: orNull(p.languageNeeds),
-        },
-      })),
+      members: named.map(({ id: _, ...member }) => member),
       address: text("address"),
       phone: text("phone"),
       stay: String(form.get("stay")) as Stay,
@@ -94,10 +68,10 @@ export function WalkInScreen() {
       method: "POST",
       url: `/api/shelters/${shelterId}/walkins`,
       body: card,
-      label: t("walkin.label", { names: named.map((p) => p.name.trim()).join("・") }),
+      label: t("walkin.label", { names: named.map((m) => m.name).join("・") }),
     });
     setSentId(queued.id);
-    setPeople([person()]);
+    setMembers([newMember("self")]);
     formElement.reset();
   }
 
@@ -129,68 +103,17 @@ export function WalkInScreen() {
       )}
       <form class="panel" onSubmit={(e) => void submit(e)}>
         <h2>{t("walkin.title")}</h2>
-        {people.map((p, i) => (
-          <fieldset key={i} class="member-card">
-            <legend>{t("walkin.person", { n: i + 1 })}</legend>
-            <label class="field">
-              <span>{t("myinfo.name")}</span>
-              <input value={p.name} required={i === 0} onInput={(e) => update(i, { name: e.currentTarget.value })} />
-            </label>
-            <label class="field">
-              <span>{t("walkin.kana")}</span>
-              <input value={p.kana} onInput={(e) => update(i, { kana: e.currentTarget.value })} />
-            </label>
-            <label class="field">
-              <span>{t("myinfo.birthDate")}</span>
-              <input type="date" value={p.birthDate} onInput={(e) => update(i, { birthDate: e.currentTarget.value })} />
-            </label>
-            <label class="field">
-              <span>{t("myinfo.mobility")}</span>
-              <select value={p.mobility} onChange={(e) => update(i, { mobility: e.currentTarget.value as Mobility })}>
-                {MOBILITY.map((m) => (
-                  <option key={m} value={m}>
-                    {t(`mobility.${m}`)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label class="field">
-              <span>{t("care.medication")}</span>
-              <input value={p.medication} onInput={(e) => update(i, { medication: e.currentTarget.value })} />
-            </label>
-            <label class="field">
-              <span>{t("care.allergy")}</span>
-              <input value={p.allergy} onInput={(e) => update(i, { allergy: e.currentTarget.value })} />
-            </label>
-            <label class="field">
-              <span>{t("care.languageNeeds")}</span>
-              <input value={p.languageNeeds} onInput={(e) => update(i, { languageNeeds: e.currentTarget.value })} />
-            </label>
-            <label class="toggle">
-              <input
-                type="checkbox"
-                checked={p.pregnancy}
-                onChange={(e) => update(i, { pregnancy: e.currentTarget.checked })}
-              />
-              <span>{t("care.pregnancy")}</span>
-            </label>
-            <label class="toggle">
-              <input
-                type="checkbox"
-                checked={p.infant}
-                onChange={(e) => update(i, { infant: e.currentTarget.checked })}
-              />
-              <span>{t("care.infant")}</span>
-            </label>
-            {people.length > 1 && (
-              <button type="button" class="secondary" onClick={() => setPeople(people.filter((_, j) => j !== i))}>
-                {t("walkin.removePerson")}
-              </button>
-            )}
-          </fieldset>
+        {members.map((member, i) => (
+          <MemberFields
+            key={i}
+            member={member}
+            n={i + 1}
+            onChange={(change) => update(i, change)}
+            onRemove={members.length > 1 ? () => setMembers(members.filter((_, j) => j !== i)) : undefined}
+          />
         ))}
-        <button type="button" class="secondary" onClick={() => setPeople([...people, person()])}>
-          {t("walkin.addPerson")}
+        <button type="button" class="secondary" onClick={() => setMembers([...members, newMember("other")])}>
+          {t("myinfo.addMember")}
         </button>
         <label class="field">
           <span>{t("walkin.address")}</span>

@@ -103,6 +103,9 @@ async def test_transfer_moves_people_once_and_care_needs_follow(
     assert (after[shelter]["people"], after[north]["people"]) == (0, 3)
     assert after[shelter]["care"]["wheelchair"] == 0 and after[north]["care"]["wheelchair"] == 1
     assert answer["totals"]["all"]["people"] == 3 and answer["totals"]["municipalities"]["029998"]["care"]["pets"] == 1
+    async with AsyncTestClient(app=create_app(settings)) as anyone:  # residents see counts, no one named
+        shown = (await anyone.get(f"/api/facilities/{north}")).json()["properties"]["status"]
+        assert shown == {"status": "open", "occupancy": 3, "capacity": 50}
 
     closed = await second_shelter(engine, event_id, status="closed")
     refused = await client.post("/api/transfers", json={**body, "toShelterId": closed}, headers=key())
