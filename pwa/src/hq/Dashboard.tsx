@@ -130,7 +130,7 @@ export function Dashboard() {
           {t(`hq.live.${live}`)}
           {updated && <span class="muted"> {t("hq.updated", { time: updated.toLocaleTimeString() })}</span>}
         </p>
-        <div class="actions">
+        <div class="buttons">
           <a class="button secondary" href="/api/shelters/occupancy.csv" download>
             {t("hq.exportCsv")}
           </a>

@@ -111,7 +111,7 @@ export function ScanScreen() {
       <section class="panel" data-reader={readerReady && keys ? "ready" : "loading"}>
         <h2>{t("scan.title", { shelter: chosen.name })}</h2>
         <video ref={video} class="camera" muted playsInline hidden={!camera} aria-label={t("scan.camera")} />
-        <div class="actions">
+        <div class="buttons">
           <button type="button" class="primary" onClick={() => void toggleCamera()}>
             {camera ? t("scan.stopCamera") : t("scan.startCamera")}
           </button>
@@ -226,7 +226,7 @@ function Confirm({
           </label>
         ))}
       </fieldset>
-      <div class="actions">
+      <div class="buttons">
         {view !== null && arriving.length === 0 ? (
           <p>{t("scan.allInside")}</p>
         ) : view === null || everyone ? (

@@ -27,7 +27,7 @@ export function Counter() {
           {now?.people ?? "—"}
         </span>{" "}
         {now?.capacity ? t("staff.ofCapacity", { capacity: now.capacity }) : t("staff.inside")}
-        {now && <span class={`status ${now.status}`}>{t(`status.${now.status}`)}</span>}
+        {now && <span class={`fill-status ${now.status}`}>{t(`status.${now.status}`)}</span>}
       </p>
       {now && <p class="muted">{STAYS.map((s) => `${t(`stay.${s}`)} ${now.byStay[s]}`).join(" · ")}</p>}
       <p data-testid="waiting" class={queued > 0 ? "pending-note" : "muted"}>
@@ -133,7 +133,7 @@ function Household({ household, shelterId }: { household: HouseholdView; shelter
           {t("walkin.familyNotReached")}: {household.familyNotReached}
         </p>
       )}
-      <div class="actions">
+      <div class="buttons">
         {inside.length > 0 && (
           <button
             type="button"
