@@ -12,13 +12,15 @@ from typing import Any
 import asyncpg
 
 from server.accounts.service import Principal
+from server.db.fast import Compiled
 from server.households.qr import QrError, check_signature
 from server.households.service import current_issue, member_path
 from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, UnprocessableError
 from server.lib.keys import Keys
 from server.shelters.models import Checkin
-from server.shelters.service import Recorded, check_key, checkin_values, operates, parse_id, people_of
+from server.shelters.service import STAY_INSIDE, Recorded, check_key, checkin_values, operates, parse_id, people_of
 
+STAY = Compiled(STAY_INSIDE)
 COLUMNS = (
     "id, idempotency_key, event_id, facility_id, household_id, member_ids, people, stay, direction, actor_id, "
     "care, transfer_facility_id, created_at"
@@ -95,6 +97,10 @@ async def record(
         document = keys.open(household["sealed"], str(household["id"]))
         assert isinstance(document, dict)  # noqa: S101 - what seal() wrote
         members = people_of(document, body, member)
+        stay = body.get("stay")
+        if direction == "out" and not stay:
+            where = {"household": household["id"], "facility": facility_id, "event": shelter["event_id"]}
+            stay = await connection.fetchval(STAY.sql, *STAY.args(where))
         values = checkin_values(
             caller,
             key,
@@ -104,7 +110,7 @@ async def record(
             household["id"],
             document,
             members,
-            body.get("stay"),
+            stay,
         )
         values["care"] = json.dumps(values["care"])
         inserted = await connection.fetchrow(INSERT, *(values[c] for c in INSERTED))

@@ -264,6 +264,21 @@ def checkin_values(
     }
 
 
+# Where the household stayed when it came in: a check-out (or a transfer's) that does not say
+# leaves that stay.
+STAY_INSIDE = sql_text(
+    "SELECT stay FROM checkin WHERE household_id = :household AND facility_id = :facility "
+    "AND event_id = :event AND direction = 'in' ORDER BY created_at DESC, id DESC LIMIT 1"
+)
+
+
+async def stay_inside(session: AsyncSession, household: Household, operation: ShelterOperation) -> str | None:
+    found = await session.scalar(
+        STAY_INSIDE, {"household": household.id, "facility": operation.facility_id, "event": operation.event_id}
+    )
+    return str(found) if found else None
+
+
 def people_of(document: dict[str, Any], body: dict[str, Any], member: str | None) -> list[str]:
     """The people concerned: the members asked for, else the member whose code it is, else all."""
     everyone = [m["id"] for m in document.get("members", [])]
@@ -289,7 +304,8 @@ async def transfer(
         raise InvalidParameterError("toShelterId", "another shelter than shelterId")
     household, document, people = await _household(session, keys, body)
     stay = body.get("stay")
-    left = await insert_checkin(session, caller, key, "out", here, household, document, people, stay, target.id)
+    was = stay or await stay_inside(session, household, here)
+    left = await insert_checkin(session, caller, key, "out", here, household, document, people, was, target.id)
     came = await insert_checkin(session, caller, f"{key}>", "in", there, household, document, people, stay, facility.id)
     return left, came
 

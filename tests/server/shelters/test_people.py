@@ -196,6 +196,11 @@ async def test_a_walk_in_is_registered_once_checked_in_and_gets_a_printable_code
         assert bad.status_code == 400 and bad.json()["invalidParams"][0]["name"] == field, bad.text
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM household WHERE account_id IS NULL")) == 1
+    # Leaving without saying where from: the stay they came in with (the car) is the one left.
+    out = {"shelterId": shelter, "householdId": walk_in["householdId"]}
+    assert (await client.post("/api/checkouts", json=out, headers=key())).json()["stay"] == "car"
+    after = (await client.get("/api/shelters/occupancy")).json()["shelters"][0]
+    assert after["byStay"] == {"inside": 0, "outdoor": 0, "car": 0, "at_home": 0} and after["care"]["pregnancy"] == 0
 
 
 @pytest.mark.parametrize("role", ["municipal_hq", "prefectural_hq"])
