@@ -30,7 +30,7 @@ from server.facilities.schemas import (
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.lib.geojson import point
 from server.municipalities.models import Municipality
-from server.shelters.service import public_status
+from server.shelters.service import public_shelters
 
 WALKING_M_PER_MIN = 4000 / 60  # 4 km/h
 MAX_SCAN = 10_000  # candidates looked at, at most, before answering with fewer places
@@ -115,8 +115,8 @@ async def one(connection: AsyncConnection, facility_id: str) -> FacilityDetail:
     row = (await connection.execute(queries.detail(), {"id": key})).one_or_none()
     if row is None:
         raise NotFoundError(f"no facility with id {facility_id}")
-    live = await public_status(connection, key)
-    status = ShelterStatus(live[0], live[1], live[2]) if live else None
+    live = await public_shelters(connection, key)
+    status = ShelterStatus(live[0]["status"], live[0]["people"], live[0]["capacity"]) if live else None
     properties = FacilityDetailProperties(**_properties(row._mapping), attributes=row.attributes, status=status)
     return FacilityDetail(str(row.id), point(row.lon, row.lat), properties)
 

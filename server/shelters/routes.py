@@ -33,6 +33,7 @@ from server.shelters.service import (
     close_event,
     occupancy,
     open_event,
+    public_shelters,
     totals,
     transfer,
     update_shelter,
@@ -116,6 +117,11 @@ class CheckinController(Controller):
             "totals": totals(shelters),
             "at": datetime.now(UTC).isoformat(),
         }
+
+    @get("/shelters/open", summary="Shelters open now, for everyone: status, people inside, capacity")
+    async def open_now(self, state: State, municipality: FromQuery[str | None] = None) -> dict[str, Any]:
+        async with state.read_engine.connect() as connection:
+            return {"shelters": await public_shelters(connection, None, municipality)}
 
     @get("/shelters/occupancy.csv", summary="The occupancy table as CSV (UTF-8 with BOM, for spreadsheets)")
     async def occupancy_csv(

@@ -434,29 +434,48 @@ def fill_status(status: str, people: int, capacity: int | None) -> str:
     return status
 
 
-async def public_status(connection: AsyncConnection, facility_id: uuid.UUID) -> tuple[str, int, int | None] | None:
-    """A shelter's status in the newest open event, for everyone: (status, people inside,
-    capacity), or None when it is not operated. Counts only: no one is named."""
-    row = (
+async def public_shelters(
+    connection: AsyncConnection, facility_id: uuid.UUID | None = None, code: str | None = None
+) -> list[dict[str, Any]]:
+    """The shelters operated in open events, for everyone: status, people inside and capacity.
+    Counts only: no one is named."""
+    rows = (
         await connection.execute(
             sql_text(
                 """
-                SELECT o.status, o.capacity, coalesce((
+                SELECT DISTINCT ON (o.facility_id) o.facility_id, f.name, m.code, o.status, o.capacity,
+                       ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, coalesce((
                     SELECT sum(CASE WHEN c.direction = 'in' THEN c.people ELSE -c.people END)
                     FROM checkin c WHERE c.event_id = o.event_id AND c.facility_id = o.facility_id
                 ), 0) AS people
-                FROM shelter_operation o JOIN disaster_event e ON e.id = o.event_id
-                WHERE o.facility_id = :f AND e.status = 'open'
-                ORDER BY o.opened_at DESC LIMIT 1
+                FROM shelter_operation o
+                JOIN disaster_event e ON e.id = o.event_id
+                JOIN facility f ON f.id = o.facility_id
+                JOIN municipality m ON m.id = f.municipality_id
+                WHERE e.status = 'open' AND (CAST(:f AS uuid) IS NULL OR o.facility_id = :f)
+                  AND (CAST(:code AS text) IS NULL OR m.code = :code)
+                ORDER BY o.facility_id, o.opened_at DESC
                 """
             ),
-            {"f": facility_id},
+            {"f": facility_id, "code": code},
         )
-    ).one_or_none()
-    if row is None:
-        return None
-    people = max(0, int(row.people))
-    return fill_status(row.status, people, row.capacity), people, row.capacity
+    ).all()
+    shelters = []
+    for row in rows:
+        people = max(0, int(row.people))
+        shelters.append(
+            {
+                "shelterId": str(row.facility_id),
+                "name": row.name,
+                "municipality": row.code,
+                "status": fill_status(row.status, people, row.capacity),
+                "people": people,
+                "capacity": row.capacity,
+                "lat": round(row.lat, 6),
+                "lon": round(row.lon, 6),
+            }
+        )
+    return sorted(shelters, key=lambda s: (s["municipality"], s["name"]))
 
 
 def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:

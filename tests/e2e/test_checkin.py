@@ -23,6 +23,7 @@ from tests.e2e.conftest import ARTIFACTS, DIST, PHONE, Demo, Server
 from tests.e2e.test_pwa import serious_violations
 
 STAFF = "staff@demo.bosai.example"
+OPEN_SHELTERS = "fetch('/api/shelters/open').then((r) => r.json()).then((a) => a.shelters)"
 PREF_HQ = "pref-hq@demo.bosai.example"
 
 
@@ -206,9 +207,18 @@ async def test_a_walk_in_gets_a_card_a_printable_code_and_is_found_by_kana(
         await expect(found).to_contain_text("歩行の介助")
         await expect(found).to_contain_text("長男（東京）")
         assert await serious_violations(staff) == []
+        # Moved to another shelter: out of this one, into that one.
         inside = int(await staff.get_by_test_id("people-inside").inner_text())
-        await found.get_by_role("button", name="退所（1 人）").click()
+        before = await staff.evaluate(OPEN_SHELTERS)
+        await found.get_by_role("button", name="別の避難所へ移動").click()
+        destination = next(s for s in before if s["shelterId"] != operations)
+        await found.get_by_label("移動先の避難所").select_option(destination["shelterId"])
+        await found.get_by_role("button", name="移動する（1 人）").click()
         await expect(staff.get_by_test_id("people-inside")).to_have_text(str(inside - 1), timeout=10_000)
+        # Still listed (registered here, its code printable), no longer inside.
+        await expect(found).to_contain_text("不在")
         await expect(found.get_by_role("button", name="退所（1 人）")).to_have_count(0)
+        after = {s["shelterId"]: s["people"] for s in await staff.evaluate(OPEN_SHELTERS)}
+        assert after[destination["shelterId"]] == destination["people"] + 1
     finally:
         await context.close()

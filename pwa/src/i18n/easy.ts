@@ -337,4 +337,8 @@ export const easy: Record<MessageKey, string> = {
   "hq.incidents": "じこ: {what}",
   "hq.pets": "ペット いい",
   "sheet.occupancy": "{people}にん / ていいん {capacity}にん",
+  "staff.transfer": "ほかの ひなんじょへ うつる",
+  "staff.transferTo": "うつる さきの ひなんじょ",
+  "staff.transferGo": "うつる（{count}にん）",
+  "staff.transferLabel": "うつる: {names} → {shelter}",
 };

@@ -336,4 +336,8 @@ export const en: Record<MessageKey, string> = {
   "hq.incidents": "incident: {what}",
   "hq.pets": "pets accepted",
   "sheet.occupancy": "{people} people / capacity {capacity}",
+  "staff.transfer": "Transfer",
+  "staff.transferTo": "Move to",
+  "staff.transferGo": "Transfer ({count})",
+  "staff.transferLabel": "Transfer: {names} → {shelter}",
 };

@@ -335,6 +335,10 @@ export const ja = {
   "hq.incidents": "事案: {what}",
   "hq.pets": "ペット可",
   "sheet.occupancy": "{people} 人 / 定員 {capacity} 人",
+  "staff.transfer": "別の避難所へ移動",
+  "staff.transferTo": "移動先の避難所",
+  "staff.transferGo": "移動する（{count} 人）",
+  "staff.transferLabel": "移動: {names} → {shelter}",
 } as const;
 
 export type MessageKey = keyof typeof ja;

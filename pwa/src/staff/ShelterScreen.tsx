@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { getJson } from "../api";
 import { reason, useQuery } from "../components/useQuery";
 import { t } from "../i18n";
@@ -8,6 +8,7 @@ import {
   type HouseholdView,
   here,
   memberNeeds,
+  type Occupancy,
   occupancy,
   queueCheck,
   refreshOccupancy,
@@ -85,11 +86,15 @@ function People({ shelterId }: { shelterId: string }) {
     return () => clearTimeout(timer);
   }, [typed]);
   const sent = outboxItems.value.filter((i) => i.state === "sent").length;
+  // The last answer stays on screen while the next loads (a list being worked on does not vanish).
+  const last = useRef<HouseholdView[] | null>(null);
   const query = useQuery(`${shelterId}|${search}|${sent}`, () =>
     getJson<{ households: HouseholdView[] }>(
       `/api/shelters/${encodeURIComponent(shelterId)}/people?q=${encodeURIComponent(search)}`,
     ),
   );
+  if (query.state === "done") last.current = query.value.households;
+  const shown = query.state === "error" ? null : last.current;
   return (
     <section class="panel" aria-labelledby="people-title">
       <h2 id="people-title">{t("staff.people")}</h2>
@@ -97,17 +102,80 @@ function People({ shelterId }: { shelterId: string }) {
         <span>{t("staff.search")}</span>
         <input type="search" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
       </label>
-      {query.state === "loading" && <p>{t("staff.loading")}</p>}
+      {query.state === "loading" && <p role="status">{t("staff.loading")}</p>}
       {query.state === "error" && <p class="error">{query.reason}</p>}
-      {query.state === "done" && query.value.households.length === 0 && <p class="muted">{t("staff.nobody")}</p>}
-      {query.state === "done" && (
+      {shown?.length === 0 && <p class="muted">{t("staff.nobody")}</p>}
+      {shown && (
         <ul class="households">
-          {query.value.households.map((h) => (
+          {shown.map((h) => (
             <Household key={h.householdId} household={h} shelterId={shelterId} />
           ))}
         </ul>
       )}
     </section>
+  );
+}
+
+interface OpenShelter {
+  shelterId: string;
+  name: string;
+  status: Occupancy["status"];
+  people: number;
+  capacity: number | null;
+}
+
+function Transfer({ household, shelterId, inside }: { household: HouseholdView; shelterId: string; inside: string[] }) {
+  const [open, setOpen] = useState(false);
+  const [to, setTo] = useState("");
+  const others = useQuery(open ? "open" : null, () => getJson<{ shelters: OpenShelter[] }>("/api/shelters/open"));
+  if (!open) {
+    return (
+      <button type="button" class="secondary" onClick={() => setOpen(true)}>
+        {t("staff.transfer")}
+      </button>
+    );
+  }
+  const choices = others.state === "done" ? others.value.shelters.filter((s) => s.shelterId !== shelterId) : [];
+  const target = choices.find((s) => s.shelterId === to);
+  return (
+    <div class="transfer">
+      <label class="field">
+        <span>{t("staff.transferTo")}</span>
+        <select value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
+          <option value="">{t("staff.choose")}</option>
+          {choices.map((s) => (
+            <option key={s.shelterId} value={s.shelterId} disabled={s.status === "closed" || s.status === "full"}>
+              {s.name} — {t(`status.${s.status}`)} {s.people}
+              {s.capacity ? `/${s.capacity}` : ""}
+            </option>
+          ))}
+        </select>
+      </label>
+      {others.state === "error" && <p class="error">{others.reason}</p>}
+      <button
+        type="button"
+        class="primary"
+        disabled={!target}
+        onClick={() => {
+          if (!target) return;
+          void outbox.enqueue({
+            method: "POST",
+            url: "/api/transfers",
+            body: { shelterId, toShelterId: target.shelterId, householdId: household.householdId, memberIds: inside },
+            label: t("staff.transferLabel", {
+              names: household.members
+                .filter((m) => m.inside)
+                .map((m) => m.name)
+                .join("・"),
+              shelter: target.name,
+            }),
+          });
+          setOpen(false);
+        }}
+      >
+        {t("staff.transferGo", { count: inside.length })}
+      </button>
+    </div>
   );
 }
 
@@ -149,6 +217,7 @@ function Household({ household, shelterId }: { household: HouseholdView; shelter
             {t("staff.checkOut", { count: inside.length })}
           </button>
         )}
+        {inside.length > 0 && <Transfer household={household} shelterId={shelterId} inside={inside.map((m) => m.id)} />}
         {household.walkIn && (
           <a
             class="button secondary"

@@ -106,6 +106,9 @@ async def test_transfer_moves_people_once_and_care_needs_follow(
     async with AsyncTestClient(app=create_app(settings)) as anyone:  # residents see counts, no one named
         shown = (await anyone.get(f"/api/facilities/{north}")).json()["properties"]["status"]
         assert shown == {"status": "open", "occupancy": 3, "capacity": 50}
+        listed = {s["shelterId"]: s for s in (await anyone.get("/api/shelters/open")).json()["shelters"]}
+        assert (listed[north]["people"], listed[shelter]["people"], listed[north]["name"]) == (3, 0, "北中学校")
+        assert set(listed[north]) == {"shelterId", "name", "municipality", "status", "people", "capacity", "lat", "lon"}
 
     closed = await second_shelter(engine, event_id, status="closed")
     refused = await client.post("/api/transfers", json={**body, "toShelterId": closed}, headers=key())
