@@ -43,6 +43,8 @@ FLAGS = [
 ]
 PHONE: ViewportSize = {"width": 360, "height": 640}
 ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+# An <img> that has loaded a real picture (a QR code is wider than 100 px).
+LOADED_IMAGE = "(img) => img.complete && img.naturalWidth > 100"
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ from server.demo import DEMO_PASSWORD, demo_accounts, demo_event
 from server.households.qr import png as qr_png
 from server.lib.keys import Keys
 from tests.conftest import TEST_KEYS
-from tests.e2e.conftest import ARTIFACTS, DIST, PHONE, Demo, Server
+from tests.e2e.conftest import ARTIFACTS, DIST, LOADED_IMAGE, PHONE, Demo, Server
 from tests.e2e.test_pwa import serious_violations
 
 STAFF = "staff@demo.bosai.example"
@@ -96,6 +96,7 @@ async def test_staff_scan_a_residents_code_and_headquarters_see_it_live(
     await page.get_by_role("button", name="QRコードを表示").click()
     shown = page.get_by_role("img", name="世帯のQRコード（避難所の受付で見せてください）")
     await expect(shown).to_be_visible()
+    await page.wait_for_function(LOADED_IMAGE, arg=await shown.element_handle())
     # What the staff's camera would see: the image the resident's phone shows.
     photo = tmp_path / "shown.png"
     await shown.screenshot(path=str(photo))
@@ -198,7 +199,7 @@ async def test_a_walk_in_gets_a_card_a_printable_code_and_is_found_by_kana(
         await staff.get_by_role("button", name="登録して受付").click()
         code = staff.get_by_role("img", name="避難者のQRコード")
         await expect(code).to_be_visible(timeout=10_000)
-        assert await code.evaluate("(img) => img.complete && img.naturalWidth > 100")
+        await staff.wait_for_function(LOADED_IMAGE, arg=await code.element_handle())
 
         await staff.goto(f"{server.url}/#/staff/shelter")
         await staff.get_by_label("名前・ふりがなで探す").fill("のぐち")

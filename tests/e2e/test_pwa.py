@@ -19,7 +19,7 @@ from server.lib.keys import unb64
 from server.packs.worker import build_packs
 from server.settings import PackSettings
 from tests.conftest import settings_for
-from tests.e2e.conftest import ARTIFACTS, AXE, DIST, Demo, Server
+from tests.e2e.conftest import ARTIFACTS, AXE, DIST, LOADED_IMAGE, Demo, Server
 
 SCREENS = [
     "#/resident/map",
@@ -368,7 +368,7 @@ async def test_a_resident_registers_a_household_and_gets_a_signed_qr(page: Page,
     await page.get_by_role("button", name="QRコードを表示").click()
     image = page.get_by_role("img", name="世帯のQRコード（避難所の受付で見せてください）")
     await expect(image).to_be_visible()
-    assert await image.evaluate("(img) => img.complete && img.naturalWidth > 100")
+    await page.wait_for_function(LOADED_IMAGE, arg=await image.element_handle())
     codes = await page.evaluate("fetch('/api/households/me/qr').then((r) => r.json())")
     async with httpx.AsyncClient(base_url=server.url) as client:
         keys = (await client.get("/api/qr/keys")).json()["keys"]
@@ -433,7 +433,7 @@ async def test_my_info_is_kept_offline_and_sent_when_the_network_returns(
     await page.get_by_role("button", name="QRコードを表示").click()  # the code shows with no network
     image = page.get_by_role("img", name="世帯のQRコード（避難所の受付で見せてください）")
     await expect(image).to_be_visible()
-    assert await image.evaluate("(img) => img.complete && img.naturalWidth > 100")
+    await page.wait_for_function(LOADED_IMAGE, arg=await image.element_handle())
     await page.get_by_role("button", name="閉じる").click()
     await name.fill("鈴木一子（改）")
     await expect(page.locator("p.save-state").first).to_have_text(
