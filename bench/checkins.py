@@ -80,6 +80,7 @@ class CheckinResult:
     doubled: int
     streams: int
     live_checkins: int
+    delivered: int
     p50_ms: float
     p99_ms: float
     max_ms: float
@@ -280,6 +281,7 @@ def measure(url: str, seconds: int, connections: int) -> CheckinResult:
         doubled=doubled + max(0, rows - distinct),
         streams=STREAMS,
         live_checkins=LIVE_CHECKINS,
+        delivered=len(latencies),
         p50_ms=cuts[49] * 1000,
         p99_ms=cuts[98] * 1000,
         max_ms=latencies[-1] * 1000,
@@ -297,7 +299,7 @@ def report(result: CheckinResult) -> None:
     print(
         f"live: {result.streams} streams x {result.live_checkins} check-ins, check-in to event "
         f"p50 {result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, max {result.max_ms:.0f} ms "
-        f"({expected} deliveries expected)"
+        f"({result.delivered} of {expected} deliveries received)"
     )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "checkins.json").write_text(json.dumps(asdict(result), indent=1))
