@@ -205,14 +205,10 @@ async def demo_event(engine: AsyncEngine, keys: Keys) -> str:
         for facility, capacity in zip(facilities, DEMO_SHELTERS, strict=True):
             await set_shelter(session, str(event.id), str(facility.id), open_=True, capacity=capacity)
         await session.flush()
-        hq = Principal(
-            await session.scalar(select(Account.id).where(Account.email == "pref-hq@demo.bosai.example"))
-            or uuid.uuid4(),
-            "operator",
-            None,
-            (Scope("prefectural_hq"),),
-            "",
-        )
+        # The demo's prefectural headquarters (demo_accounts made it) registers the walk-ins.
+        hq_account = await session.scalar(select(Account.id).where(Account.email == "pref-hq@demo.bosai.example"))
+        assert hq_account is not None  # noqa: S101 - demo_accounts runs first
+        hq = Principal(hq_account, "operator", None, (Scope("prefectural_hq"),), "")
         people = 0
         for n, (index, members, pets, stay) in enumerate(DEMO_WALK_INS):
             card = EvacueeCard(

@@ -28,7 +28,8 @@ function remember(who: Me): Me {
   return who;
 }
 
-const post = <T>(path: string, body?: unknown): Promise<T> => postJson<T>(path, body, csrfHeader());
+/** POST with this session's CSRF token. */
+export const post = <T>(path: string, body?: unknown): Promise<T> => postJson<T>(path, body, csrfHeader());
 
 /** Who this device is signed in as; null when nobody (or offline). */
 export async function whoAmI(): Promise<Me | null> {

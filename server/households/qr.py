@@ -5,6 +5,7 @@ the server also checks that the code is the current issue (reissuing revokes the
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import qrcode
@@ -34,7 +35,7 @@ def issue(keys: Keys, kind: str, opaque_id: str, counter: int) -> str:
     return f"{message}.{b64(keys.sign(message.encode()))}"
 
 
-def check_signature(text: str, public_keys: dict[str, bytes]) -> QrCode:
+def check_signature(text: str, public_keys: Mapping[str, bytes]) -> QrCode:
     parts = text.strip().split(".")
     if len(parts) != 6 or parts[0] != PREFIX or parts[1] not in KINDS or not parts[4].isdigit():
         raise QrError("not a Bosai QR code")

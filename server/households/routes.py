@@ -137,7 +137,7 @@ class QrController(Controller):
             "format": "B1.<h|m>.<opaque id>.<key id>.<issue counter>.<signature of the first five parts, base64url>",
             "keys": [
                 {"kid": kid, "alg": "Ed25519", "publicKey": b64(public), "current": kid == keys.qr_key_id}
-                for kid, public in keys.public_keys().items()
+                for kid, public in keys.public_keys.items()
             ],
         }
 

@@ -27,17 +27,17 @@ async def load(session: AsyncSession, keys: Keys, account_id: uuid.UUID) -> tupl
     household = await session.scalar(select(Household).where(Household.account_id == account_id))
     if household is None:
         return None, msgspec.to_builtins(HouseholdIn())
-    return household, _open(keys, household)
+    return household, open_document(keys, household)
 
 
 async def load_by_id(session: AsyncSession, keys: Keys, household_id: uuid.UUID) -> tuple[Household, dict[str, Any]]:
     household = await session.get(Household, household_id)
     if household is None:
         raise NotFoundError(f"no household {household_id}")
-    return household, _open(keys, household)
+    return household, open_document(keys, household)
 
 
-def _open(keys: Keys, household: Household) -> dict[str, Any]:
+def open_document(keys: Keys, household: Household) -> dict[str, Any]:
     document = keys.open(household.sealed, str(household.id))
     assert isinstance(document, dict)  # noqa: S101 - what seal() wrote
     return document
@@ -96,7 +96,7 @@ def reissue(household: Household, member_id: str | None) -> None:
 
 async def verify_code(session: AsyncSession, keys: Keys, text: str) -> tuple[QrCode, Household, str | None]:
     """The code's household (and member), if it is intact, ours and the current issue."""
-    code = check_signature(text, keys.public_keys())
+    code = check_signature(text, keys.public_keys)
     if code.kind == "household":
         household = await session.scalar(select(Household).where(Household.qr_id == code.opaque_id))
     else:

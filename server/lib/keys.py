@@ -10,9 +10,11 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -76,14 +78,11 @@ class Keys:
         return self._signer.sign(message)
 
     @cached_property
-    def _public_keys(self) -> dict[str, bytes]:
+    def public_keys(self) -> Mapping[str, bytes]:
+        """Every key a QR may be signed with: the current one, then retired ones."""
         keys = {self.qr_key_id: self.qr_public}
         keys.update({key_id(k): k for k in self.qr_old_public})
-        return keys
-
-    def public_keys(self) -> dict[str, bytes]:
-        """Every key a QR may be signed with: the current one, then retired ones."""
-        return dict(self._public_keys)
+        return MappingProxyType(keys)
 
 
 @lru_cache(maxsize=16)

@@ -132,7 +132,7 @@ async def _household(
             raise NotFoundError(f"no household {body['householdId']}")
         return found, None
     try:
-        code = check_signature(str(body["qr"]), keys.public_keys())
+        code = check_signature(str(body["qr"]), keys.public_keys)
         if code.kind == "household":
             found = await connection.fetchrow(HOUSEHOLD_BY_CODE, code.opaque_id)
         else:

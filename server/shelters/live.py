@@ -90,7 +90,7 @@ async def _since(state: State, caller: Principal, last: int, event: str | None) 
     messages = []
     for row in rows:
         shelter = shelters.get(str(row.facility_id))
-        if shelter is None or (event and shelter["event"] != event):
+        if shelter is None:
             messages.append(
                 ServerSentEventMessage(comment="skipped", id=row.id)
             )  # not the caller's: keep the id moving

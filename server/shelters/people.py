@@ -17,7 +17,7 @@ from server.accounts.service import Principal, audit
 from server.facilities.models import Facility
 from server.households.models import Household
 from server.households.schemas import EvacueeCard
-from server.households.service import household_code, load_by_id, new_household, seal
+from server.households.service import household_code, load_by_id, new_household, open_document, seal
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.lib.keys import Keys
 from server.shelters.models import Checkin
@@ -26,6 +26,7 @@ from server.shelters.service import (
     current_operation,
     insert_checkin,
     may_operate,
+    member_needs,
     open_shelter,
     parse_id,
     replayed,
@@ -59,6 +60,7 @@ def _view(household: Household, document: dict[str, Any], inside: set[str]) -> d
                 "kana": m.get("kana"),
                 "birthDate": m.get("birthDate"),
                 "careNeeds": m.get("careNeeds"),
+                "needs": member_needs(m),
                 "skills": m.get("skills", []),
                 "inside": m["id"] in inside,
             }
@@ -68,15 +70,19 @@ def _view(household: Household, document: dict[str, Any], inside: set[str]) -> d
     }
 
 
-async def _inside(session: AsyncSession, event_id: uuid.UUID, facility_id: uuid.UUID) -> dict[uuid.UUID, set[str]]:
-    """Per household, the members inside the shelter now (check-ins and outs in order)."""
-    rows = (
-        await session.execute(
-            select(Checkin.household_id, Checkin.direction, Checkin.member_ids)
-            .where(Checkin.event_id == event_id, Checkin.facility_id == facility_id, Checkin.household_id.is_not(None))
-            .order_by(Checkin.created_at, Checkin.id)
-        )
-    ).all()
+async def _inside(
+    session: AsyncSession, event_id: uuid.UUID, facility_id: uuid.UUID, household_id: uuid.UUID | None = None
+) -> dict[uuid.UUID, set[str]]:
+    """Per household (or for the one given), the members inside the shelter now (check-ins and
+    outs in order)."""
+    query = (
+        select(Checkin.household_id, Checkin.direction, Checkin.member_ids)
+        .where(Checkin.event_id == event_id, Checkin.facility_id == facility_id, Checkin.household_id.is_not(None))
+        .order_by(Checkin.created_at, Checkin.id)
+    )
+    if household_id is not None:
+        query = query.where(Checkin.household_id == household_id)
+    rows = (await session.execute(query)).all()
     inside: dict[uuid.UUID, set[str]] = {}
     for household_id, direction, member_ids in rows:
         assert household_id is not None  # noqa: S101 - selected so
@@ -98,10 +104,15 @@ async def people(
     await may_operate(session, caller, facility)
     operation = await current_operation(session, facility)
     inside = await _inside(session, operation.event_id, facility.id) if operation else {}
-    walk_ins = (await session.scalars(select(Household.id).where(Household.registered_at == facility.id))).all()
+    present = [household for household, now in inside.items() if now]
+    households = await session.scalars(
+        select(Household)
+        .where(Household.id.in_(present) | (Household.registered_at == facility.id))
+        .order_by(Household.id)
+    )
     result = []
-    for household_id in [h for h, now in inside.items() if now] + [h for h in walk_ins if not inside.get(h)]:
-        household, document = await load_by_id(session, keys, household_id)
+    for household in households:
+        document = open_document(keys, household)
         if query and not _matches(document, query):
             continue
         audit(session, caller.account_id, "household.read", f"household:{household.id}", shelter=str(facility.id))
@@ -115,8 +126,8 @@ async def at_door(
     """What staff see when a resident shows their code at the shelter's door (the resident shows
     it to be let in: that is their consent); audit-logged."""
     facility, operation = await open_shelter(session, shelter_id, "shelterId", caller)
-    _, document = await load_by_id(session, keys, household.id)
-    inside = (await _inside(session, operation.event_id, facility.id)).get(household.id, set())
+    document = open_document(keys, household)
+    inside = (await _inside(session, operation.event_id, facility.id, household.id)).get(household.id, set())
     audit(session, caller.account_id, "household.read", f"household:{household.id}", shelter=str(facility.id))
     return _view(household, document, inside)
 

@@ -105,8 +105,6 @@ def operates(caller: Principal, facility_id: uuid.UUID, town: str | None) -> boo
 
 
 async def may_operate(session: AsyncSession, caller: Principal, facility: Facility) -> None:
-    if "prefectural_hq" in caller.roles or str(facility.id) in caller.shelters():
-        return
     code = await session.scalar(select(Municipality.code).where(Municipality.id == facility.municipality_id))
     if not operates(caller, facility.id, code):
         raise ForbiddenError("this shelter is not yours to operate")
@@ -133,26 +131,36 @@ CARE_NEEDS = (
 )
 
 
+def member_needs(member: dict[str, Any]) -> list[str]:
+    """The care needs of one member of a household document (keys of CARE_NEEDS, pets aside)."""
+    care = member.get("careNeeds") or {}
+    mobility = care.get("mobility", "walks")
+    needs = []
+    if mobility in ("wheelchair", "bedridden"):
+        needs.append("wheelchair")
+    if mobility in ("needs_help", "cane"):
+        needs.append("mobilityHelp")
+    for need, field in (
+        ("medication", "medication"),
+        ("allergy", "allergy"),
+        ("illness", "illness"),
+        ("disability", "disability"),
+        ("pregnancy", "pregnancy"),
+        ("infant", "infant"),
+        ("language", "languageNeeds"),
+    ):
+        if care.get(field):
+            needs.append(need)
+    return needs
+
+
 def care_counts(document: dict[str, Any], member_ids: list[str], *, with_pets: bool) -> dict[str, int]:
     """How many of these members have each care need (and the household's pets, when all came)."""
     counts = dict.fromkeys(CARE_NEEDS, 0)
     for member in document.get("members", []):
-        if member.get("id") not in member_ids:
-            continue
-        care = member.get("careNeeds") or {}
-        mobility = care.get("mobility", "walks")
-        counts["wheelchair"] += mobility in ("wheelchair", "bedridden")
-        counts["mobilityHelp"] += mobility in ("needs_help", "cane")
-        for need, field in (
-            ("medication", "medication"),
-            ("allergy", "allergy"),
-            ("illness", "illness"),
-            ("disability", "disability"),
-            ("language", "languageNeeds"),
-        ):
-            counts[need] += bool(care.get(field))
-        counts["pregnancy"] += bool(care.get("pregnancy"))
-        counts["infant"] += bool(care.get("infant"))
+        if member.get("id") in member_ids:
+            for need in member_needs(member):
+                counts[need] += 1
     if with_pets:
         counts["pets"] = sum(int(p.get("count", 1)) for p in document.get("pets", []))
     return {need: n for need, n in counts.items() if n}
@@ -173,25 +181,12 @@ async def open_shelter(
     session: AsyncSession, raw_id: object, name: str, operator: Principal | None = None
 ) -> tuple[Facility, ShelterOperation]:
     """The shelter, which must be open now (and the operator's to operate, when one is given)."""
-    facility_id = parse_id(str(raw_id or ""), name)
-    found = (
-        await session.execute(
-            select(Facility, ShelterOperation)
-            .outerjoin(
-                ShelterOperation,
-                (ShelterOperation.facility_id == Facility.id)
-                & ShelterOperation.event_id.in_(select(DisasterEvent.id).where(DisasterEvent.status == "open")),
-            )
-            .where(Facility.id == facility_id)
-            .order_by(ShelterOperation.opened_at.desc())
-            .limit(1)
-        )
-    ).first()
-    if found is None:
+    facility = await session.get(Facility, parse_id(str(raw_id or ""), name))
+    if facility is None:
         raise NotFoundError(f"no shelter {raw_id}")
-    facility, operation = found
     if operator is not None:
         await may_operate(session, operator, facility)
+    operation = await current_operation(session, facility)
     if operation is None or operation.status != "open":
         raise ConflictError(f"{facility.name} is closed: open it for the event first")
     return facility, operation

@@ -1,11 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { post } from "../account";
 import { ApiError } from "../api";
 import { reason } from "../components/useQuery";
 import { t } from "../i18n";
 import { type Checked, checkCode, type PublicKey, signingKeys } from "../qrcheck";
 import { Counter, useOccupancy } from "./ShelterScreen";
 import { qrDetector, readImage, scanCamera } from "./scanner";
-import { type HouseholdView, memberNeeds, post, queueCheck, STAYS, type Stay, shelter } from "./store";
+import { type HouseholdView, queueCheck, STAYS, type Stay, shelter } from "./store";
 
 type Scan =
   | { state: "idle" }
@@ -206,7 +207,7 @@ function Confirm({
               <span>
                 <strong>{m.name}</strong> {m.kana && <span class="muted">{m.kana}</span>}
                 {m.inside && <span class="badge">{t("scan.alreadyInside")}</span>}
-                {memberNeeds(m).map((need) => (
+                {m.needs.map((need) => (
                   <span key={need} class="badge care">
                     {t(`care.${need}`)}
                   </span>

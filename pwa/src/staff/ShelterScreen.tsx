@@ -7,7 +7,6 @@ import {
   chooseShelter,
   type HouseholdView,
   here,
-  memberNeeds,
   type Occupancy,
   occupancy,
   queueCheck,
@@ -188,7 +187,7 @@ function Household({ household, shelterId }: { household: HouseholdView; shelter
           <li key={m.id}>
             <strong>{m.name}</strong> {m.kana && <span class="muted">{m.kana}</span>}{" "}
             {!m.inside && <span class="badge">{t("staff.notInside")}</span>}
-            {memberNeeds(m).map((need) => (
+            {m.needs.map((need) => (
               <span key={need} class="badge care">
                 {t(`care.${need}`)}
               </span>

@@ -9,8 +9,6 @@ import { STAYS, type Stay, shelter } from "./store";
 const DAMAGE = ["unknown", "none", "partial", "half", "major", "total"] as const;
 const UTILITIES = ["power", "water", "gas", "phone"] as const;
 
-const orNull = (text: string) => text.trim() || null;
-
 /** The digital evacuee card (避難者カード) for people without the app: registered and checked in
  * through the outbox; their printable code is shown once the server has them. */
 export function WalkInScreen() {
@@ -43,13 +41,18 @@ export function WalkInScreen() {
     event.preventDefault();
     const formElement = event.currentTarget as HTMLFormElement;
     const form = new FormData(formElement);
-    const text = (name: string) => orNull(String(form.get(name) ?? ""));
-    const named = sendable({ ...emptyHousehold(), members }).members;
-    const contactName = text("contactName");
-    const contactPhone = text("contactPhone");
+    const text = (name: string) => String(form.get(name) ?? "").trim() || null;
     const pets = Number(form.get("pets") || 0);
+    const consent = Boolean(form.get("consent"));
+    const household = sendable({
+      ...emptyHousehold(),
+      members,
+      pets: pets > 0 ? [{ kind: "other", count: pets, wantsToBring: true }] : [],
+      emergencyContact: { name: text("contactName") ?? "", phone: text("contactPhone") ?? "", relationship: null },
+      consents: { shareStatusWithFamily: consent, answerSafetyInquiries: consent },
+    });
     const card = {
-      members: named.map(({ id: _, ...member }) => member),
+      ...household,
       address: text("address"),
       phone: text("phone"),
       stay: String(form.get("stay")) as Stay,
@@ -57,18 +60,12 @@ export function WalkInScreen() {
       utilitiesOut: UTILITIES.filter((u) => form.get(`utility-${u}`)),
       neededSupplies: text("supplies"),
       familyNotReached: text("family"),
-      emergencyContact: contactName && contactPhone ? { name: contactName, phone: contactPhone } : null,
-      pets: pets > 0 ? [{ kind: "other", count: pets }] : [],
-      consents: {
-        shareStatusWithFamily: Boolean(form.get("consent")),
-        answerSafetyInquiries: Boolean(form.get("consent")),
-      },
     };
     const queued = await outbox.enqueue({
       method: "POST",
       url: `/api/shelters/${shelterId}/walkins`,
       body: card,
-      label: t("walkin.label", { names: named.map((m) => m.name).join("・") }),
+      label: t("walkin.label", { names: household.members.map((m) => m.name).join("・") }),
     });
     setSentId(queued.id);
     setMembers([newMember("self")]);

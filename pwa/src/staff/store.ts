@@ -1,8 +1,8 @@
 // What the staff screens share: the shelter this device works at (kept on the device, so it is
 // known offline), its occupancy, and the writes it queues (check-ins, check-outs, walk-ins).
 import { computed, signal } from "@preact/signals";
-import { csrfHeader } from "../account";
-import { ApiError, getJson, postJson } from "../api";
+import { ApiError, getJson } from "../api";
+import type { CareNeeds } from "../household";
 import { outbox, outboxItems } from "../outboxStore";
 
 export const STAYS = ["inside", "outdoor", "car", "at_home"] as const;
@@ -46,17 +46,9 @@ export interface MemberView {
   name: string;
   kana: string | null;
   birthDate: string | null;
-  careNeeds: {
-    mobility: string;
-    medication: string | null;
-    allergy: string | null;
-    illness: string | null;
-    disability: string | null;
-    pregnancy: boolean;
-    infant: boolean;
-    languageNeeds: string | null;
-    notes: string | null;
-  } | null;
+  careNeeds: CareNeeds | null;
+  /** Its care needs as badges (the server's reading of careNeeds, as occupancy counts them). */
+  needs: CareNeed[];
   inside: boolean;
 }
 
@@ -121,23 +113,4 @@ export const waiting = computed(() =>
 
 export function queueCheck(direction: "in" | "out", body: Record<string, unknown>, label: string) {
   return outbox.enqueue({ method: "POST", url: direction === "in" ? "/api/checkins" : "/api/checkouts", body, label });
-}
-
-export const post = <T>(url: string, body: unknown): Promise<T> => postJson<T>(url, body, csrfHeader());
-
-/** The care needs worth a badge for one member. */
-export function memberNeeds(member: MemberView): CareNeed[] {
-  const care = member.careNeeds;
-  if (care === null) return [];
-  const needs: CareNeed[] = [];
-  if (care.mobility === "wheelchair" || care.mobility === "bedridden") needs.push("wheelchair");
-  if (care.mobility === "needs_help" || care.mobility === "cane") needs.push("mobilityHelp");
-  if (care.medication) needs.push("medication");
-  if (care.allergy) needs.push("allergy");
-  if (care.illness) needs.push("illness");
-  if (care.disability) needs.push("disability");
-  if (care.pregnancy) needs.push("pregnancy");
-  if (care.infant) needs.push("infant");
-  if (care.languageNeeds) needs.push("language");
-  return needs;
 }
