@@ -30,12 +30,13 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from server.accounts.service import RoleRequest, add_operator
+from server.accounts.service import Principal, RoleRequest, add_operator
 from server.db.engine import session_factory
 from server.db.migrate import upgrade
 from server.households.schemas import HouseholdIn, Member
 from server.households.service import household_code, new_household, seal
 from server.lib.keys import Keys, generate
+from server.shelters.service import scoped_key
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HOUSEHOLDS = 200
@@ -166,19 +167,23 @@ async def _verify(url: str, base: str, run: str, sent: int, shelter: str, codes:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
+            # Keys are stored scoped to the account that sent them (server.shelters.service).
+            account = await connection.scalar(text("SELECT id FROM account WHERE email = 'staff@bench.example'"))
+            staff = Principal(account, "operator", None, (), "")
+            stored = [scoped_key(staff, "checkin", key) for key in keys]
             rows = int(
                 await connection.scalar(
-                    text("SELECT count(*) FROM checkin WHERE idempotency_key LIKE :r"), {"r": f"{run}-%"}
+                    text("SELECT count(*) FROM checkin WHERE idempotency_key = ANY(:k)"), {"k": stored}
                 )
                 or 0
             )
             doubled = int(
                 await connection.scalar(
                     text(
-                        "SELECT count(*) FROM (SELECT idempotency_key FROM checkin WHERE idempotency_key LIKE :r "
+                        "SELECT count(*) FROM (SELECT idempotency_key FROM checkin WHERE idempotency_key = ANY(:k) "
                         "GROUP BY idempotency_key HAVING count(*) > 1) d"
                     ),
-                    {"r": f"{run}-%"},
+                    {"k": stored},
                 )
                 or 0
             )

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from server import __version__
+from server.accounts.guards import DEPENDENCIES
 from server.accounts.passkeys import PasskeyController
 from server.accounts.routes import AuditController, AuthController, ResidentController
 from server.accounts.service import RateLimit
@@ -27,7 +28,7 @@ from server.municipalities.routes import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
 from server.shelters.live import LiveController, LiveHub
-from server.shelters.routes import CheckinController, OperationsController
+from server.shelters.routes import CheckinController, DoorController, OperationsController
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
 from server.web.static import static_routers
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HouseholdController,
             QrController,
             CheckinController,
+            DoorController,
             OperationsController,
             LiveController,
             AuditController,
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "login_limit": RateLimit(limit=10, window_s=60),
             }
         ),
+        # The caller, a session in a transaction and the keys, for handlers that declare them.
+        dependencies=DEPENDENCIES,
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="Bosai API", version=__version__),

@@ -183,6 +183,7 @@ async def demo_event(engine: AsyncEngine, keys: Keys) -> str:
     from server.households.schemas import CareNeeds, EvacueeCard, Member, Pet
     from server.shelters.models import DisasterEvent
     from server.shelters.people import register_walk_in
+    from server.shelters.schemas import Needs, ShelterUpdate
     from server.shelters.service import open_event, set_shelter, update_shelter
 
     async with session_factory(engine)() as session, session.begin():
@@ -223,8 +224,7 @@ async def demo_event(engine: AsyncEngine, keys: Keys) -> str:
             )
             await register_walk_in(session, keys, hq, str(facilities[index].id), f"demo-walk-in-{n:03}", card)
             people += len(members)
-        await update_shelter(
-            session, hq, str(facilities[0].id), {"needs": {"suppliesShort": "毛布、粉ミルク", "sick": 1}}
-        )
-        await update_shelter(session, hq, str(facilities[2].id), {"petsAccepted": True})
+        needs = Needs(supplies_short="毛布、粉ミルク", sick=1)
+        await update_shelter(session, hq, str(facilities[0].id), ShelterUpdate(needs=needs))
+        await update_shelter(session, hq, str(facilities[2].id), ShelterUpdate(pets_accepted=True))
     return f"demo event {DEMO_EVENT}: {len(facilities)} shelters open, {people} people checked in"

@@ -4,6 +4,7 @@ field is checked; an error names the field by its path (``members[0].birthDate``
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -85,11 +86,34 @@ class HouseholdIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     consents: Consents = msgspec.field(default_factory=Consents)
 
 
-def validation_path(message: str) -> tuple[str, str]:
-    """msgspec's "Expected `int`, got `str` - at `$.members[0].name`" as (field path, reason)."""
-    reason, _, where = message.partition(" - at `")
-    path = where.rstrip("`").removeprefix("$").removeprefix(".") or "body"
-    return path, reason
+class QrCodes(msgspec.Struct):
+    household: str
+    members: dict[str, str]
+
+
+class Reissue(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    member_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+
+
+class Reissued(msgspec.Struct):
+    code: str
+
+
+class PublicKey(msgspec.Struct, rename="camel"):
+    kid: str
+    alg: Literal["Ed25519"]
+    public_key: str
+    current: bool
+
+
+class PublicKeys(msgspec.Struct):
+    format: str
+    keys: list[PublicKey]
+
+
+class VerifyRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    qr: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+    shelter_id: uuid.UUID | None = None
 
 
 HouseDamage = Literal["none", "partial", "half", "major", "total", "unknown"]

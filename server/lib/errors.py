@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -87,13 +88,34 @@ def handle_bosai_error(request: Request[Any, Any, Any], exc: BosaiError) -> Resp
     return problem(exc.status_code, exc.title, exc.detail, request.url.path, **exc.extra)
 
 
+# Litestar's words for a required header, query or cookie parameter that was not sent.
+_MISSING = re.compile(r"Missing required (?P<kind>\w+) parameter '(?P<name>[^']+)'")
+
+
+_FIELD = re.compile(r"(?P<what>missing required|contains unknown) field `(?P<field>[^`]+)`")
+
+
+def _named(key: str, reason: str) -> dict[str, str]:
+    """A field missing from a body object, or not known in it, is named itself rather than the
+    object around it."""
+    field = _FIELD.search(reason)
+    if field:
+        parent = "" if key in ("data", "body") else f"{key}."
+        said = "is required" if field["what"] == "missing required" else "is not a known field"
+        return {"name": f"{parent}{field['field']}", "reason": said}
+    return {"name": key, "reason": reason}
+
+
 def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     """Litestar's own parameter validation, named per field like our InvalidParameterError."""
     params = [
-        {"name": item.get("key") or item.get("source", "body"), "reason": item.get("message", "invalid")}
+        _named(item.get("key") or item.get("source", "body"), item.get("message", "invalid"))
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict)
     ]
+    missing = _MISSING.match(exc.detail)
+    if not params and missing:
+        params = [{"name": missing["name"], "reason": f"the {missing['kind']} parameter is required"}]
     names = ", ".join(str(p["name"]) for p in params) or "request"
     detail = f"{names}: {params[0]['reason']}" if len(params) == 1 else f"invalid values in {names}"
     return problem(400, "Invalid parameter", detail, request.url.path, invalidParams=params)

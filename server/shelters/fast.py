@@ -7,7 +7,6 @@ shelter, whom a code or the asked members name, what a row holds."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import asyncpg
 
@@ -18,7 +17,17 @@ from server.households.service import current_issue, member_path
 from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, UnprocessableError
 from server.lib.keys import Keys
 from server.shelters.models import Checkin
-from server.shelters.service import STAY_INSIDE, Recorded, check_key, checkin_values, operates, parse_id, people_of
+from server.shelters.schemas import CheckinRequest
+from server.shelters.service import (
+    STAY_INSIDE,
+    Recorded,
+    checkin_values,
+    may_name_household,
+    operates,
+    people_of,
+    same_request,
+    scoped_key,
+)
 
 STAY = Compiled(STAY_INSIDE)
 COLUMNS = (
@@ -39,7 +48,18 @@ HOUSEHOLD_BY_CODE = "SELECT id, qr_counter, member_qr::text, sealed FROM househo
 HOUSEHOLD_BY_MEMBER_CODE = (
     "SELECT id, qr_counter, member_qr::text, sealed FROM household WHERE member_qr @? CAST($1 AS jsonpath)"
 )
-HOUSEHOLD_BY_ID = "SELECT id, qr_counter, member_qr::text, sealed FROM household WHERE id = $1"
+HOUSEHOLD_BY_ID = """
+SELECT h.id, h.qr_counter, h.member_qr::text, h.sealed, h.registered_at = $2 AS registered_here, EXISTS (
+    SELECT 1 FROM checkin c
+    WHERE c.household_id = h.id AND c.facility_id = $2 AND c.event_id = $3 AND c.direction = 'in'
+) AS came_in
+FROM household h WHERE h.id = $1
+"""
+OVERRIDE = """
+INSERT INTO audit_event (id, actor_id, action, subject, details)
+VALUES (gen_random_uuid(), $1, 'checkin.override', 'household:' || $2::text,
+        jsonb_build_object('shelter', $3::text, 'reason', $4::text))
+"""
 INSERTED = (
     "id",
     "idempotency_key",
@@ -77,27 +97,44 @@ def _row(record: asyncpg.Record) -> Checkin:
 
 
 async def record(
-    pool: asyncpg.Pool, keys: Keys, caller: Principal, key: str, direction: str, body: dict[str, Any]
+    pool: asyncpg.Pool, keys: Keys, caller: Principal, key: str, direction: str, body: CheckinRequest
 ) -> Recorded:
-    """Record a check-in or check-out once: the same key again returns the same record."""
-    check_key(key)
+    """Record a check-in or check-out once: the same key again, from the same caller to the same
+    endpoint, returns the same record."""
+    key = scoped_key(caller, "checkin" if direction == "in" else "checkout", key)
     async with pool.acquire() as connection, connection.transaction():
         existing = await connection.fetchrow(BY_KEY, key)
         if existing is not None:
-            return Recorded(_row(existing), False)
-        facility_id = parse_id(str(body.get("shelterId") or ""), "shelterId")
+            row = _row(existing)
+            same_request(row, body.shelter_id)
+            return Recorded(row, False)
+        facility_id = body.shelter_id
         shelter = await connection.fetchrow(SHELTER, facility_id)
         if shelter is None:
-            raise NotFoundError(f"no shelter {body.get('shelterId')}")
+            raise NotFoundError(f"no shelter {facility_id}")
         if not operates(caller, facility_id, shelter["code"]):
             raise ForbiddenError("this shelter is not yours to operate")
         if shelter["status"] != "open":
             raise ConflictError(f"{shelter['name']} is closed: open it for the event first")
-        household, member = await _household(connection, keys, body)
+        household, member = await _household(connection, keys, body, shelter["event_id"])
+        if not body.qr:
+            ground = may_name_household(
+                caller,
+                shelter["code"],
+                direction,
+                bool(household["registered_here"]),
+                household["came_in"],
+                body.override,
+            )
+            if ground == "override":
+                assert body.override is not None  # noqa: S101 - checked by may_name_household
+                await connection.execute(
+                    OVERRIDE, caller.account_id, str(household["id"]), str(facility_id), body.override.reason
+                )
         document = keys.open(household["sealed"], str(household["id"]))
         assert isinstance(document, dict)  # noqa: S101 - what seal() wrote
-        members = people_of(document, body, member)
-        stay = body.get("stay")
+        members = people_of(document, body.member_ids, member)
+        stay = body.stay
         if direction == "out" and not stay:
             where = {"household": household["id"], "facility": facility_id, "event": shelter["event_id"]}
             stay = await connection.fetchval(STAY.sql, *STAY.args(where))
@@ -122,17 +159,17 @@ async def record(
 
 
 async def _household(
-    connection: asyncpg.Connection, keys: Keys, body: dict[str, Any]
+    connection: asyncpg.Connection, keys: Keys, body: CheckinRequest, event_id: object
 ) -> tuple[asyncpg.Record, str | None]:
-    if not body.get("qr"):
-        if not body.get("householdId"):
+    if not body.qr:
+        if not body.household_id:
             raise InvalidParameterError("qr", "send the scanned qr, or a householdId")
-        found = await connection.fetchrow(HOUSEHOLD_BY_ID, parse_id(str(body["householdId"]), "householdId"))
+        found = await connection.fetchrow(HOUSEHOLD_BY_ID, body.household_id, body.shelter_id, event_id)
         if found is None:
-            raise NotFoundError(f"no household {body['householdId']}")
+            raise NotFoundError(f"no household {body.household_id}")
         return found, None
     try:
-        code = check_signature(str(body["qr"]), keys.public_keys)
+        code = check_signature(body.qr, keys.public_keys)
         if code.kind == "household":
             found = await connection.fetchrow(HOUSEHOLD_BY_CODE, code.opaque_id)
         else:

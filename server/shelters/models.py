@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -24,8 +24,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db.base import Base, Entity
+from server.households.schemas import Stay
 
-STAYS = ("inside", "outdoor", "car", "at_home")
+STAYS: tuple[str, ...] = get_args(Stay)
 
 
 class DisasterEvent(Entity):

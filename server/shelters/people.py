@@ -30,6 +30,8 @@ from server.shelters.service import (
     open_shelter,
     parse_id,
     replayed,
+    scoped_key,
+    serialise_key,
 )
 
 
@@ -142,8 +144,11 @@ class WalkIn:
 async def register_walk_in(
     session: AsyncSession, keys: Keys, caller: Principal, shelter_id: str, key: str, card: EvacueeCard
 ) -> WalkIn:
-    """A household without the app, registered and checked in by staff: once per key."""
-    existing = await replayed(session, key)
+    """A household without the app, registered and checked in by staff: once per key (the
+    caller's own), however many copies of the request arrive at once."""
+    key = scoped_key(caller, "walkin", key)
+    await serialise_key(session, key)
+    existing = await replayed(session, key, shelter_id)
     if existing is not None and existing.household_id is not None:
         household, document = await load_by_id(session, keys, existing.household_id)
         return WalkIn(household, document, Recorded(existing, False))

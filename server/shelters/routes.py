@@ -7,30 +7,42 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-import msgspec
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
-from server.accounts.auth import signed_in
-from server.accounts.service import Principal, audit
+from server.accounts.guards import HEADQUARTERS, OPERATORS, Caller, DataKeys, Session, anyone, signed_in_as
+from server.accounts.service import audit
 from server.db.engine import session_factory
 from server.households import qr
-from server.households.schemas import EvacueeCard, validation_path
-from server.households.service import household_code
-from server.lib.errors import ForbiddenError, InvalidParameterError
-from server.lib.keys import require
+from server.households.qr import QrError
+from server.households.schemas import EvacueeCard, VerifyRequest
+from server.households.service import household_code, verify_code
+from server.lib.errors import UnprocessableError
 from server.shelters import fast
-from server.shelters.models import STAYS
-from server.shelters.people import people, register_walk_in, walk_in_code
+from server.shelters.models import STAYS, Checkin
+from server.shelters.people import at_door, people, register_walk_in, walk_in_code
+from server.shelters.schemas import (
+    NEEDS,
+    CheckinRecord,
+    CheckinRequest,
+    EventRecord,
+    EventRequest,
+    Needs,
+    ShelterState,
+    ShelterUpdate,
+    TransferRecord,
+    TransferRequest,
+    WalkInMember,
+    WalkInRecord,
+)
 from server.shelters.service import (
     CARE_NEEDS,
-    NEEDS,
     Recorded,
     close_event,
+    may_open_event,
     occupancy,
     open_event,
     public_shelters,
@@ -39,27 +51,36 @@ from server.shelters.service import (
     update_shelter,
 )
 
-OPERATORS = ("staff", "municipal_hq", "prefectural_hq")
+IdempotencyKey = Annotated[
+    str,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=8,
+        max_length=120,
+        description="The client's id of this write (a UUID): sent again, the same record answers.",
+    ),
+]
+OPERATE = [signed_in_as(*OPERATORS)]
 
 
-def _answer(done: Recorded) -> dict[str, Any]:
-    row = done.checkin
-    return {
-        "id": str(row.id),
-        "direction": row.direction,
-        "shelterId": str(row.facility_id),
-        "event": str(row.event_id),
-        "household": str(row.household_id) if row.household_id else None,
-        "memberIds": row.member_ids,
-        "people": row.people,
-        "stay": row.stay,
-        "transferShelterId": str(row.transfer_facility_id) if row.transfer_facility_id else None,
-        "at": row.created_at.isoformat() if row.created_at else None,
-        "replayed": not done.created,
-    }
+def _record(done: Recorded) -> CheckinRecord:
+    row: Checkin = done.checkin
+    return CheckinRecord(
+        id=row.id,
+        direction="in" if row.direction == "in" else "out",
+        shelter_id=row.facility_id,
+        event=row.event_id,
+        household=row.household_id,
+        member_ids=row.member_ids,
+        people=row.people,
+        stay=row.stay,  # type: ignore[arg-type]  # checked by the table's constraint
+        transfer_shelter_id=row.transfer_facility_id,
+        at=row.created_at.isoformat() if row.created_at else None,
+        replayed=not done.created,
+    )
 
 
-def _audit_recorded(session: AsyncSession, caller: Principal, done: Recorded) -> None:
+def _audit_recorded(session: Session, caller: Caller, done: Recorded) -> None:
     if done.created:
         row = done.checkin
         audit(
@@ -71,46 +92,65 @@ def _audit_recorded(session: AsyncSession, caller: Principal, done: Recorded) ->
         )
 
 
-async def _record(request: Request[Any, Any, Any], state: State, direction: str) -> Response[dict[str, Any]]:
-    caller = await signed_in(request, state, *OPERATORS)
-    body = await _json(request)
-    key = request.headers.get("idempotency-key", "")
-    done = await fast.record(state.fast_pool, require(state.crypto), caller, key, direction, body)
-    return Response(_answer(done), status_code=201 if done.created else 200)
+def _created(done: Recorded, body: Any) -> Response[Any]:
+    return Response(body, status_code=201 if done.created else 200)
 
 
 class CheckinController(Controller):
     path = "/api"
     tags = ["shelters"]  # noqa: RUF012
 
-    @post("/checkins", summary="Check a household (or some members) in; once per Idempotency-Key")
-    async def check_in(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
-        return await _record(request, state, "in")
+    @post("/checkins", guards=OPERATE, summary="Check a household (or some members) in; once per Idempotency-Key")
+    async def check_in(
+        self,
+        state: State,
+        caller: Caller,
+        keys: DataKeys,
+        data: JSONBody[CheckinRequest],
+        idempotency_key: IdempotencyKey,
+    ) -> Response[CheckinRecord]:
+        done = await fast.record(state.fast_pool, keys, caller, idempotency_key, "in", data)
+        return _created(done, _record(done))
 
-    @post("/checkouts", summary="Check people out; once per Idempotency-Key")
-    async def check_out(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
-        return await _record(request, state, "out")
+    @post("/checkouts", guards=OPERATE, summary="Check people out; once per Idempotency-Key")
+    async def check_out(
+        self,
+        state: State,
+        caller: Caller,
+        keys: DataKeys,
+        data: JSONBody[CheckinRequest],
+        idempotency_key: IdempotencyKey,
+    ) -> Response[CheckinRecord]:
+        done = await fast.record(state.fast_pool, keys, caller, idempotency_key, "out", data)
+        return _created(done, _record(done))
 
-    @post("/transfers", summary="Move people to another shelter: out here, in there; once per Idempotency-Key")
-    async def transfer(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
-        caller = await signed_in(request, state, *OPERATORS)
-        body = await _json(request)
-        key = request.headers.get("idempotency-key", "")
-        async with session_factory(state.engine)() as session, session.begin():
-            left, came = await transfer(session, require(state.crypto), caller, key, body)
-            _audit_recorded(session, caller, left)
-            _audit_recorded(session, caller, came)
-        return Response({"out": _answer(left), "in": _answer(came)}, status_code=201 if left.created else 200)
+    @post(
+        "/transfers",
+        guards=OPERATE,
+        summary="Move people to another shelter: out here, in there; once per Idempotency-Key",
+    )
+    async def transfer(
+        self,
+        session: Session,
+        caller: Caller,
+        keys: DataKeys,
+        data: JSONBody[TransferRequest],
+        idempotency_key: IdempotencyKey,
+    ) -> Response[TransferRecord]:
+        left, came = await transfer(session, keys, caller, idempotency_key, data)
+        _audit_recorded(session, caller, left)
+        _audit_recorded(session, caller, came)
+        return _created(left, TransferRecord(out=_record(left), came_in=_record(came)))
 
-    @get("/shelters/occupancy", summary="People inside each shelter now, by stay and care need; totals")
+    @get("/shelters/occupancy", guards=OPERATE, summary="People inside each shelter now, by stay and care need; totals")
     async def shelters_occupancy(
         self,
-        request: Request[Any, Any, Any],
         state: State,
+        caller: Caller,
         event: FromQuery[str | None] = None,
         municipality: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
-        shelters = await _occupancy(request, state, event, municipality)
+        shelters = await _occupancy(state, caller, event, municipality)
         return {
             "shelters": shelters,
             "people": sum(s["people"] for s in shelters),
@@ -118,35 +158,39 @@ class CheckinController(Controller):
             "at": datetime.now(UTC).isoformat(),
         }
 
-    @get("/shelters/open", summary="Shelters open now, for everyone: status, people inside, capacity")
+    @get("/shelters/open", guards=[anyone], summary="Shelters open now, for everyone: status, people inside, capacity")
     async def open_now(self, state: State, municipality: FromQuery[str | None] = None) -> dict[str, Any]:
         async with state.read_engine.connect() as connection:
             return {"shelters": await public_shelters(connection, None, municipality)}
 
-    @get("/shelters/occupancy.csv", summary="The occupancy table as CSV (UTF-8 with BOM, for spreadsheets)")
+    @get(
+        "/shelters/occupancy.csv",
+        guards=OPERATE,
+        summary="The occupancy table as CSV (UTF-8 with BOM, for spreadsheets)",
+    )
     async def occupancy_csv(
         self,
-        request: Request[Any, Any, Any],
         state: State,
+        caller: Caller,
         event: FromQuery[str | None] = None,
         municipality: FromQuery[str | None] = None,
     ) -> Response[bytes]:
-        shelters = await _occupancy(request, state, event, municipality)
+        shelters = await _occupancy(state, caller, event, municipality)
         return Response(
             as_csv(shelters),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="occupancy.csv"', "Cache-Control": "no-store"},
         )
 
-    @get("/shelters/occupancy.geojson", summary="The shelters and their occupancy as GeoJSON points")
+    @get("/shelters/occupancy.geojson", guards=OPERATE, summary="The shelters and their occupancy as GeoJSON points")
     async def occupancy_geojson(
         self,
-        request: Request[Any, Any, Any],
         state: State,
+        caller: Caller,
         event: FromQuery[str | None] = None,
         municipality: FromQuery[str | None] = None,
     ) -> Response[dict[str, Any]]:
-        shelters = await _occupancy(request, state, event, municipality)
+        shelters = await _occupancy(state, caller, event, municipality)
         return Response(
             as_geojson(shelters),
             media_type="application/geo+json",
@@ -156,58 +200,64 @@ class CheckinController(Controller):
             },
         )
 
-    @get("/shelters/{shelter_id:str}/people", summary="Who is inside (and walk-ins registered), by name or kana")
+    @get(
+        "/shelters/{shelter_id:str}/people",
+        guards=OPERATE,
+        summary="Who is inside (and walk-ins registered), by name or kana",
+    )
     async def inside(
-        self, request: Request[Any, Any, Any], state: State, shelter_id: FromPath[str], q: FromQuery[str | None] = None
+        self,
+        session: Session,
+        caller: Caller,
+        keys: DataKeys,
+        shelter_id: FromPath[str],
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> dict[str, Any]:
-        caller = await signed_in(request, state, *OPERATORS)
-        async with session_factory(state.engine)() as session, session.begin():
-            households = await people(session, require(state.crypto), caller, shelter_id, q)
-        return {"households": households}
+        return {"households": await people(session, keys, caller, shelter_id, q)}
 
-    @post("/shelters/{shelter_id:str}/walkins", summary="Register a walk-in on the evacuee card and check them in")
+    @post(
+        "/shelters/{shelter_id:str}/walkins",
+        guards=OPERATE,
+        summary="Register a walk-in on the evacuee card and check them in",
+    )
     async def walk_in(
-        self, request: Request[Any, Any, Any], state: State, shelter_id: FromPath[str]
-    ) -> Response[dict[str, Any]]:
-        caller = await signed_in(request, state, *OPERATORS)
-        try:
-            card = msgspec.json.decode(await request.body(), type=EvacueeCard)
-        except msgspec.ValidationError as exc:
-            raise InvalidParameterError(*validation_path(str(exc))) from None
-        except msgspec.DecodeError:
-            raise InvalidParameterError("body", "not valid JSON") from None
-        keys = require(state.crypto)
-        key = request.headers.get("idempotency-key", "")
-        async with session_factory(state.engine)() as session, session.begin():
-            done = await register_walk_in(session, keys, caller, shelter_id, key, card)
-            _audit_recorded(session, caller, done.checkin)
-            code = household_code(keys, done.household)
-        answer = {
-            "householdId": str(done.household.id),
-            "members": [{"id": m["id"], "name": m["name"]} for m in done.document["members"]],
-            "code": code,
-            "checkin": _answer(done.checkin),
-        }
-        return Response(answer, status_code=201 if done.checkin.created else 200)
+        self,
+        session: Session,
+        caller: Caller,
+        keys: DataKeys,
+        shelter_id: FromPath[str],
+        data: JSONBody[EvacueeCard],
+        idempotency_key: IdempotencyKey,
+    ) -> Response[WalkInRecord]:
+        done = await register_walk_in(session, keys, caller, shelter_id, idempotency_key, data)
+        _audit_recorded(session, caller, done.checkin)
+        answer = WalkInRecord(
+            household_id=done.household.id,
+            members=[WalkInMember(id=m["id"], name=m["name"]) for m in done.document["members"]],
+            code=household_code(keys, done.household),
+            checkin=_record(done.checkin),
+        )
+        return _created(done.checkin, answer)
 
     @get(
         "/shelters/{shelter_id:str}/walkins/{household_id:str}/qr.svg",
+        guards=OPERATE,
         summary="A walk-in's QR code to print (SVG)",
         media_type="image/svg+xml",
     )
     async def walk_in_svg(
-        self, request: Request[Any, Any, Any], state: State, shelter_id: FromPath[str], household_id: FromPath[str]
+        self,
+        session: Session,
+        caller: Caller,
+        keys: DataKeys,
+        shelter_id: FromPath[str],
+        household_id: FromPath[str],
     ) -> Response[bytes]:
-        caller = await signed_in(request, state, *OPERATORS)
-        async with session_factory(state.engine)() as session, session.begin():
-            code = await walk_in_code(session, require(state.crypto), caller, shelter_id, household_id)
+        code = await walk_in_code(session, keys, caller, shelter_id, household_id)
         return Response(qr.svg(code), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
-async def _occupancy(
-    request: Request[Any, Any, Any], state: State, event: str | None, municipality: str | None
-) -> list[dict[str, Any]]:
-    caller = await signed_in(request, state, *OPERATORS)
+async def _occupancy(state: State, caller: Caller, event: str | None, municipality: str | None) -> list[dict[str, Any]]:
     async with session_factory(state.read_engine)() as session:
         return await occupancy(session, caller, event, municipality)
 
@@ -237,7 +287,7 @@ def as_csv(shelters: list[dict[str, Any]]) -> bytes:
         writer.writerow(
             [
                 s["shelterId"],
-                *(s[c] if s[c] is not None else "" for c in CSV_COLUMNS),
+                *(_cell(s[c]) for c in CSV_COLUMNS),
                 *(s["byStay"][k] for k in stays),
                 *(s["care"][n] for n in needs),
                 *(_cell(s["needs"].get(n)) for n in NEEDS),
@@ -247,11 +297,15 @@ def as_csv(shelters: list[dict[str, Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
+# What starts a formula in a spreadsheet, also after leading blanks ("\t=1+1").
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def _cell(value: object) -> object:
-    """A spreadsheet must not run what a cell holds (=, +, -, @ start a formula)."""
+    """A spreadsheet must not run what a cell holds: text that could start a formula is quoted."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and (value[:1] in _FORMULA or value.lstrip()[:1] in _FORMULA):
         return "'" + value
     return value
 
@@ -271,50 +325,70 @@ def as_geojson(shelters: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-async def _json(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    try:
-        body = msgspec.json.decode(await request.body())
-    except msgspec.DecodeError:
-        raise InvalidParameterError("body", "not valid JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidParameterError("body", "a JSON object")
-    return body
+class DoorController(Controller):
+    path = "/api/qr"
+    tags = ["shelters"]  # noqa: RUF012
+
+    @post(
+        "/verify",
+        guards=OPERATE,
+        summary="Verify a scanned code (staff, headquarters); with shelterId, the household as staff see it",
+        status_code=200,
+    )
+    async def verify(
+        self, session: Session, caller: Caller, keys: DataKeys, data: JSONBody[VerifyRequest]
+    ) -> dict[str, Any]:
+        try:
+            code, household, member = await verify_code(session, keys, data.qr)
+        except QrError as exc:
+            raise UnprocessableError(f"QR code refused: {exc}") from None
+        audit(session, caller.account_id, "qr.verify", f"household:{household.id}", member=member)
+        answer: dict[str, Any] = {"valid": True, "kind": code.kind, "household": str(household.id), "member": member}
+        if data.shelter_id:
+            # Shown at the door to be let in: the shelter's operators see the household.
+            answer["view"] = await at_door(session, keys, caller, str(data.shelter_id), household)
+        return answer
 
 
 class OperationsController(Controller):
     path = "/api"
     tags = ["shelters"]  # noqa: RUF012
 
-    @post("/events", summary="Headquarters open a disaster event {type, name, municipalities}")
-    async def open_disaster(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
-        caller = await signed_in(request, state, "municipal_hq", "prefectural_hq")
-        body = await _json(request)
-        codes = [str(c) for c in body.get("municipalities") or []]
-        if "prefectural_hq" not in caller.roles and not set(codes) <= caller.municipalities("municipal_hq"):
-            raise ForbiddenError("municipal headquarters open events for their own municipality only")
-        async with session_factory(state.engine)() as session, session.begin():
-            event = await open_event(session, str(body.get("type", "")), str(body.get("name", "")), codes)
-        return {"id": str(event.id), "type": event.hazard_type, "name": event.name, "municipalities": codes}
+    @post(
+        "/events",
+        guards=[signed_in_as(*HEADQUARTERS)],
+        summary="Headquarters open a disaster event {type, name, municipalities}",
+    )
+    async def open_disaster(self, session: Session, caller: Caller, data: JSONBody[EventRequest]) -> EventRecord:
+        may_open_event(caller, data.municipalities)
+        event = await open_event(session, data.type, data.name, data.municipalities)
+        return EventRecord(
+            id=event.id, type=event.hazard_type, name=event.name, status="open", municipalities=data.municipalities
+        )
 
-    @post("/events/{event_id:str}/close", summary="Close an event and its shelters", status_code=200)
-    async def close_disaster(
-        self, request: Request[Any, Any, Any], state: State, event_id: FromPath[str]
-    ) -> dict[str, Any]:
-        await signed_in(request, state, "municipal_hq", "prefectural_hq")
-        async with session_factory(state.engine)() as session, session.begin():
-            event = await close_event(session, event_id)
+    @post(
+        "/events/{event_id:str}/close",
+        guards=[signed_in_as(*HEADQUARTERS)],
+        summary="Close an event and its shelters (headquarters of every municipality in it, or the prefecture's)",
+        status_code=200,
+    )
+    async def close_disaster(self, session: Session, caller: Caller, event_id: FromPath[str]) -> dict[str, str]:
+        event = await close_event(session, event_id, caller)
         return {"id": str(event.id), "status": event.status}
 
-    @put("/shelters/{facility_id:str}", summary="Staff update their shelter: status, capacity, pets, needs")
-    async def update(self, request: Request[Any, Any, Any], state: State, facility_id: FromPath[str]) -> dict[str, Any]:
-        caller = await signed_in(request, state, *OPERATORS)
-        body = await _json(request)
-        async with session_factory(state.engine)() as session, session.begin():
-            operation = await update_shelter(session, caller, facility_id, body)
-        return {
-            "shelterId": str(operation.facility_id),
-            "status": operation.status,
-            "capacity": operation.capacity,
-            "petsAccepted": operation.pets_accepted,
-            "needs": operation.needs,
-        }
+    @put(
+        "/shelters/{facility_id:str}",
+        guards=OPERATE,
+        summary="Staff update their shelter: status, capacity, pets, needs",
+    )
+    async def update(
+        self, session: Session, caller: Caller, facility_id: FromPath[str], data: JSONBody[ShelterUpdate]
+    ) -> ShelterState:
+        operation = await update_shelter(session, caller, facility_id, data)
+        return ShelterState(
+            shelter_id=operation.facility_id,
+            status="open" if operation.status == "open" else "closed",
+            capacity=operation.capacity,
+            pets_accepted=operation.pets_accepted,
+            needs=Needs.stored(operation.needs),
+        )

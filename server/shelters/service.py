@@ -3,18 +3,20 @@ key; occupancy per shelter from those records."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Integer, case, cast, func, select, true
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from geo.kinds import HAZARD_TYPES
-from server.accounts.service import Principal
+from server.accounts.service import Principal, audit
 from server.facilities.models import Facility
 from server.households.models import Household
 from server.households.qr import QrError
@@ -24,6 +26,7 @@ from server.lib.ids import uuid7
 from server.lib.keys import Keys
 from server.municipalities.models import Municipality
 from server.shelters.models import STAYS, Checkin, DisasterEvent, EventMunicipality, ShelterOperation
+from server.shelters.schemas import CheckinRequest, Override, ShelterUpdate, TransferRequest
 
 EVENT_TYPES = (*HAZARD_TYPES, "other")
 CROWDED_AT = 0.8  # of capacity
@@ -53,10 +56,25 @@ async def open_event(session: AsyncSession, hazard_type: str, name: str, codes: 
     return event
 
 
-async def close_event(session: AsyncSession, event_id: str) -> DisasterEvent:
+def may_open_event(caller: Principal, codes: list[str]) -> None:
+    """Prefectural headquarters open events anywhere; municipal ones for their municipalities."""
+    if "prefectural_hq" not in caller.roles and not set(codes) <= caller.municipalities("municipal_hq"):
+        raise ForbiddenError("municipal headquarters open events for their own municipality only")
+
+
+async def close_event(session: AsyncSession, event_id: str, caller: Principal | None = None) -> DisasterEvent:
+    """Close the event and its shelters. A caller (None: the command line) must be prefectural
+    headquarters or the headquarters of every municipality of the event."""
     event = await session.get(DisasterEvent, parse_id(event_id, "event"))
     if event is None:
         raise NotFoundError(f"no disaster event {event_id}")
+    if caller is not None:
+        codes = await session.scalars(
+            select(Municipality.code)
+            .join(EventMunicipality, EventMunicipality.municipality_id == Municipality.id)
+            .where(EventMunicipality.event_id == event.id)
+        )
+        may_open_event(caller, list(codes))
     now = datetime.now(UTC)
     event.status, event.closed_at = "closed", event.closed_at or now
     for operation in (
@@ -193,13 +211,36 @@ async def open_shelter(
 
 
 def check_key(key: str) -> None:
-    if not 8 <= len(key) <= 120:
+    if not 8 <= len(key) <= 120 or not key.isprintable():
         raise InvalidParameterError("Idempotency-Key", "a header of 8 to 120 characters (a UUID is best)")
 
 
-async def replayed(session: AsyncSession, key: str) -> Checkin | None:
+def scoped_key(caller: Principal, endpoint: str, key: str) -> str:
+    """The stored form of a client's Idempotency-Key: it means something only for the account
+    that sent it and the endpoint it was sent to, so a key someone else used (or that this
+    caller used elsewhere) is a new key, never their record."""
     check_key(key)
-    return await session.scalar(select(Checkin).where(Checkin.idempotency_key == key))
+    return hashlib.sha256(f"{caller.account_id}\x1f{endpoint}\x1f{key}".encode()).hexdigest()
+
+
+async def serialise_key(session: AsyncSession, stored_key: str) -> None:
+    """Requests with the same key wait for each other until the first commits (a transaction
+    lock), so a write that makes several rows (a walk-in's household and its check-in, a
+    transfer's two rows) is made once however many copies arrive at the same time."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(stored_key, 0))))
+
+
+async def replayed(session: AsyncSession, stored_key: str, shelter: object) -> Checkin | None:
+    found = await session.scalar(select(Checkin).where(Checkin.idempotency_key == stored_key))
+    if found is not None:
+        same_request(found, shelter)
+    return found
+
+
+def same_request(found: Checkin, shelter: object) -> None:
+    """A replay answers only the request the key was first used for."""
+    if str(found.facility_id) != str(shelter):
+        raise ConflictError("this Idempotency-Key was already used for another shelter: send a new key")
 
 
 async def insert_checkin(
@@ -274,10 +315,9 @@ async def stay_inside(session: AsyncSession, household: Household, operation: Sh
     return str(found) if found else None
 
 
-def people_of(document: dict[str, Any], body: dict[str, Any], member: str | None) -> list[str]:
+def people_of(document: dict[str, Any], wanted: list[str], member: str | None) -> list[str]:
     """The people concerned: the members asked for, else the member whose code it is, else all."""
     everyone = [m["id"] for m in document.get("members", [])]
-    wanted = [str(m) for m in body.get("memberIds") or []]
     unknown = sorted(set(wanted) - set(everyone))
     if unknown:
         raise InvalidParameterError("memberIds", f"not members of this household: {', '.join(unknown)}")
@@ -285,44 +325,111 @@ def people_of(document: dict[str, Any], body: dict[str, Any], member: str | None
 
 
 async def transfer(
-    session: AsyncSession, keys: Keys, caller: Principal, key: str, body: dict[str, Any]
+    session: AsyncSession, keys: Keys, caller: Principal, key: str, body: TransferRequest
 ) -> tuple[Recorded, Recorded]:
     """Out of shelterId and into toShelterId in one transaction, once per key."""
-    existing = await replayed(session, key)
+    left_key, came_key = scoped_key(caller, "transfer.out", key), scoped_key(caller, "transfer.in", key)
+    await serialise_key(session, left_key)
+    existing = await replayed(session, left_key, body.shelter_id)
     if existing is not None:
-        arrived = await session.scalar(select(Checkin).where(Checkin.idempotency_key == f"{key}>"))
+        arrived = await replayed(session, came_key, body.to_shelter_id)
         assert arrived is not None  # noqa: S101 - written with it
         return Recorded(existing, False), Recorded(arrived, False)
-    facility, here = await open_shelter(session, body.get("shelterId"), "shelterId", caller)
-    target, there = await open_shelter(session, body.get("toShelterId"), "toShelterId")
+    facility, here = await open_shelter(session, body.shelter_id, "shelterId", caller)
+    target, there = await open_shelter(session, body.to_shelter_id, "toShelterId")
     if target.id == facility.id:
         raise InvalidParameterError("toShelterId", "another shelter than shelterId")
-    household, document, people = await _household(session, keys, body)
-    stay = body.get("stay")
-    was = stay or await stay_inside(session, household, here)
-    left = await insert_checkin(session, caller, key, "out", here, household, document, people, was, target.id)
-    came = await insert_checkin(session, caller, f"{key}>", "in", there, household, document, people, stay, facility.id)
+    household, document, people = await _household(session, keys, caller, body, here, "out")
+    was = body.stay or await stay_inside(session, household, here)
+    left = await insert_checkin(session, caller, left_key, "out", here, household, document, people, was, target.id)
+    came = await insert_checkin(
+        session, caller, came_key, "in", there, household, document, people, body.stay, facility.id
+    )
     return left, came
 
 
+# Whether the household came in at this shelter in this event (so staff may name it by its id).
+CAME_IN = sql_text(
+    "SELECT EXISTS (SELECT 1 FROM checkin WHERE household_id = :household AND facility_id = :facility "
+    "AND event_id = :event AND direction = 'in')"
+)
+
+
+def may_name_household(
+    caller: Principal,
+    town: str | None,
+    direction: str,
+    registered_here: bool,
+    came_in: bool,
+    override: Override | None,
+) -> str:
+    """Whether staff may name a household by its id rather than its code, and on what ground.
+
+    Showing the code at the door is the household's consent. Without it: a walk-in registered at
+    this shelter, or a household that came in here (to check it out, move it, or let it back in);
+    else only headquarters of the shelter's municipality (or the prefecture), saying why — the
+    reason goes to the audit log. Anyone else could check any household into their shelter and
+    then read its members and care needs from the people list.
+    """
+    if registered_here:
+        return "walk_in"
+    if came_in:
+        return "inside"
+    if direction == "in" and override is not None:
+        if "prefectural_hq" in caller.roles or town in caller.municipalities("municipal_hq"):
+            return "override"
+        raise ForbiddenError("only headquarters may check a household in without its code")
+    raise ForbiddenError(
+        "householdId: this household did not come in here; scan its QR code "
+        "(headquarters may check it in with an override and a reason)"
+    )
+
+
 async def _household(
-    session: AsyncSession, keys: Keys, body: dict[str, Any]
+    session: AsyncSession,
+    keys: Keys,
+    caller: Principal,
+    body: CheckinRequest,
+    operation: ShelterOperation,
+    direction: str,
 ) -> tuple[Household, dict[str, Any], list[str]]:
-    """The household named by the scanned code or its id, its document, and the people concerned:
-    the members asked for, else the member whose code it is, else everyone."""
+    """The household named by the scanned code or (where allowed) its id, its document, and the
+    people concerned: the members asked for, else the member whose code it is, else everyone."""
     member = None
-    if body.get("qr"):
+    if body.qr:
         try:
-            _, scanned, member = await verify_code(session, keys, str(body["qr"]))
+            _, scanned, member = await verify_code(session, keys, body.qr)
         except QrError as exc:
             raise UnprocessableError(f"QR code refused: {exc}") from None
         household_id = scanned.id
-    elif body.get("householdId"):
-        household_id = parse_id(body["householdId"], "householdId")
+    elif body.household_id:
+        household_id = body.household_id
     else:
         raise InvalidParameterError("qr", "send the scanned qr, or a householdId")
     household, document = await load_by_id(session, keys, household_id)
-    return household, document, people_of(document, body, member)
+    if not body.qr:
+        came_in = await session.scalar(
+            CAME_IN, {"household": household.id, "facility": operation.facility_id, "event": operation.event_id}
+        )
+        town = await session.scalar(
+            select(Municipality.code)
+            .join(Facility, Facility.municipality_id == Municipality.id)
+            .where(Facility.id == operation.facility_id)
+        )
+        ground = may_name_household(
+            caller, town, direction, household.registered_at == operation.facility_id, bool(came_in), body.override
+        )
+        if ground == "override":
+            assert body.override is not None  # noqa: S101 - checked by may_name_household
+            audit(
+                session,
+                caller.account_id,
+                "checkin.override",
+                f"household:{household.id}",
+                shelter=str(operation.facility_id),
+                reason=body.override.reason,
+            )
+    return household, document, people_of(document, body.member_ids, member)
 
 
 async def occupancy(
@@ -496,11 +603,8 @@ def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:
     return {"all": everything, "municipalities": towns}
 
 
-NEEDS = ("suppliesShort", "sick", "incidents", "notes")
-
-
 async def update_shelter(
-    session: AsyncSession, caller: Principal, facility_id: str, body: dict[str, Any]
+    session: AsyncSession, caller: Principal, facility_id: str, body: ShelterUpdate
 ) -> ShelterOperation:
     """Staff (or headquarters) set a shelter's capacity, pets policy, needs, or close/reopen it."""
     facility = await session.get(Facility, parse_id(facility_id, "facility"))
@@ -510,24 +614,13 @@ async def update_shelter(
     operation = await current_operation(session, facility)
     if operation is None:
         raise ConflictError(f"{facility.name} is not opened in any open event")
-    if "status" in body:
-        if body["status"] not in ("open", "closed"):
-            raise InvalidParameterError(
-                "status", "open or closed (crowded and full follow from occupancy)", ["open", "closed"]
-            )
-        operation.status = body["status"]
-        operation.closed_at = datetime.now(UTC) if body["status"] == "closed" else None
-    if "capacity" in body:
-        if not isinstance(body["capacity"], int) or isinstance(body["capacity"], bool) or body["capacity"] < 1:
-            raise InvalidParameterError("capacity", "a whole number of people, at least 1")
-        operation.capacity = body["capacity"]
-    if "petsAccepted" in body:
-        if not isinstance(body["petsAccepted"], bool):
-            raise InvalidParameterError("petsAccepted", "true or false")
-        operation.pets_accepted = body["petsAccepted"]
-    if "needs" in body:
-        needs = body["needs"]
-        if not isinstance(needs, dict) or set(needs) - set(NEEDS):
-            raise InvalidParameterError("needs", f"an object with {', '.join(NEEDS)}", list(NEEDS))
-        operation.needs = {**operation.needs, **needs}
+    if body.status is not None:
+        operation.status = body.status
+        operation.closed_at = datetime.now(UTC) if body.status == "closed" else None
+    if body.capacity is not None:
+        operation.capacity = body.capacity
+    if body.pets_accepted is not None:
+        operation.pets_accepted = body.pets_accepted
+    if body.needs is not None:
+        operation.needs = {**operation.needs, **msgspec.to_builtins(body.needs)}
     return operation

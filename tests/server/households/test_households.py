@@ -84,7 +84,7 @@ async def test_member_ids_and_their_codes_survive_an_edit(client: Client, engine
         (lambda h: h["emergencyContact"].update(phone="call me"), "emergencyContact"),
         (lambda h: h["home"].update(lat=91), "home.lat"),
         (lambda h: h["pets"][0].update(count=0), "pets[0].count"),
-        (lambda h: h.update(favouriteColour="red"), "body"),
+        (lambda h: h.update(favouriteColour="red"), "favouriteColour"),  # the unknown field itself
     ],
 )
 async def test_validation_errors_name_the_field_and_store_nothing(
@@ -96,7 +96,7 @@ async def test_validation_errors_name_the_field_and_store_nothing(
     response = await client.put("/api/households/me", json=body)
     assert response.status_code == 400, response.text
     problem = response.json()
-    assert problem["invalidParams"][0]["name"].startswith(field.split("[")[0] if field == "body" else field)
+    assert problem["invalidParams"][0]["name"].startswith(field)
     assert "call me" not in problem["detail"]  # values (personal data) are never echoed
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM household")) == 0

@@ -1,0 +1,130 @@
+"""What the shelters API takes and gives (camelCase on the wire). Every field is typed and bounded,
+so a wrong type, an unknown value or an oversized string is a 400 naming the field."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+import msgspec
+
+from server.households.schemas import Stay
+
+Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
+MemberId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+Item = Annotated[str, msgspec.Meta(max_length=200)]
+Capacity = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+Direction = Literal["in", "out"]
+FillStatus = Literal["open", "crowded", "full", "closed"]
+
+
+class Override(msgspec.Struct, forbid_unknown_fields=True):
+    """Headquarters check in a household without its code (a lost phone, no card): said why, and
+    written to the audit log with the reason."""
+
+    reason: Reason
+
+
+class CheckinRequest(msgspec.Struct, rename="camel", kw_only=True, forbid_unknown_fields=True):
+    """Who comes in (or leaves): the scanned code, or the household's id — for a check-in, only a
+    walk-in registered at this shelter, a household checked in here before, or with
+    headquarters' ``override``."""
+
+    shelter_id: uuid.UUID
+    qr: Annotated[str, msgspec.Meta(min_length=1, max_length=512)] | None = None
+    household_id: uuid.UUID | None = None
+    member_ids: Annotated[list[MemberId], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+    stay: Stay | None = None
+    override: Override | None = None
+
+
+class TransferRequest(CheckinRequest, kw_only=True):
+    to_shelter_id: uuid.UUID
+
+
+class CheckinRecord(msgspec.Struct, rename="camel"):
+    id: uuid.UUID
+    direction: Direction
+    shelter_id: uuid.UUID
+    event: uuid.UUID
+    household: uuid.UUID | None
+    member_ids: list[str]
+    people: int
+    stay: Stay
+    transfer_shelter_id: uuid.UUID | None
+    at: str | None
+    replayed: bool
+
+
+class TransferRecord(msgspec.Struct):
+    out: CheckinRecord
+    # "in" is a Python keyword: the wire name is given explicitly.
+    came_in: CheckinRecord = msgspec.field(name="in")
+
+
+class WalkInMember(msgspec.Struct):
+    id: str
+    name: str
+
+
+class WalkInRecord(msgspec.Struct, rename="camel"):
+    household_id: uuid.UUID
+    members: list[WalkInMember]
+    code: str
+    checkin: CheckinRecord
+
+
+class EventRequest(msgspec.Struct, forbid_unknown_fields=True):
+    type: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    municipalities: Annotated[
+        list[Annotated[str, msgspec.Meta(pattern=r"^[0-9]{5,6}$")]], msgspec.Meta(min_length=1, max_length=100)
+    ]
+
+
+class EventRecord(msgspec.Struct):
+    id: uuid.UUID
+    type: str
+    name: str
+    status: Literal["open", "closed"]
+    municipalities: list[str]
+
+
+class Needs(msgspec.Struct, rename="camel", forbid_unknown_fields=True, omit_defaults=True):
+    """What a shelter lacks and what happened, in the staff's words (shown to headquarters)."""
+
+    supplies_short: Note | Annotated[list[Item], msgspec.Meta(max_length=50)] | None = None
+    sick: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None  # how many people are sick
+    incidents: Note | None = None
+    notes: Note | None = None
+
+    @classmethod
+    def stored(cls, raw: dict[str, object]) -> Needs:
+        """The needs as stored, keeping the fields that still fit (older rows were checked less)."""
+        fitting = {}
+        for name, value in raw.items():
+            try:
+                msgspec.convert({name: value}, cls)
+            except msgspec.ValidationError:
+                continue
+            fitting[name] = value
+        return msgspec.convert(fitting, cls)
+
+
+class ShelterUpdate(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    status: Literal["open", "closed"] | None = None
+    capacity: Capacity | None = None
+    pets_accepted: bool | None = None
+    needs: Needs | None = None
+
+
+class ShelterState(msgspec.Struct, rename="camel"):
+    shelter_id: uuid.UUID
+    status: Literal["open", "closed"]
+    capacity: int | None
+    pets_accepted: bool
+    needs: Needs
+
+
+NEEDS = tuple(Needs.__struct_encode_fields__)
