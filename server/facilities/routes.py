@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from geo.codes import InvalidCodeError, normalize
 from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
+from server.accounts.guards import anyone
 from server.facilities import service
 from server.facilities.schemas import FacilityCollection, FacilityDetail, Link, NearestCollection
 from server.lib import params
@@ -33,6 +34,7 @@ def municipality_code(raw: str | None) -> str | None:
 class FacilityController(Controller):
     path = "/api/facilities"
     tags = ["facilities"]  # noqa: RUF012
+    guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @get("/", media_type=GEOJSON, summary="Facilities as GeoJSON, filtered, with cursor paging")
     async def list_facilities(

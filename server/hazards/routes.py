@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.params import FromQuery
 
+from server.accounts.guards import anyone
 from server.db.fast import fetch
 from server.hazards.queries import AT_POINT
 from server.hazards.schemas import HazardAtPoint, HazardsAt
@@ -20,6 +21,7 @@ NO_HAZARD_NOTE = (
 class HazardController(Controller):
     path = "/api/hazards"
     tags = ["hazards"]  # noqa: RUF012
+    guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @get("/at", summary="Every hazard zone containing a point")
     async def at(self, state: State, lat: FromQuery[str | None] = None, lon: FromQuery[str | None] = None) -> HazardsAt:

@@ -9,6 +9,7 @@ from litestar import Controller, get
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.accounts.guards import anyone
 from server.db.migrate import database_revision
 from server.lib.errors import ServiceUnavailableError
 
@@ -27,6 +28,7 @@ class Readiness(msgspec.Struct, rename="camel"):
 
 class HealthController(Controller):
     tags = ["health"]  # noqa: RUF012
+    guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @get("/healthz", summary="The process is alive")
     async def healthz(self) -> Health:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.datastructures import State
 
+from server.accounts.guards import anyone
 from server.municipalities.queries import summaries
 from server.municipalities.schemas import MunicipalityList, MunicipalitySummary
 from server.packs.service import latest_packs, manifest
@@ -13,6 +14,7 @@ from server.packs.service import latest_packs, manifest
 class MunicipalityController(Controller):
     path = "/api/municipalities"
     tags = ["municipalities"]  # noqa: RUF012
+    guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @get("/", summary="Every municipality: code, names, extent, facility counts by kind")
     async def list_municipalities(self, state: State) -> MunicipalityList:

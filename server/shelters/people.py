@@ -20,18 +20,16 @@ from server.households.schemas import EvacueeCard
 from server.households.service import household_code, load_by_id, new_household, open_document, seal
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.lib.keys import Keys
+from server.shelters.checkins import Leg, raw_connection, record, replay, serialise
 from server.shelters.models import Checkin
+from server.shelters.schemas import CheckinRequest
 from server.shelters.service import (
     Recorded,
     current_operation,
-    insert_checkin,
     may_operate,
     member_needs,
-    open_shelter,
+    operating_shelter,
     parse_id,
-    replayed,
-    scoped_key,
-    serialise_key,
 )
 
 
@@ -127,7 +125,7 @@ async def at_door(
 ) -> dict[str, Any]:
     """What staff see when a resident shows their code at the shelter's door (the resident shows
     it to be let in: that is their consent); audit-logged."""
-    facility, operation = await open_shelter(session, shelter_id, "shelterId", caller)
+    facility, operation = await operating_shelter(session, shelter_id, "shelterId", caller)
     document = open_document(keys, household)
     inside = (await _inside(session, operation.event_id, facility.id, household.id)).get(household.id, set())
     audit(session, caller.account_id, "household.read", f"household:{household.id}", shelter=str(facility.id))
@@ -146,22 +144,23 @@ async def register_walk_in(
 ) -> WalkIn:
     """A household without the app, registered and checked in by staff: once per key (the
     caller's own), however many copies of the request arrive at once."""
-    key = scoped_key(caller, "walkin", key)
-    await serialise_key(session, key)
-    existing = await replayed(session, key, shelter_id)
-    if existing is not None and existing.household_id is not None:
-        household, document = await load_by_id(session, keys, existing.household_id)
-        return WalkIn(household, document, Recorded(existing, False))
+    leg = Leg("in", parse_id(shelter_id, "shelter"), "walkin")
+    connection = await raw_connection(session)
+    await serialise(connection, caller, leg, key)
+    done = await replay(connection, caller, leg, key)
+    if done is not None and done.checkin.household_id is not None:
+        household, document = await load_by_id(session, keys, done.checkin.household_id)
+        return WalkIn(household, document, done)
     problem = card.problem()
     if problem:
         raise InvalidParameterError(*problem)
-    facility, operation = await open_shelter(session, shelter_id, "shelter", caller)
+    facility, _ = await operating_shelter(session, shelter_id, "shelter", caller)
     household = new_household(registered_by=caller.account_id, registered_at=facility.id)
     session.add(household)
     document = seal(keys, household, card)
     await session.flush()
-    everyone = [m["id"] for m in document["members"]]
-    recorded = await insert_checkin(session, caller, key, "in", operation, household, document, everyone, card.stay)
+    arrival = CheckinRequest(shelter_id=facility.id, household_id=household.id, stay=card.stay)
+    recorded = await record(connection, keys, caller, key, leg, arrival)
     audit(session, caller.account_id, "household.register", f"household:{household.id}", shelter=str(facility.id))
     return WalkIn(household, document, recorded)
 

@@ -21,7 +21,8 @@ from server.households.qr import QrError
 from server.households.schemas import EvacueeCard, VerifyRequest
 from server.households.service import household_code, verify_code
 from server.lib.errors import UnprocessableError
-from server.shelters import fast
+from server.shelters import checkins
+from server.shelters.checkins import Leg
 from server.shelters.models import STAYS, Checkin
 from server.shelters.people import at_door, people, register_walk_in, walk_in_code
 from server.shelters.schemas import (
@@ -47,7 +48,6 @@ from server.shelters.service import (
     open_event,
     public_shelters,
     totals,
-    transfer,
     update_shelter,
 )
 
@@ -80,18 +80,6 @@ def _record(done: Recorded) -> CheckinRecord:
     )
 
 
-def _audit_recorded(session: Session, caller: Caller, done: Recorded) -> None:
-    if done.created:
-        row = done.checkin
-        audit(
-            session,
-            caller.account_id,
-            f"checkin.{row.direction}",
-            f"household:{row.household_id}",
-            shelter=str(row.facility_id),
-        )
-
-
 def _created(done: Recorded, body: Any) -> Response[Any]:
     return Response(body, status_code=201 if done.created else 200)
 
@@ -109,7 +97,9 @@ class CheckinController(Controller):
         data: JSONBody[CheckinRequest],
         idempotency_key: IdempotencyKey,
     ) -> Response[CheckinRecord]:
-        done = await fast.record(state.fast_pool, keys, caller, idempotency_key, "in", data)
+        done = await checkins.check(
+            state.fast_pool, keys, caller, idempotency_key, Leg("in", data.shelter_id, "checkin"), data
+        )
         return _created(done, _record(done))
 
     @post("/checkouts", guards=OPERATE, summary="Check people out; once per Idempotency-Key")
@@ -121,7 +111,9 @@ class CheckinController(Controller):
         data: JSONBody[CheckinRequest],
         idempotency_key: IdempotencyKey,
     ) -> Response[CheckinRecord]:
-        done = await fast.record(state.fast_pool, keys, caller, idempotency_key, "out", data)
+        done = await checkins.check(
+            state.fast_pool, keys, caller, idempotency_key, Leg("out", data.shelter_id, "checkout"), data
+        )
         return _created(done, _record(done))
 
     @post(
@@ -131,15 +123,13 @@ class CheckinController(Controller):
     )
     async def transfer(
         self,
-        session: Session,
+        state: State,
         caller: Caller,
         keys: DataKeys,
         data: JSONBody[TransferRequest],
         idempotency_key: IdempotencyKey,
     ) -> Response[TransferRecord]:
-        left, came = await transfer(session, keys, caller, idempotency_key, data)
-        _audit_recorded(session, caller, left)
-        _audit_recorded(session, caller, came)
+        left, came = await checkins.transfer(state.fast_pool, keys, caller, idempotency_key, data)
         return _created(left, TransferRecord(out=_record(left), came_in=_record(came)))
 
     @get("/shelters/occupancy", guards=OPERATE, summary="People inside each shelter now, by stay and care need; totals")
@@ -230,7 +220,6 @@ class CheckinController(Controller):
         idempotency_key: IdempotencyKey,
     ) -> Response[WalkInRecord]:
         done = await register_walk_in(session, keys, caller, shelter_id, idempotency_key, data)
-        _audit_recorded(session, caller, done.checkin)
         answer = WalkInRecord(
             household_id=done.household.id,
             members=[WalkInMember(id=m["id"], name=m["name"]) for m in done.document["members"]],

@@ -12,21 +12,16 @@ from typing import Any
 import msgspec
 from sqlalchemy import Integer, case, cast, func, select, true
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from geo.kinds import HAZARD_TYPES
-from server.accounts.service import Principal, audit
+from server.accounts.service import Principal
 from server.facilities.models import Facility
-from server.households.models import Household
-from server.households.qr import QrError
-from server.households.service import load_by_id, verify_code
-from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, UnprocessableError
+from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError
 from server.lib.ids import uuid7
-from server.lib.keys import Keys
 from server.municipalities.models import Municipality
 from server.shelters.models import STAYS, Checkin, DisasterEvent, EventMunicipality, ShelterOperation
-from server.shelters.schemas import CheckinRequest, Override, ShelterUpdate, TransferRequest
+from server.shelters.schemas import Override, ShelterUpdate
 
 EVENT_TYPES = (*HAZARD_TYPES, "other")
 CROWDED_AT = 0.8  # of capacity
@@ -195,10 +190,11 @@ async def current_operation(session: AsyncSession, facility: Facility) -> Shelte
     )
 
 
-async def open_shelter(
+async def operating_shelter(
     session: AsyncSession, raw_id: object, name: str, operator: Principal | None = None
 ) -> tuple[Facility, ShelterOperation]:
-    """The shelter, which must be open now (and the operator's to operate, when one is given)."""
+    """The shelter, which must be in operation now (open in an open event) and the operator's to
+    operate, when one is given."""
     facility = await session.get(Facility, parse_id(str(raw_id or ""), name))
     if facility is None:
         raise NotFoundError(f"no shelter {raw_id}")
@@ -221,52 +217,6 @@ def scoped_key(caller: Principal, endpoint: str, key: str) -> str:
     caller used elsewhere) is a new key, never their record."""
     check_key(key)
     return hashlib.sha256(f"{caller.account_id}\x1f{endpoint}\x1f{key}".encode()).hexdigest()
-
-
-async def serialise_key(session: AsyncSession, stored_key: str) -> None:
-    """Requests with the same key wait for each other until the first commits (a transaction
-    lock), so a write that makes several rows (a walk-in's household and its check-in, a
-    transfer's two rows) is made once however many copies arrive at the same time."""
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(stored_key, 0))))
-
-
-async def replayed(session: AsyncSession, stored_key: str, shelter: object) -> Checkin | None:
-    found = await session.scalar(select(Checkin).where(Checkin.idempotency_key == stored_key))
-    if found is not None:
-        same_request(found, shelter)
-    return found
-
-
-def same_request(found: Checkin, shelter: object) -> None:
-    """A replay answers only the request the key was first used for."""
-    if str(found.facility_id) != str(shelter):
-        raise ConflictError("this Idempotency-Key was already used for another shelter: send a new key")
-
-
-async def insert_checkin(
-    session: AsyncSession,
-    caller: Principal,
-    key: str,
-    direction: str,
-    operation: ShelterOperation,
-    household: Household,
-    document: dict[str, Any],
-    member_ids: list[str],
-    stay: object,
-    transfer: uuid.UUID | None = None,
-) -> Recorded:
-    values = checkin_values(
-        caller, key, direction, operation.event_id, operation.facility_id, household.id, document, member_ids, stay
-    )
-    values["transfer_facility_id"] = transfer
-    inserted = await session.scalar(
-        insert(Checkin).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Checkin)
-    )
-    if inserted is not None:
-        return Recorded(inserted, True)
-    row = await session.scalar(select(Checkin).where(Checkin.idempotency_key == key))
-    assert row is not None  # noqa: S101 - inserted by a concurrent twin
-    return Recorded(row, False)
 
 
 def checkin_values(
@@ -300,21 +250,6 @@ def checkin_values(
     }
 
 
-# Where the household stayed when it came in: a check-out (or a transfer's) that does not say
-# leaves that stay.
-STAY_INSIDE = sql_text(
-    "SELECT stay FROM checkin WHERE household_id = :household AND facility_id = :facility "
-    "AND event_id = :event AND direction = 'in' ORDER BY created_at DESC, id DESC LIMIT 1"
-)
-
-
-async def stay_inside(session: AsyncSession, household: Household, operation: ShelterOperation) -> str | None:
-    found = await session.scalar(
-        STAY_INSIDE, {"household": household.id, "facility": operation.facility_id, "event": operation.event_id}
-    )
-    return str(found) if found else None
-
-
 def people_of(document: dict[str, Any], wanted: list[str], member: str | None) -> list[str]:
     """The people concerned: the members asked for, else the member whose code it is, else all."""
     everyone = [m["id"] for m in document.get("members", [])]
@@ -322,37 +257,6 @@ def people_of(document: dict[str, Any], wanted: list[str], member: str | None) -
     if unknown:
         raise InvalidParameterError("memberIds", f"not members of this household: {', '.join(unknown)}")
     return wanted or ([member] if member else everyone)
-
-
-async def transfer(
-    session: AsyncSession, keys: Keys, caller: Principal, key: str, body: TransferRequest
-) -> tuple[Recorded, Recorded]:
-    """Out of shelterId and into toShelterId in one transaction, once per key."""
-    left_key, came_key = scoped_key(caller, "transfer.out", key), scoped_key(caller, "transfer.in", key)
-    await serialise_key(session, left_key)
-    existing = await replayed(session, left_key, body.shelter_id)
-    if existing is not None:
-        arrived = await replayed(session, came_key, body.to_shelter_id)
-        assert arrived is not None  # noqa: S101 - written with it
-        return Recorded(existing, False), Recorded(arrived, False)
-    facility, here = await open_shelter(session, body.shelter_id, "shelterId", caller)
-    target, there = await open_shelter(session, body.to_shelter_id, "toShelterId")
-    if target.id == facility.id:
-        raise InvalidParameterError("toShelterId", "another shelter than shelterId")
-    household, document, people = await _household(session, keys, caller, body, here, "out")
-    was = body.stay or await stay_inside(session, household, here)
-    left = await insert_checkin(session, caller, left_key, "out", here, household, document, people, was, target.id)
-    came = await insert_checkin(
-        session, caller, came_key, "in", there, household, document, people, body.stay, facility.id
-    )
-    return left, came
-
-
-# Whether the household came in at this shelter in this event (so staff may name it by its id).
-CAME_IN = sql_text(
-    "SELECT EXISTS (SELECT 1 FROM checkin WHERE household_id = :household AND facility_id = :facility "
-    "AND event_id = :event AND direction = 'in')"
-)
 
 
 def may_name_household(
@@ -383,53 +287,6 @@ def may_name_household(
         "householdId: this household did not come in here; scan its QR code "
         "(headquarters may check it in with an override and a reason)"
     )
-
-
-async def _household(
-    session: AsyncSession,
-    keys: Keys,
-    caller: Principal,
-    body: CheckinRequest,
-    operation: ShelterOperation,
-    direction: str,
-) -> tuple[Household, dict[str, Any], list[str]]:
-    """The household named by the scanned code or (where allowed) its id, its document, and the
-    people concerned: the members asked for, else the member whose code it is, else everyone."""
-    member = None
-    if body.qr:
-        try:
-            _, scanned, member = await verify_code(session, keys, body.qr)
-        except QrError as exc:
-            raise UnprocessableError(f"QR code refused: {exc}") from None
-        household_id = scanned.id
-    elif body.household_id:
-        household_id = body.household_id
-    else:
-        raise InvalidParameterError("qr", "send the scanned qr, or a householdId")
-    household, document = await load_by_id(session, keys, household_id)
-    if not body.qr:
-        came_in = await session.scalar(
-            CAME_IN, {"household": household.id, "facility": operation.facility_id, "event": operation.event_id}
-        )
-        town = await session.scalar(
-            select(Municipality.code)
-            .join(Facility, Facility.municipality_id == Municipality.id)
-            .where(Facility.id == operation.facility_id)
-        )
-        ground = may_name_household(
-            caller, town, direction, household.registered_at == operation.facility_id, bool(came_in), body.override
-        )
-        if ground == "override":
-            assert body.override is not None  # noqa: S101 - checked by may_name_household
-            audit(
-                session,
-                caller.account_id,
-                "checkin.override",
-                f"household:{household.id}",
-                shelter=str(operation.facility_id),
-                reason=body.override.reason,
-            )
-    return household, document, people_of(document, body.member_ids, member)
 
 
 async def occupancy(
