@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from server import __version__
@@ -24,11 +25,12 @@ from server.households.routes import HouseholdController, QrController
 from server.imports.routes import ImportController
 from server.lib.errors import EXCEPTION_HANDLERS
 from server.lib.keys import load_keys
-from server.municipalities.routes import MunicipalityController
+from server.packs.catalog import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
 from server.shelters.live import LiveController, LiveHub
 from server.shelters.routes import CheckinController, DoorController, OperationsController
+from server.shelters.service import status_of
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
 from server.web.static import static_routers
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         # The caller, a session in a transaction and the keys, for handlers that declare them.
-        dependencies=DEPENDENCIES,
+        dependencies={**DEPENDENCIES, "status_of": Provide(lambda: status_of, sync_to_thread=False)},
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="Bosai API", version=__version__),

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from geo.codes import InvalidCodeError, normalize
@@ -93,6 +94,8 @@ class FacilityController(Controller):
         )
 
     @get("/{facility_id:str}", media_type=GEOJSON, summary="One facility with every designation and source id")
-    async def get_facility(self, state: State, facility_id: FromPath[str]) -> FacilityDetail:
+    async def get_facility(
+        self, state: State, facility_id: FromPath[str], status_of: NamedDependency[service.StatusOf]
+    ) -> FacilityDetail:
         async with state.read_engine.connect() as connection:
-            return await service.one(connection, facility_id)
+            return await service.one(connection, facility_id, status_of)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +30,6 @@ from server.facilities.schemas import (
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.lib.geojson import point
 from server.municipalities.models import Municipality
-from server.shelters.service import public_shelters
 
 WALKING_M_PER_MIN = 4000 / 60  # 4 km/h
 MAX_SCAN = 10_000  # candidates looked at, at most, before answering with fewer places
@@ -107,7 +106,12 @@ async def page(
     return features, (rows[limit - 1].id if len(rows) > limit else None)
 
 
-async def one(connection: AsyncConnection, facility_id: str) -> FacilityDetail:
+# How a facility's shelter status now is found: given by the shelters feature, which sits above
+# facilities (create_app provides it as the dependency ``status_of``).
+StatusOf = Callable[[AsyncConnection, uuid.UUID], Awaitable[ShelterStatus | None]]
+
+
+async def one(connection: AsyncConnection, facility_id: str, status_of: StatusOf) -> FacilityDetail:
     try:
         key = uuid.UUID(facility_id)
     except ValueError:
@@ -115,8 +119,7 @@ async def one(connection: AsyncConnection, facility_id: str) -> FacilityDetail:
     row = (await connection.execute(queries.detail(), {"id": key})).one_or_none()
     if row is None:
         raise NotFoundError(f"no facility with id {facility_id}")
-    live = await public_shelters(connection, key)
-    status = ShelterStatus(live[0]["status"], live[0]["people"], live[0]["capacity"]) if live else None
+    status = await status_of(connection, key)
     properties = FacilityDetailProperties(**_properties(row._mapping), attributes=row.attributes, status=status)
     return FacilityDetail(str(row.id), point(row.lon, row.lat), properties)
 

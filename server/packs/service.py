@@ -28,15 +28,14 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from geo.layers import vector_layers
 from geo.tiling import covering
 from server.db.engine import session_factory
-from server.db.fast import fetchval
 from server.lib.errors import NotFoundError
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
 from server.settings import PackSettings
-from server.tiles import queries
-from server.tiles.routes import FACILITY_FIELDS, HAZARD_FIELDS
+from server.tiles.service import render_tile
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +253,7 @@ async def _write_archive(
 
     async def render(z: int, x: int, y: int) -> bytes:
         async with limit:
-            blob: bytes | None = await fetchval(pool, queries.for_zoom(z), z=z, x=x, y=y)
+            blob = await render_tile(pool, z, x, y)
         return (blob or b"") + (basemap.tile(z, x, y) if basemap else b"")
 
     written = 0
@@ -287,11 +286,7 @@ async def _write_archive(
             "center_lon_e7": round(centre.x * 1e7),
             "center_lat_e7": round(centre.y * 1e7),
         }
-        layers = [
-            {"id": "boundaries", "fields": {"code": "String", "name": "String"}, "minzoom": MIN_ZOOM},
-            {"id": "hazards", "fields": HAZARD_FIELDS, "minzoom": MIN_ZOOM},
-            {"id": "facilities", "fields": FACILITY_FIELDS, "minzoom": queries.LAYER_MIN_ZOOM["facilities"]},
-        ]
+        layers = vector_layers(MIN_ZOOM, MAX_ZOOM)
         metadata = {
             "name": f"{state.name} ({state.code})",
             "description": "Bosai offline pack: boundaries, hazard zones, facilities",

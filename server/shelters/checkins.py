@@ -15,8 +15,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.service import Principal
-from server.households.qr import QrError, check_signature
-from server.households.service import current_issue, member_path
+from server.households.service import QrError, check_signature, current_issue, member_path
 from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, UnprocessableError
 from server.lib.keys import Keys
 from server.shelters.models import Checkin

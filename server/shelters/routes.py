@@ -16,10 +16,8 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from server.accounts.guards import HEADQUARTERS, OPERATORS, Caller, DataKeys, Session, anyone, signed_in_as
 from server.accounts.service import audit
 from server.db.engine import session_factory
-from server.households import qr
-from server.households.qr import QrError
 from server.households.schemas import EvacueeCard, VerifyRequest
-from server.households.service import household_code, verify_code
+from server.households.service import QrError, household_code, svg, verify_code
 from server.lib.errors import UnprocessableError
 from server.shelters import checkins
 from server.shelters.checkins import Leg
@@ -243,7 +241,7 @@ class CheckinController(Controller):
         household_id: FromPath[str],
     ) -> Response[bytes]:
         code = await walk_in_code(session, keys, caller, shelter_id, household_id)
-        return Response(qr.svg(code), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+        return Response(svg(code), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 async def _occupancy(state: State, caller: Caller, event: str | None, municipality: str | None) -> list[dict[str, Any]]:

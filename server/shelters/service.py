@@ -11,12 +11,12 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Integer, case, cast, func, select, true
-from sqlalchemy import text as sql_text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from geo.kinds import HAZARD_TYPES
 from server.accounts.service import Principal
 from server.facilities.models import Facility
+from server.facilities.schemas import ShelterStatus
 from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
@@ -290,14 +290,15 @@ def may_name_household(
 
 
 async def occupancy(
-    session: AsyncSession,
-    caller: Principal,
+    session: AsyncSession | AsyncConnection,
+    caller: Principal | None,
     event_id: str | None,
     code: str | None,
     facilities: list[uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
     """People inside each shelter of open events (or of the event asked for) now, by stay and care
-    need, against capacity; only the shelters the caller oversees."""
+    need, against capacity; only the shelters the caller oversees (every one for ``None``: the
+    public list, which shows counts only). The newest operation of a facility comes first."""
     query = (
         select(
             ShelterOperation,
@@ -311,7 +312,7 @@ async def occupancy(
         .join(Facility, Facility.id == ShelterOperation.facility_id)
         .join(Municipality, Municipality.id == Facility.municipality_id)
         .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
-        .order_by(Municipality.code, Facility.name)
+        .order_by(Municipality.code, Facility.name, ShelterOperation.opened_at.desc())
     )
     if event_id:
         query = query.where(ShelterOperation.event_id == parse_id(event_id, "event"))
@@ -321,7 +322,7 @@ async def occupancy(
         query = query.where(Municipality.code == code)
     if facilities is not None:
         query = query.where(ShelterOperation.facility_id.in_(facilities))
-    if "prefectural_hq" not in caller.roles:
+    if caller is not None and "prefectural_hq" not in caller.roles:
         towns = caller.municipalities("municipal_hq")
         shelters = [uuid.UUID(s) for s in caller.shelters()]
         query = query.where((Municipality.code.in_(towns)) | (ShelterOperation.facility_id.in_(shelters)))
@@ -398,43 +399,22 @@ async def public_shelters(
 ) -> list[dict[str, Any]]:
     """The shelters operated in open events, for everyone: status, people inside and capacity.
     Counts only: no one is named."""
-    rows = (
-        await connection.execute(
-            sql_text(
-                """
-                SELECT DISTINCT ON (o.facility_id) o.facility_id, f.name, m.code, o.status, o.capacity,
-                       ST_X(f.geom) AS lon, ST_Y(f.geom) AS lat, coalesce((
-                    SELECT sum(CASE WHEN c.direction = 'in' THEN c.people ELSE -c.people END)
-                    FROM checkin c WHERE c.event_id = o.event_id AND c.facility_id = o.facility_id
-                ), 0) AS people
-                FROM shelter_operation o
-                JOIN disaster_event e ON e.id = o.event_id
-                JOIN facility f ON f.id = o.facility_id
-                JOIN municipality m ON m.id = f.municipality_id
-                WHERE e.status = 'open' AND (CAST(:f AS uuid) IS NULL OR o.facility_id = :f)
-                  AND (CAST(:code AS text) IS NULL OR m.code = :code)
-                ORDER BY o.facility_id, o.opened_at DESC
-                """
-            ),
-            {"f": facility_id, "code": code},
-        )
-    ).all()
-    shelters = []
-    for row in rows:
-        people = max(0, int(row.people))
-        shelters.append(
+    shown: dict[str, dict[str, Any]] = {}
+    for shelter in await occupancy(connection, None, None, code, [facility_id] if facility_id else None):
+        shown.setdefault(
+            shelter["shelterId"],
             {
-                "shelterId": str(row.facility_id),
-                "name": row.name,
-                "municipality": row.code,
-                "status": fill_status(row.status, people, row.capacity),
-                "people": people,
-                "capacity": row.capacity,
-                "lat": round(row.lat, 6),
-                "lon": round(row.lon, 6),
-            }
+                k: shelter[k]
+                for k in ("shelterId", "name", "municipality", "status", "people", "capacity", "lat", "lon")
+            },
         )
-    return sorted(shelters, key=lambda s: (s["municipality"], s["name"]))
+    return list(shown.values())
+
+
+async def status_of(connection: AsyncConnection, facility_id: uuid.UUID) -> ShelterStatus | None:
+    """The facility's shelter status now, for its sheet (counts only)."""
+    live = await public_shelters(connection, facility_id)
+    return ShelterStatus(live[0]["status"], live[0]["people"], live[0]["capacity"]) if live else None
 
 
 def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:

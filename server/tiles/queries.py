@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, LargeBinary, Select, Text, bindparam, cast, func, literal, select
 from sqlalchemy.sql import Subquery
 
+from geo.layers import LAYER_MIN_ZOOM
 from server.db.fast import Compiled
 from server.facilities.models import Facility
 from server.hazards.models import HazardZone
@@ -21,9 +22,6 @@ EXTENT = 4096
 BUFFER = 64
 WORLD_M = 40075016.686  # width of the Web Mercator world
 
-MIN_ZOOM, MAX_ZOOM = 0, 16
-#: The first zoom at which each layer appears (TileJSON says the same).
-LAYER_MIN_ZOOM = {"boundaries": 0, "hazards": 8, "facilities": 10}
 
 _envelope = func.ST_TileEnvelope(bindparam("z"), bindparam("x"), bindparam("y"))
 _pixel_m = literal(WORLD_M / EXTENT) / func.power(2, bindparam("z"))

@@ -9,41 +9,20 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from sqlalchemy import func, select
 
-from server.db.fast import fetchval
+from geo.layers import MAX_ZOOM, MIN_ZOOM, vector_layers
 from server.lib.errors import InvalidParameterError
 from server.municipalities.models import Municipality
-from server.tiles import queries
 from server.tiles.cache import DataVersionClock, TileCache
+from server.tiles.service import render_tile
 
 MVT = "application/vnd.mapbox-vector-tile"
 # Short freshness, then revalidation by ETag: data can change during a disaster.
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 
-FACILITY_FIELDS = {
-    "id": "String",
-    "kind": "String (first designation)",
-    "kinds": "String (comma-separated designations)",
-    "name": "String",
-    "nameKana": "String",
-    "nameEn": "String",
-    "address": "String",
-    "capacity": "Number",
-    "suitableHazards": "String (comma-separated hazard types)",
-}
-HAZARD_FIELDS = {
-    "hazardType": "String",
-    "rankCode": "String",
-    "rankLabel": "String",
-    "depthMinM": "Number",
-    "depthMaxM": "Number",
-}
-
 
 def _tile_numbers(z: int, x: int, y: str) -> tuple[int, int, int]:
-    if not queries.MIN_ZOOM <= z <= queries.MAX_ZOOM:
-        raise InvalidParameterError(
-            "z", f"zoom {z} is outside the tile range", f"{queries.MIN_ZOOM}–{queries.MAX_ZOOM}"
-        )
+    if not MIN_ZOOM <= z <= MAX_ZOOM:
+        raise InvalidParameterError("z", f"zoom {z} is outside the tile range", f"{MIN_ZOOM}–{MAX_ZOOM}")
     stem, dot, extension = y.partition(".")
     if dot != "." or extension != "mvt" or not stem.isdigit():
         raise InvalidParameterError("y", f"{y!r} is not a tile row", "a row number followed by .mvt, e.g. 1534.mvt")
@@ -78,7 +57,7 @@ class TileController(Controller):
         key = (version, z, x, row)
         blob = cache.get(key)
         if blob is None:
-            blob = bytes(await fetchval(state.fast_pool, queries.for_zoom(z), z=z, x=x, y=row) or b"")
+            blob = await render_tile(state.fast_pool, z, x, row)
             cache.put(key, blob)
         if not blob:
             return Response(b"", status_code=204, headers=headers)
@@ -95,22 +74,14 @@ class TileController(Controller):
             ).one()
         bounds = list(extent) if extent[0] is not None else [-180.0, -85.0511, 180.0, 85.0511]
         base = str(request.base_url).rstrip("/")
-        layers = {
-            "boundaries": {"code": "String", "name": "String"},
-            "hazards": HAZARD_FIELDS,
-            "facilities": FACILITY_FIELDS,
-        }
         return {
             "tilejson": "3.0.0",
             "name": "Bosai",
             "attribution": "Bosai; data: municipalities, 国土地理院, 国土数値情報",
             "tiles": [f"{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"],
-            "minzoom": queries.MIN_ZOOM,
-            "maxzoom": queries.MAX_ZOOM,
+            "minzoom": MIN_ZOOM,
+            "maxzoom": MAX_ZOOM,
             "bounds": bounds,
             "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12],
-            "vector_layers": [
-                {"id": name, "fields": fields, "minzoom": queries.LAYER_MIN_ZOOM[name], "maxzoom": queries.MAX_ZOOM}
-                for name, fields in layers.items()
-            ],
+            "vector_layers": vector_layers(),
         }

@@ -1,0 +1,59 @@
+"""The vector tile layers — their names, fields and the first zoom at which each appears — defined
+once for /tiles, its TileJSON, the offline packs and the app's map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+#: The zooms /tiles serves.
+MIN_ZOOM: Final = 0
+MAX_ZOOM: Final = 16
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    minzoom: int
+    fields: dict[str, str]
+
+
+LAYERS: Final = (
+    Layer("boundaries", 0, {"code": "String", "name": "String"}),
+    Layer(
+        "hazards",
+        8,
+        {
+            "hazardType": "String",
+            "rankCode": "String",
+            "rankLabel": "String",
+            "depthMinM": "Number",
+            "depthMaxM": "Number",
+        },
+    ),
+    Layer(
+        "facilities",
+        10,
+        {
+            "id": "String",
+            "kind": "String (first designation)",
+            "kinds": "String (comma-separated designations)",
+            "name": "String",
+            "nameKana": "String",
+            "nameEn": "String",
+            "address": "String",
+            "capacity": "Number",
+            "suitableHazards": "String (comma-separated hazard types)",
+        },
+    ),
+)
+#: The first zoom at which each layer appears.
+LAYER_MIN_ZOOM: Final = {layer.id: layer.minzoom for layer in LAYERS}
+
+
+def vector_layers(min_zoom: int = MIN_ZOOM, max_zoom: int = MAX_ZOOM) -> list[dict[str, Any]]:
+    """The layers as TileJSON's ``vector_layers`` for tiles from ``min_zoom`` to ``max_zoom``."""
+    return [
+        {"id": layer.id, "fields": layer.fields, "minzoom": max(layer.minzoom, min_zoom), "maxzoom": max_zoom}
+        for layer in LAYERS
+    ]
