@@ -100,6 +100,9 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         port=port or server.port,
         workers=workers or server.workers,
         log_level=server.log_level,
+        # uvicorn believes X-Forwarded-* from 127.0.0.1 by default: only from configured proxies here.
+        proxy_headers=bool(server.trusted_proxies),
+        forwarded_allow_ips=",".join(server.trusted_proxies) or None,
         # Live streams never end by themselves: do not let them hold a shutdown for long.
         timeout_graceful_shutdown=5,
     )

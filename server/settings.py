@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_HOST": "Address to listen on (default 127.0.0.1).",
     "BOSAI_PORT": "Port to listen on (default 8000).",
     "BOSAI_WORKERS": "Worker processes for `bosai serve` (default 1).",
+    "BOSAI_TRUSTED_PROXIES": "Comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is believed (default none).",
     "BOSAI_DEMO": "1 to run in demo mode (set by `bosai demo`).",
     "BOSAI_STATIC_DIR": "Folder of the built PWA served at / (default pwa/dist, else pwa/placeholder).",
     "BOSAI_LOG_LEVEL": "Logging level (default info).",
@@ -106,6 +108,8 @@ class ServerSettings:
     static_dir: Path = field(default_factory=lambda: _default_static_dir())
     log_level: str = "info"
     tile_cache_mb: int = 64
+    # Reverse proxies whose X-Forwarded-For names the client; from anyone else the header is ignored.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
@@ -121,7 +125,20 @@ class ServerSettings:
             static_dir=Path(static) if static else _default_static_dir(),
             log_level=level,
             tile_cache_mb=_int(env, "BOSAI_TILE_CACHE_MB", 64, minimum=0),
+            trusted_proxies=_networks(env, "BOSAI_TRUSTED_PROXIES"),
         )
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    networks = []
+    for item in env.get(name, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise SettingsError(f"{name}: {item.strip()!r} is not an IP address or network (CIDR)") from None
+    return tuple(networks)
 
 
 def _default_static_dir() -> Path:

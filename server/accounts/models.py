@@ -21,17 +21,16 @@ class Account(Entity):
     __tablename__ = "account"
 
     kind: Mapped[str] = mapped_column(String(16))  # "resident" (device-bound) or "operator" (e-mail)
+    # Stored normalised (service.normal_email) and compared with =: never a pattern.
     email: Mapped[str | None] = mapped_column(Text)
     password_hash: Mapped[str | None] = mapped_column(Text)  # argon2id
     recovery_hash: Mapped[str | None] = mapped_column(Text)  # argon2id of a resident's recovery code
-    failed_logins: Mapped[int] = mapped_column(Integer, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint("kind IN ('resident', 'operator')", name="kind_known"),
         CheckConstraint("kind = 'resident' OR email IS NOT NULL", name="operator_has_email"),
-        Index("ix_account_email", func.lower(text("email")), unique=True),
+        Index("ix_account_email", "email", unique=True),
     )
 
 
@@ -66,6 +65,21 @@ class AuthSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_auth_session_account_id", "account_id"),)
+
+
+class SignInThrottle(Base):
+    """Recent failed sign-ins of one identity (an e-mail address, a resident account) from one
+    client address: how long that client waits before its next try. Keyed by a hash, so unknown
+    addresses are throttled exactly like known ones and no address is stored in clear."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    retry_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_sign_in_throttle_updated_at", "updated_at"),)
 
 
 class AuditEvent(Entity):

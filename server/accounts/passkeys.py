@@ -26,7 +26,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from server.accounts.auth import client_address, session_response, signed_in
+from server.accounts.auth import THROTTLED, client_bucket, json_only, session_response, signed_in
 from server.accounts.models import Account, Passkey, PasskeyChallenge
 from server.accounts.service import start_session
 from server.db.engine import session_factory
@@ -85,6 +85,7 @@ def _body(raw: bytes) -> dict[str, Any]:
 class PasskeyController(Controller):
     path = "/api/auth/passkeys"
     tags = ["accounts"]  # noqa: RUF012
+    exception_handlers = THROTTLED  # type: ignore[assignment]
 
     @post("/register/options", summary="Options for adding a passkey to the signed-in account", status_code=200)
     async def register_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
@@ -138,13 +139,13 @@ class PasskeyController(Controller):
 
     @post("/login/options", summary="Options for signing in with a passkey (any account's)", status_code=200)
     async def login_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
-        state.login_limit.check(client_address(request))
+        state.login_limit.check(client_bucket(request))
         rp_id, _ = relying_party(request)
         options = generate_authentication_options(rp_id=rp_id, user_verification=UserVerificationRequirement.PREFERRED)
         challenge_id = await _challenge(state, "login", None, options.challenge)
         return {"challengeId": challenge_id, "options": json.loads(options_to_json(options))}
 
-    @post("/login", summary="Sign in with a passkey; sets the session cookie", status_code=200)
+    @post("/login", summary="Sign in with a passkey; sets the session cookie", status_code=200, guards=[json_only])
     async def login(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
         body = _body(await request.body())
         challenge = await _take_challenge(state, str(body.get("challengeId", "")), "login")

@@ -12,17 +12,31 @@ from litestar.datastructures import State
 from litestar.params import FromQuery, JSONBody
 from sqlalchemy import String, cast, select
 
-from server.accounts.auth import COOKIE, client_address, current, me, session_response, signed_in
+from server.accounts.auth import (
+    COOKIE,
+    THROTTLED,
+    client_bucket,
+    current,
+    json_only,
+    json_or_nothing,
+    me,
+    session_response,
+    signed_in,
+)
 from server.accounts.models import Account, AuditEvent
 from server.accounts.service import (
     add_resident,
     check_password,
     check_recovery,
+    clear_attempts,
     end_session,
+    normal_email,
     start_session,
+    take_attempt,
+    throttle_key,
 )
 from server.db.engine import session_factory
-from server.lib.errors import BosaiError, InvalidParameterError, UnauthorizedError
+from server.lib.errors import InvalidParameterError, UnauthorizedError
 
 
 class Login(msgspec.Struct):
@@ -38,22 +52,29 @@ class Recovery(msgspec.Struct, rename="camel"):
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["accounts"]  # noqa: RUF012
+    exception_handlers = THROTTLED  # type: ignore[assignment]
 
-    @post("/login", summary="Sign in with e-mail and password; sets the session cookie", status_code=200)
+    @post(
+        "/login",
+        summary="Sign in with e-mail and password; sets the session cookie",
+        status_code=200,
+        guards=[json_only],
+    )
     async def login(
         self, request: Request[Any, Any, Any], state: State, data: JSONBody[Login]
     ) -> Response[dict[str, Any]]:
-        state.login_limit.check(client_address(request))
+        """Throttled per client (10 tries a minute) and per (address, client): see
+        server.accounts.service for why no answer tells an unknown address from a wrong password."""
+        client = client_bucket(request)
+        state.login_limit.check(client)
         if not data.email.strip() or not data.password:
             raise InvalidParameterError("email" if not data.email.strip() else "password", "is required")
-        async with session_factory(state.engine)() as session:
-            try:
-                account = await check_password(session, data.email, data.password)
-            except BosaiError:
-                await session.commit()  # a failure counts towards the lock-out
-                raise
+        key = throttle_key("password", normal_email(data.email), client)
+        await take_attempt(state.engine, key)
+        async with session_factory(state.engine)() as session, session.begin():
+            account = await check_password(session, data.email, data.password)
+            await clear_attempts(session, key)
             token, _, lifetime = await start_session(session, account)
-            await session.commit()
         return await session_response(request, state, token, lifetime)
 
     @post("/logout", summary="End this session", status_code=200)
@@ -76,21 +97,38 @@ class AuthController(Controller):
 class ResidentController(Controller):
     path = "/api/residents"
     tags = ["accounts"]  # noqa: RUF012
+    exception_handlers = THROTTLED  # type: ignore[assignment]
 
-    @post("/", summary="A device-bound resident account; the recovery code is shown this once")
+    @post(
+        "/",
+        summary="A device-bound resident account; the recovery code is shown this once",
+        guards=[json_or_nothing],
+    )
     async def create(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+        # Each account costs an argon2 hash: a few a minute per client.
+        state.resident_limit.check(client_bucket(request))
         async with session_factory(state.engine)() as session, session.begin():
             account, code = await add_resident(session)
             token, _, lifetime = await start_session(session, account)
         return await session_response(request, state, token, lifetime, 201, recoveryCode=code)
 
-    @post("/recover", summary="Sign in on a new device with the account id and recovery code", status_code=200)
+    @post(
+        "/recover",
+        summary="Sign in on a new device with the account id and recovery code",
+        status_code=200,
+        guards=[json_only],
+    )
     async def recover(
         self, request: Request[Any, Any, Any], state: State, data: JSONBody[Recovery]
     ) -> Response[dict[str, Any]]:
-        state.login_limit.check(client_address(request))
+        """Throttled like password sign-in, per client and per (account id, client)."""
+        client = client_bucket(request)
+        state.login_limit.check(client)
+        key = throttle_key("recovery", data.account_id.strip().lower(), client)
+        await take_attempt(state.engine, key, "this account")
         async with session_factory(state.engine)() as session, session.begin():
             account = await check_recovery(session, data.account_id, data.recovery_code)
+            await clear_attempts(session, key)
             token, _, lifetime = await start_session(session, account)
         return await session_response(request, state, token, lifetime)
 
@@ -120,8 +158,11 @@ class AuditController(Controller):
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )
+        for name, value in (("actor", actor), ("subject", subject), ("action", action)):
+            if value and "\x00" in value:
+                raise InvalidParameterError(name, "must not contain NUL characters")
         if actor:
-            query = query.where((Account.email == actor) | (cast(AuditEvent.actor_id, String) == actor))
+            query = query.where((Account.email == normal_email(actor)) | (cast(AuditEvent.actor_id, String) == actor))
         if subject:
             query = query.where(AuditEvent.subject == subject)
         if action:
