@@ -14,7 +14,7 @@ from server.lib.errors import database_unreachable
 
 def wrapped(orig: BaseException, *, invalidated: bool = False) -> sqlalchemy.exc.DBAPIError:
     """As SQLAlchemy raises it: the driver's error as ``orig`` and as the cause."""
-    error = sqlalchemy.exc.DBAPIError("SELECT 1", {}, orig, connection_invalidated=invalidated)  # type: ignore[arg-type]
+    error = sqlalchemy.exc.DBAPIError("SELECT 1", {}, orig, connection_invalidated=invalidated)
     error.__cause__ = orig
     return error
 
