@@ -32,7 +32,6 @@ MAX_JSON_DEPTH = 32
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def _unstorable(text: str) -> str | None:
