@@ -24,6 +24,8 @@ from server.health.routes import HealthController
 from server.households.routes import HouseholdController, QrController
 from server.imports.routes import ImportController
 from server.lib.errors import EXCEPTION_HANDLERS
+from server.lib.guard import MAX_BODY_BYTES, EdgeGuard
+from server.lib.headers import security_headers
 from server.lib.keys import load_keys
 from server.packs.catalog import MunicipalityController
 from server.packs.routes import PackController, PackFileController
@@ -96,5 +98,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={**DEPENDENCIES, "status_of": Provide(lambda: status_of, sync_to_thread=False)},
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[EdgeGuard()],
+        before_send=[security_headers],
+        request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(title="Bosai API", version=__version__),
     )

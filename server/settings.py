@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 #: Each environment variable the application reads, with what it means.
 ENVIRONMENT: Final[dict[str, str]] = {
@@ -25,6 +26,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_DB_CONNECT_TIMEOUT": "Seconds to wait for a database connection (default 5).",
     "BOSAI_HOST": "Address to listen on (default 127.0.0.1).",
     "BOSAI_PORT": "Port to listen on (default 8000).",
+    "BOSAI_PUBLIC_URL": "Public base URL of the app, e.g. https://bosai.example.jp (default http://BOSAI_HOST:BOSAI_PORT).",
     "BOSAI_WORKERS": "Worker processes for `bosai serve` (default 1).",
     "BOSAI_TRUSTED_PROXIES": "Comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is believed (default none).",
     "BOSAI_DEMO": "1 to run in demo mode (set by `bosai demo`).",
@@ -110,6 +112,16 @@ class ServerSettings:
     tile_cache_mb: int = 64
     # Reverse proxies whose X-Forwarded-For names the client; from anyone else the header is ignored.
     trusted_proxies: tuple[str, ...] = ()
+    public_url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL, without a trailing slash: absolute links (TileJSON) are built from
+        it, never from the request's Host header, which any client chooses."""
+        if self.public_url is not None:
+            return self.public_url
+        host = "localhost" if self.host in {"0.0.0.0", "::", ""} else self.host  # noqa: S104 - a wildcard to replace
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ServerSettings:
@@ -126,6 +138,7 @@ class ServerSettings:
             log_level=level,
             tile_cache_mb=_int(env, "BOSAI_TILE_CACHE_MB", 64, minimum=0),
             trusted_proxies=_networks(env, "BOSAI_TRUSTED_PROXIES"),
+            public_url=_public_url(env.get("BOSAI_PUBLIC_URL") or None),
         )
 
 
@@ -139,6 +152,21 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
         except ValueError:
             raise SettingsError(f"{name}: {item.strip()!r} is not an IP address or network (CIDR)") from None
     return tuple(networks)
+
+
+def _public_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw.strip())
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise SettingsError(f"BOSAI_PUBLIC_URL={raw!r}: not a URL") from None
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(
+            f"BOSAI_PUBLIC_URL={raw!r}: expected http(s)://host[:port][/path], e.g. https://bosai.example.jp"
+        )
+    return raw.strip().rstrip("/")
 
 
 def _default_static_dir() -> Path:

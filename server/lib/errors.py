@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
 
+import asyncpg
+import sqlalchemy.exc
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -125,7 +128,56 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.detail, request.url.path)
 
 
+#: Seconds a client is told to wait when the database cannot be reached.
+RETRY_AFTER_S = 5
+
+# PostgreSQL is down, restarting, shutting down or full: the request may succeed later (503), and
+# no one should read "something went wrong on the server" into it.
+_DOWN = (
+    asyncpg.PostgresConnectionError,  # 08xxx, ConnectionDoesNotExistError among them
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    sqlalchemy.exc.TimeoutError,  # the pool had no free connection in time
+    ConnectionError,  # refused, reset, aborted
+    TimeoutError,  # connect timeout (asyncio.TimeoutError is the same class)
+)
+_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT, errno.ECONNRESET}
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True when ``exc``, or what caused it, says the database cannot be reached (not a bug)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _DOWN):
+            return True
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and "closed" in str(current):
+            return True
+        if isinstance(current, OSError) and (current.errno in _NETWORK_ERRNOS or type(current).__name__ == "gaierror"):
+            return True
+        pending.extend((current.__cause__, current.__context__, getattr(current, "orig", None)))
+    return False
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if database_unreachable(exc):
+        log.warning("database unreachable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+        response = problem(
+            503,
+            "Service unavailable",
+            "The database cannot be reached right now; please try again shortly.",
+            request.url.path,
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
@@ -142,4 +194,4 @@ EXCEPTION_HANDLERS = {
     Exception: handle_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "database_unreachable"]

@@ -23,6 +23,9 @@ from server.packs.service import latest_packs, manifest, pack_path
 _FILE = re.compile(r"(\d{1,9})(\.pmtiles|\.facilities\.json)")
 _TYPES = {".pmtiles": "application/octet-stream", ".facilities.json": "application/geo+json"}
 IMMUTABLE = "public, max-age=31536000, immutable"
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# More digits than any file offset: converting thousands of digits is slow, and Python refuses.
+_OFFSET_DIGITS = 18
 
 
 def _code(raw: str) -> str:
@@ -102,13 +105,14 @@ def _ranged(request: Request[Any, Any, Any], path: Path, media_type: str, header
     wanted = request.headers.get("range")
     if wanted is None or request.headers.get("if-range", headers["ETag"]) != headers["ETag"]:
         return File(path, media_type=media_type, headers=headers, content_disposition_type="inline")
-    match = re.fullmatch(r"bytes=(\d*)-(\d*)", wanted.strip())
+    match = _RANGE.fullmatch(wanted.strip())
     if match is None or match[1] == match[2] == "":
         return Response(b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    first, last = _offset(match[1], size), _offset(match[2], size)
     if match[1] == "":  # the last N bytes
-        start, end = max(0, size - int(match[2])), size - 1
+        start, end = max(0, size - last), size - 1
     else:
-        start, end = int(match[1]), min(int(match[2]) if match[2] else size - 1, size - 1)
+        start, end = first, min(last if match[2] else size - 1, size - 1)
     if start >= size or start > end:
         return Response(b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     with path.open("rb") as file:
@@ -116,3 +120,9 @@ def _ranged(request: Request[Any, Any, Any], path: Path, media_type: str, header
         body = file.read(end - start + 1) if request.method == "GET" else b""
     headers = {**headers, "Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1)}
     return Response(body, status_code=206, media_type=media_type, headers=headers)
+
+
+def _offset(digits: str, size: int) -> int:
+    """A byte position; one too long to be a position in this file counts as past its end."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _OFFSET_DIGITS else size + 1

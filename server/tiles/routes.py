@@ -24,9 +24,12 @@ def _tile_numbers(z: int, x: int, y: str) -> tuple[int, int, int]:
     if not MIN_ZOOM <= z <= MAX_ZOOM:
         raise InvalidParameterError("z", f"zoom {z} is outside the tile range", f"{MIN_ZOOM}–{MAX_ZOOM}")
     stem, dot, extension = y.partition(".")
-    if dot != "." or extension != "mvt" or not stem.isdigit():
+    # isdigit() alone admits "²" and other digits int() refuses.
+    if dot != "." or extension != "mvt" or not (stem.isascii() and stem.isdigit()):
         raise InvalidParameterError("y", f"{y!r} is not a tile row", "a row number followed by .mvt, e.g. 1534.mvt")
-    row, size = int(stem), 2**z
+    size = 2**z
+    # Thousands of digits would only be converted to be refused (and Python refuses past 4300).
+    row = int(stem) if len(stem.lstrip("0")) <= len(str(size)) else size
     for name, value in (("x", x), ("y", row)):
         if not 0 <= value < size:
             raise InvalidParameterError(name, f"{value} is outside zoom {z}", f"0–{size - 1}")
@@ -64,7 +67,7 @@ class TileController(Controller):
         return Response(blob, media_type=MVT, headers=headers)
 
     @get("/tilejson.json", summary="TileJSON 3.0 describing the vector tiles")
-    async def tilejson(self, request: Request[object, object, State], state: State) -> dict[str, Any]:
+    async def tilejson(self, state: State) -> dict[str, Any]:
         box = func.ST_Extent(Municipality.bbox)
         async with state.read_engine.connect() as connection:
             extent = (
@@ -73,7 +76,8 @@ class TileController(Controller):
                 )
             ).one()
         bounds = list(extent) if extent[0] is not None else [-180.0, -85.0511, 180.0, 85.0511]
-        base = str(request.base_url).rstrip("/")
+        # The configured public URL, not the Host header: a client must not choose where others fetch tiles.
+        base = state.settings.server.base_url
         return {
             "tilejson": "3.0.0",
             "name": "Bosai",
