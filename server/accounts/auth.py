@@ -48,6 +48,7 @@ async def signed_in(request: Request[Any, Any, Any], state: State, *roles: str) 
 def with_session_cookie(
     response: Response[Any], request: Request[Any, Any, Any], token: str, lifetime: timedelta
 ) -> Response[Any]:
+    # A client's own claim of https only makes the cookie stricter, so it is honoured from anyone.
     secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
     response.cookies.append(
         Cookie(

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
+import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 from sqlalchemy import delete, select
 from webauthn import (
     generate_authentication_options,
@@ -26,7 +29,8 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from server.accounts.auth import THROTTLED, client_bucket, json_only, session_response, signed_in
+from server.accounts.auth import THROTTLED, client_bucket, json_only, session_response
+from server.accounts.guards import Caller, anyone, signed_in_as
 from server.accounts.models import Account, Passkey, PasskeyChallenge
 from server.accounts.service import start_session
 from server.db.engine import session_factory
@@ -38,10 +42,14 @@ CHALLENGE_LIFETIME = timedelta(minutes=5)
 
 
 def relying_party(request: Request[Any, Any, Any]) -> tuple[str, str]:
-    """(RP id, origin) of the host the request came to."""
-    scheme = "https" if request.headers.get("x-forwarded-proto") == "https" else request.url.scheme
-    host = request.headers.get("x-forwarded-host") or request.headers.get("host") or request.url.netloc
-    return host.split(":")[0], f"{scheme}://{host}"
+    """(RP id, origin): BOSAI_PUBLIC_URL's when set, else the host the request came to. Forwarded
+    headers count only from BOSAI_TRUSTED_PROXIES (uvicorn applies them to the request's URL)."""
+    public = request.app.state.settings.server.public_url
+    if public:
+        parts = urlsplit(public)
+        return parts.hostname or "", f"{parts.scheme}://{parts.netloc}"
+    host = request.headers.get("host") or request.url.netloc
+    return host.split(":")[0], f"{request.url.scheme}://{host}"
 
 
 async def _challenge(state: State, purpose: str, account_id: uuid.UUID | None, challenge: bytes) -> str:
@@ -72,14 +80,12 @@ async def _take_challenge(state: State, challenge_id: str, purpose: str) -> Pass
     return row
 
 
-def _body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise InvalidParameterError("body", "not valid JSON") from None
-    if not isinstance(body, dict) or not isinstance(body.get("credential"), dict):
-        raise InvalidParameterError("credential", "send {challengeId, credential: PublicKeyCredential.toJSON()}")
-    return body
+class PasskeyAnswer(msgspec.Struct, rename="camel"):
+    """What the browser's authenticator answered to our options, with the options' challenge id."""
+
+    challenge_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    # PublicKeyCredential.toJSON(): checked by py_webauthn against the challenge and the key.
+    credential: dict[str, Any]
 
 
 class PasskeyController(Controller):
@@ -87,9 +93,13 @@ class PasskeyController(Controller):
     tags = ["accounts"]  # noqa: RUF012
     exception_handlers = THROTTLED  # type: ignore[assignment]
 
-    @post("/register/options", summary="Options for adding a passkey to the signed-in account", status_code=200)
-    async def register_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
-        caller = await signed_in(request, state)
+    @post(
+        "/register/options",
+        summary="Options for adding a passkey to the signed-in account",
+        status_code=200,
+        guards=[signed_in_as()],
+    )
+    async def register_options(self, request: Request[Any, Any, Any], state: State, caller: Caller) -> dict[str, Any]:
         rp_id, _ = relying_party(request)
         async with session_factory(state.engine)() as session:
             existing = (
@@ -109,17 +119,17 @@ class PasskeyController(Controller):
         challenge_id = await _challenge(state, "register", caller.account_id, options.challenge)
         return {"challengeId": challenge_id, "options": json.loads(options_to_json(options))}
 
-    @post("/register", summary="Keep the passkey the browser made", status_code=201)
-    async def register(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
-        caller = await signed_in(request, state)
-        body = _body(await request.body())
-        challenge = await _take_challenge(state, str(body.get("challengeId", "")), "register")
+    @post("/register", summary="Keep the passkey the browser made", status_code=201, guards=[signed_in_as()])
+    async def register(
+        self, request: Request[Any, Any, Any], state: State, caller: Caller, data: JSONBody[PasskeyAnswer]
+    ) -> dict[str, Any]:
+        challenge = await _take_challenge(state, data.challenge_id, "register")
         if challenge.account_id != caller.account_id:
             raise InvalidParameterError("challengeId", "belongs to another account")
         rp_id, origin = relying_party(request)
         try:
             verified = verify_registration_response(
-                credential=body["credential"],
+                credential=data.credential,
                 expected_challenge=challenge.challenge,
                 expected_rp_id=rp_id,
                 expected_origin=origin,
@@ -137,7 +147,12 @@ class PasskeyController(Controller):
             )
         return {"added": True}
 
-    @post("/login/options", summary="Options for signing in with a passkey (any account's)", status_code=200)
+    @post(
+        "/login/options",
+        summary="Options for signing in with a passkey (any account's)",
+        status_code=200,
+        guards=[anyone],
+    )
     async def login_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
         state.login_limit.check(client_bucket(request))
         rp_id, _ = relying_party(request)
@@ -145,12 +160,18 @@ class PasskeyController(Controller):
         challenge_id = await _challenge(state, "login", None, options.challenge)
         return {"challengeId": challenge_id, "options": json.loads(options_to_json(options))}
 
-    @post("/login", summary="Sign in with a passkey; sets the session cookie", status_code=200, guards=[json_only])
-    async def login(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
-        body = _body(await request.body())
-        challenge = await _take_challenge(state, str(body.get("challengeId", "")), "login")
+    @post(
+        "/login",
+        summary="Sign in with a passkey; sets the session cookie",
+        status_code=200,
+        guards=[anyone, json_only],
+    )
+    async def login(
+        self, request: Request[Any, Any, Any], state: State, data: JSONBody[PasskeyAnswer]
+    ) -> Response[dict[str, Any]]:
+        challenge = await _take_challenge(state, data.challenge_id, "login")
         rp_id, origin = relying_party(request)
-        credential_id = str(body["credential"].get("id", ""))
+        credential_id = str(data.credential.get("id", ""))
         async with session_factory(state.engine)() as session, session.begin():
             passkey = await session.scalar(select(Passkey).where(Passkey.credential_id == credential_id))
             account = await session.get(Account, passkey.account_id) if passkey else None
@@ -158,7 +179,7 @@ class PasskeyController(Controller):
                 raise UnauthorizedError("this passkey belongs to no account here")
             try:
                 verified = verify_authentication_response(
-                    credential=body["credential"],
+                    credential=data.credential,
                     expected_challenge=challenge.challenge,
                     expected_rp_id=rp_id,
                     expected_origin=origin,

@@ -4,7 +4,7 @@ POST /api/residents (a device-bound account) and /api/residents/recover; GET /ap
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -16,13 +16,12 @@ from server.accounts.auth import (
     COOKIE,
     THROTTLED,
     client_bucket,
-    current,
     json_only,
     json_or_nothing,
     me,
     session_response,
-    signed_in,
 )
+from server.accounts.guards import Caller, Session, anyone, signed_in_as
 from server.accounts.models import Account, AuditEvent
 from server.accounts.service import (
     add_resident,
@@ -36,17 +35,17 @@ from server.accounts.service import (
     throttle_key,
 )
 from server.db.engine import session_factory
-from server.lib.errors import InvalidParameterError, UnauthorizedError
+from server.lib.errors import InvalidParameterError
 
 
 class Login(msgspec.Struct):
-    email: str
-    password: str
+    email: Annotated[str, msgspec.Meta(max_length=320)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
 
 
 class Recovery(msgspec.Struct, rename="camel"):
-    account_id: str
-    recovery_code: str
+    account_id: Annotated[str, msgspec.Meta(max_length=64)]
+    recovery_code: Annotated[str, msgspec.Meta(max_length=64)]
 
 
 class AuthController(Controller):
@@ -58,7 +57,7 @@ class AuthController(Controller):
         "/login",
         summary="Sign in with e-mail and password; sets the session cookie",
         status_code=200,
-        guards=[json_only],
+        guards=[anyone, json_only],
     )
     async def login(
         self, request: Request[Any, Any, Any], state: State, data: JSONBody[Login]
@@ -77,20 +76,15 @@ class AuthController(Controller):
             token, _, lifetime = await start_session(session, account)
         return await session_response(request, state, token, lifetime)
 
-    @post("/logout", summary="End this session", status_code=200)
-    async def logout(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, bool]]:
-        await signed_in(request, state)
-        async with session_factory(state.engine)() as session, session.begin():
-            await end_session(session, request.cookies[COOKIE])
+    @post("/logout", summary="End this session", status_code=200, guards=[signed_in_as()])
+    async def logout(self, request: Request[Any, Any, Any], session: Session) -> Response[dict[str, bool]]:
+        await end_session(session, request.cookies[COOKIE])
         response = Response({"signedOut": True})
         response.delete_cookie(COOKIE, path="/")
         return response
 
-    @get("/me", summary="Who is signed in: roles, scopes and the CSRF token for writes")
-    async def whoami(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
-        caller = await current(request, state)
-        if caller is None:
-            raise UnauthorizedError("not signed in")
+    @get("/me", summary="Who is signed in: roles, scopes and the CSRF token for writes", guards=[signed_in_as()])
+    async def whoami(self, caller: Caller) -> dict[str, Any]:
         return me(caller)
 
 
@@ -102,7 +96,7 @@ class ResidentController(Controller):
     @post(
         "/",
         summary="A device-bound resident account; the recovery code is shown this once",
-        guards=[json_or_nothing],
+        guards=[anyone, json_or_nothing],
     )
     async def create(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
         # Each account costs an argon2 hash: a few a minute per client.
@@ -116,7 +110,7 @@ class ResidentController(Controller):
         "/recover",
         summary="Sign in on a new device with the account id and recovery code",
         status_code=200,
-        guards=[json_only],
+        guards=[anyone, json_only],
     )
     async def recover(
         self, request: Request[Any, Any, Any], state: State, data: JSONBody[Recovery]
@@ -137,10 +131,13 @@ class AuditController(Controller):
     path = "/api/audit"
     tags = ["accounts"]  # noqa: RUF012
 
-    @get("/", summary="The audit log, newest first (data admins): who read or changed whose data, when")
+    @get(
+        "/",
+        summary="The audit log, newest first (data admins): who read or changed whose data, when",
+        guards=[signed_in_as("data_admin")],
+    )
     async def log(
         self,
-        request: Request[Any, Any, Any],
         state: State,
         actor: FromQuery[str | None] = None,
         subject: FromQuery[str | None] = None,
@@ -149,7 +146,6 @@ class AuditController(Controller):
         until: FromQuery[datetime | None] = None,
         limit: FromQuery[int] = 100,
     ) -> dict[str, Any]:
-        await signed_in(request, state, "data_admin")
         if not 1 <= limit <= 1000:
             raise InvalidParameterError("limit", "from 1 to 1000")
         query = (

@@ -32,12 +32,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.accounts.models import ROLES, Account, AccountRole, AuditEvent, AuthSession, SignInThrottle
 from server.db.engine import session_factory
 from server.db.fast import Compiled, fetch
-from server.facilities.models import Facility
 from server.lib.errors import InvalidParameterError, TooManyRequestsError, UnauthorizedError
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
@@ -199,9 +199,14 @@ async def _role_rows(session: AsyncSession, account_id: uuid.UUID, request: Role
                 facility_id = uuid.UUID(shelter)
             except ValueError:
                 raise InvalidParameterError("shelter", f"{shelter!r} is not a facility id") from None
-            if await session.get(Facility, facility_id) is None:
-                raise InvalidParameterError("shelter", f"no facility with id {shelter}")
-            rows.append(AccountRole(account_id=account_id, role="staff", facility_id=facility_id))
+            row = AccountRole(account_id=account_id, role="staff", facility_id=facility_id)
+            try:  # the foreign key says whether the facility exists (accounts sits below facilities)
+                async with session.begin_nested():
+                    session.add(row)
+                    await session.flush()
+            except IntegrityError:
+                raise InvalidParameterError("shelter", f"no facility with id {shelter}") from None
+            rows.append(row)
         return rows
     return [AccountRole(account_id=account_id, role=request.role, municipality_id=municipality_id)]
 

@@ -53,7 +53,8 @@ async def open_event(session: AsyncSession, hazard_type: str, name: str, codes: 
 
 def may_open_event(caller: Principal, codes: list[str]) -> None:
     """Prefectural headquarters open events anywhere; municipal ones for their municipalities."""
-    if "prefectural_hq" not in caller.roles and not set(codes) <= caller.municipalities("municipal_hq"):
+    mine = caller.municipalities("municipal_hq")
+    if "prefectural_hq" not in caller.roles and not (codes and set(codes) <= mine):
         raise ForbiddenError("municipal headquarters open events for their own municipality only")
 
 
