@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from geo.importers.base import ImportFailure
+from geo.importers.base import MAX_ROWS, ImportFailure, too_many
 
 
 def decode(file: str, data: bytes) -> str:
@@ -57,35 +57,44 @@ class Table:
     rows: list[Row]
 
 
-def read_csv(file: str, data: bytes) -> Table:
+def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     text = decode(file, data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ImportFailure(file, "the file is empty") from None
-    rows = []
+    rows: list[Row] = []
     for values in reader:
         if not any(v.strip() for v in values):
             continue
+        if len(rows) >= max_rows:
+            raise too_many(file, max_rows, "rows", reader.line_num)
         if len(values) > len(header):
             raise ImportFailure(file, f"{len(values)} fields but the header has {len(header)}", reader.line_num)
         rows.append(Row(file, reader.line_num, dict(zip(header, values, strict=False))))
     return Table(file, "csv", frozenset(header), rows)
 
 
-def read_geojson(file: str, data: bytes) -> Table:
+def read_geojson(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     try:
         document = json.loads(decode(file, data))
     except json.JSONDecodeError as exc:
         raise ImportFailure(file, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise ImportFailure(file, 'not a GeoJSON FeatureCollection (its top-level "type" must be FeatureCollection)')
+    features = document.get("features") or []
+    if not isinstance(features, list):
+        raise ImportFailure(file, 'not a GeoJSON FeatureCollection (its "features" must be a list)')
+    if len(features) > max_rows:
+        raise too_many(file, max_rows, "features")
     rows: list[Row] = []
     columns: set[str] = set()
-    for index, feature in enumerate(document.get("features") or []):
-        properties = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
+    for index, feature in enumerate(features):
+        properties = (feature.get("properties") or {}) if isinstance(feature, dict) else None
+        geometry = (feature.get("geometry") or {}) if isinstance(feature, dict) else None
+        if not isinstance(properties, dict) or not isinstance(geometry, dict):
+            raise ImportFailure(file, "a feature must be an object with object properties and geometry", index)
         columns.update(properties)
         coordinates = geometry.get("coordinates")
         if geometry.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
@@ -98,11 +107,11 @@ def read_geojson(file: str, data: bytes) -> Table:
     return Table(file, "geojson", frozenset(columns), rows)
 
 
-def read_table(file: str, data: bytes) -> Table:
-    """The table in a .csv, .geojson or .json file."""
+def read_table(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
+    """The table in a .csv, .geojson or .json file, of at most ``max_rows`` rows."""
     lowered = file.lower()
     if lowered.endswith(".csv"):
-        return read_csv(file, data)
+        return read_csv(file, data, max_rows)
     if lowered.endswith((".geojson", ".json")):
-        return read_geojson(file, data)
+        return read_geojson(file, data, max_rows)
     raise ImportFailure(file, "unknown file type: expected .csv, .geojson, .json, .shp (with its sidecars) or .zip")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,28 @@ def test_the_municipality_comes_from_the_option_when_nothing_else_says_it() -> N
 )
 def test_capacity_is_the_leading_number(text: str | None, value: int | None) -> None:
     assert capacity(text) == value
+
+
+def test_a_table_longer_than_the_row_bound_is_refused_naming_the_file_the_line_and_the_bound() -> None:
+    data = (FIXTURES / "standard_08_aed_v1.csv").read_bytes()  # 12 rows
+    assert parse("aed.csv", data, max_rows=12).rows == 12
+    with pytest.raises(ImportFailure) as refused:
+        parse("aed.csv", data, max_rows=11)
+    assert (refused.value.file, refused.value.line) == ("aed.csv", 13)  # the 12th row, after the header
+    assert "more than 11 rows" in str(refused.value) and "BOSAI_IMPORT_MAX_ROWS" in str(refused.value)
+    shelters = (FIXTURES / "029980_designated_shelters.geojson").read_bytes()
+    with pytest.raises(ImportFailure, match="more than 5 features"):
+        parse("shelters.geojson", shelters, max_rows=5)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"type": "FeatureCollection", "features": {"a": 1}},
+        {"type": "FeatureCollection", "features": [5]},
+        {"type": "FeatureCollection", "features": [{"properties": 5, "geometry": None}]},
+    ],
+)
+def test_a_feature_collection_of_the_wrong_shape_is_a_located_failure(document: object) -> None:
+    with pytest.raises(ImportFailure, match=r"shelters\.geojson"):
+        parse("shelters.geojson", json.dumps(document).encode())
