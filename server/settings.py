@@ -38,7 +38,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_QR_OLD_KEYS": "Comma-separated base64 public keys of retired QR keys, still accepted when verifying.",
     "BOSAI_IMPORT_MAX_UPLOAD_MB": "Largest request body `POST /api/imports` accepts, in MiB (default 256).",
     "BOSAI_IMPORT_MAX_FILES": "Most files and folders one zip archive may hold (default 2000).",
-    "BOSAI_IMPORT_MAX_FILE_MB": "Most MiB one file of a zip archive may unpack to (default 512).",
+    "BOSAI_IMPORT_MAX_FILE_MB": "Most MiB one file of a zip archive may unpack to (default 256).",
     "BOSAI_IMPORT_MAX_UNPACKED_MB": "Most MiB the zip archives of one import may unpack to together (default 1024).",
     "BOSAI_IMPORT_MAX_ROWS": "Most rows (CSV) or features (GeoJSON, Shapefile) one file may have (default 1000000).",
 }
@@ -190,11 +190,12 @@ MIB: Final = 1024 * 1024
 class ImportSettings:
     """Bounds on what one import may bring, so that a hostile or mistaken file (a zip bomb, a
     table of millions of rows) is refused before it exhausts memory or disk. A prefecture's N03
-    or hazard Shapefile is tens of MiB zipped and a few hundred unpacked."""
+    or hazard Shapefile is tens of MiB zipped and a few hundred unpacked, in several files; a file
+    is parsed in memory, so one file is bounded tighter than the whole."""
 
     max_upload_bytes: int = 256 * MIB
     max_files: int = 2000
-    max_file_bytes: int = 512 * MIB
+    max_file_bytes: int = 256 * MIB
     max_unpacked_bytes: int = 1024 * MIB
     max_rows: int = 1_000_000
 
@@ -203,7 +204,7 @@ class ImportSettings:
         return cls(
             max_upload_bytes=_int(env, "BOSAI_IMPORT_MAX_UPLOAD_MB", 256) * MIB,
             max_files=_int(env, "BOSAI_IMPORT_MAX_FILES", 2000),
-            max_file_bytes=_int(env, "BOSAI_IMPORT_MAX_FILE_MB", 512) * MIB,
+            max_file_bytes=_int(env, "BOSAI_IMPORT_MAX_FILE_MB", 256) * MIB,
             max_unpacked_bytes=_int(env, "BOSAI_IMPORT_MAX_UNPACKED_MB", 1024) * MIB,
             max_rows=_int(env, "BOSAI_IMPORT_MAX_ROWS", 1_000_000),
         )

@@ -64,15 +64,20 @@ def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ImportFailure(file, "the file is empty") from None
+    except csv.Error as exc:
+        raise ImportFailure(file, f"not a readable CSV: {exc}", 1) from None
     rows: list[Row] = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) >= max_rows:
-            raise too_many(file, max_rows, "rows", reader.line_num)
-        if len(values) > len(header):
-            raise ImportFailure(file, f"{len(values)} fields but the header has {len(header)}", reader.line_num)
-        rows.append(Row(file, reader.line_num, dict(zip(header, values, strict=False))))
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= max_rows:
+                raise too_many(file, max_rows, "rows", reader.line_num)
+            if len(values) > len(header):
+                raise ImportFailure(file, f"{len(values)} fields but the header has {len(header)}", reader.line_num)
+            rows.append(Row(file, reader.line_num, dict(zip(header, values, strict=False))))
+    except csv.Error as exc:  # e.g. a field past csv's own bound (128 KiB)
+        raise ImportFailure(file, f"not a readable CSV: {exc}", reader.line_num) from None
     return Table(file, "csv", frozenset(header), rows)
 
 
@@ -81,6 +86,8 @@ def read_geojson(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
         document = json.loads(decode(file, data))
     except json.JSONDecodeError as exc:
         raise ImportFailure(file, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise ImportFailure(file, "not valid GeoJSON: nested too deeply") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise ImportFailure(file, 'not a GeoJSON FeatureCollection (its top-level "type" must be FeatureCollection)')
     features = document.get("features") or []

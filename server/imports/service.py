@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import logging
 import re
 import time
 import uuid
@@ -39,6 +40,8 @@ from server.imports.models import ImportRun
 from server.imports.sources import Staged
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
+
+log = logging.getLogger(__name__)
 
 # A place shows the name, address and point of its shelter record first (the building people go
 # to), then of its other records in the order they arrived.
@@ -110,6 +113,9 @@ async def import_file(
         progress(0.2)
     except ImportFailure as failure:
         summary.errors = [failure.as_dict()]
+    except Exception as exc:  # a reader's own bug or a file no reader foresaw: the file fails, not the request
+        log.exception("reading %s failed", source.name)
+        summary.errors = [ImportFailure(source.name, f"could not be read ({type(exc).__name__}: {exc})").as_dict()]
     else:
         summary.format, summary.read = parsed.format, parsed.rows
         summary.notes = list(parsed.notes) if isinstance(parsed, ParsedAreas) else []

@@ -146,3 +146,16 @@ def test_a_table_longer_than_the_row_bound_is_refused_naming_the_file_the_line_a
 def test_a_feature_collection_of_the_wrong_shape_is_a_located_failure(document: object) -> None:
     with pytest.raises(ImportFailure, match=r"shelters\.geojson"):
         parse("shelters.geojson", json.dumps(document).encode())
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("long.csv", b"a,b\n" + b"x" * 200_000 + b",1\n", "not a readable CSV: field larger than field limit"),
+        ("deep.geojson", b"[" * 100_000, "nested too deeply"),
+    ],
+)
+def test_files_past_the_parsers_own_bounds_are_located_failures(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(ImportFailure, match=message) as refused:
+        parse(name, data)
+    assert refused.value.file == name

@@ -186,8 +186,8 @@ async def test_a_zip_bomb_is_refused_naming_the_bound_within_a_memory_bound_whil
     assert health == 200 and while_held  # /healthz answered while the bomb was being unpacked
     assert response.status_code == 413, response.text
     body = response.json()
-    assert "bomb.zip:zeros.csv" in body["detail"] and "512 MiB" in body["detail"]
-    assert body["limit"] == {"setting": "BOSAI_IMPORT_MAX_FILE_MB", "value": 512 * MIB}
+    assert "bomb.zip:zeros.csv" in body["detail"] and "256 MiB" in body["detail"]
+    assert body["limit"] == {"setting": "BOSAI_IMPORT_MAX_FILE_MB", "value": 256 * MIB}
     assert grown < MEMORY_BOUND, f"grew by {grown / MIB:.0f} MiB"
     assert await count(engine, "import_run") == 0 and await imported(engine) == before
 
@@ -364,3 +364,20 @@ async def test_an_upload_without_a_length_is_411(database_url: str, engine: Asyn
         response = await client.post("/api/imports", content=body(), headers=headers)
     assert response.status_code == 411, response.text
     assert "Content-Length" in response.json()["detail"]
+
+
+async def test_a_file_that_breaks_a_reader_fails_alone_and_is_recorded(
+    database_url: str, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise ValueError("a case no reader foresaw")
+
+    monkeypatch.setattr(service, "read", broken)
+    async with data_admin(database_url, engine) as client:
+        response = await client.post("/api/imports", files={"file": (AED.name, AED.read_bytes())})
+    assert response.status_code == 422, response.text
+    (summary,) = response.json()["files"]
+    assert "could not be read (ValueError: a case no reader foresaw)" in summary["errors"][0]["message"]
+    async with engine.connect() as connection:
+        run = (await connection.execute(text("SELECT status, finished_at IS NOT NULL FROM import_run"))).one()
+    assert tuple(run) == ("failed", True)
