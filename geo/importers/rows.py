@@ -3,9 +3,11 @@ behind one interface: values by header name, and where each row came from."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,15 +59,54 @@ class Table:
     rows: list[Row]
 
 
+BOM = b"\xef\xbb\xbf"
+_DECODE_CHUNK = 1024 * 1024
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, checked a chunk at a time (a large file is not decoded whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), _DECODE_CHUNK):
+            decoder.decode(view[start : start + _DECODE_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def text_stream(data: bytes) -> io.TextIOWrapper:
+    """The text of ``data`` decoded as it is read, as :func:`decode` would decode it whole: a
+    large CSV is never held twice (bytes and text) and the decoding is done in small steps."""
+    stream = io.BytesIO(data)
+    if data.startswith(BOM):
+        stream.seek(len(BOM))
+    return io.TextIOWrapper(stream, encoding="utf-8" if _is_utf8(data) else "cp932", newline="")
+
+
+#: Characters of one CSV line at most (a field may hold at most csv's own 128 Ki): a file of one
+#: endless line is refused before that line is built in memory.
+MAX_LINE = 1024 * 1024
+
+
+def _lines(file: str, stream: io.TextIOWrapper) -> Iterator[str]:
+    while line := stream.readline(MAX_LINE):
+        if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
+            raise ImportFailure(file, f"a line longer than {MAX_LINE:,} characters: not a table")
+        yield line
+
+
 def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
-    text = decode(file, data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_lines(file, text_stream(data)))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ImportFailure(file, "the file is empty") from None
     except csv.Error as exc:
         raise ImportFailure(file, f"not a readable CSV: {exc}", 1) from None
+    except UnicodeDecodeError:
+        raise ImportFailure(file, "neither UTF-8 nor Shift_JIS text (undecodable byte on line 1)") from None
     rows: list[Row] = []
     try:
         for values in reader:
@@ -78,6 +119,10 @@ def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
             rows.append(Row(file, reader.line_num, dict(zip(header, values, strict=False))))
     except csv.Error as exc:  # e.g. a field past csv's own bound (128 KiB)
         raise ImportFailure(file, f"not a readable CSV: {exc}", reader.line_num) from None
+    except UnicodeDecodeError:
+        raise ImportFailure(
+            file, f"neither UTF-8 nor Shift_JIS text (undecodable byte after line {reader.line_num})"
+        ) from None
     return Table(file, "csv", frozenset(header), rows)
 
 

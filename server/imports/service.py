@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio.to_thread
 from geoalchemy2.shape import from_shape
@@ -80,6 +80,29 @@ def _quiet(_fraction: float) -> None:
     pass
 
 
+R = TypeVar("R")
+
+
+async def in_thread(func: Callable[..., R], *args: Any) -> R:
+    """``func(*args)`` in a worker thread, the thread keeping neither the arguments, the result
+    nor the error once done: an idle worker holds its last job's locals until its next job, and
+    for a file that is the whole file in memory."""
+    box: dict[str, Any] = {"call": (func, args)}
+
+    def job() -> None:
+        call, arguments = box.pop("call")
+        try:
+            box["result"] = call(*arguments)
+        except BaseException as exc:  # handed over to the caller, raised there
+            box["error"] = exc
+
+    await anyio.to_thread.run_sync(job)
+    if "error" in box:
+        raise box.pop("error")
+    result: R = box.pop("result")
+    return result
+
+
 async def import_staged(
     engine: AsyncEngine,
     staged: Staged,
@@ -88,7 +111,7 @@ async def import_staged(
     max_rows: int = MAX_ROWS,
 ) -> FileSummary:
     """Import a file kept on disk: read into memory only now, one file at a time."""
-    source = await anyio.to_thread.run_sync(staged.load)
+    source = await in_thread(staged.load)
     return await import_file(engine, source, options, progress, max_rows)
 
 
@@ -103,13 +126,13 @@ async def import_file(
     changes nothing; the run is recorded either way."""
     options = options or Options()
     started = time.perf_counter()
-    digest = await anyio.to_thread.run_sync(_sha256, source.data)
+    digest = await in_thread(_sha256, source.data)
     async with session_factory(engine)() as session, session.begin():
         run = ImportRun(file_name=source.name, sha256=digest, format=options.format)
         session.add(run)
     summary = FileSummary(source.name, options.format, "failed", run_id=str(run.id))
     try:
-        parsed = await anyio.to_thread.run_sync(read, source, options, max_rows)
+        parsed = await in_thread(read, source, options, max_rows)
         progress(0.2)
     except ImportFailure as failure:
         summary.errors = [failure.as_dict()]

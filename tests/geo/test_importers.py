@@ -153,6 +153,7 @@ def test_a_feature_collection_of_the_wrong_shape_is_a_located_failure(document: 
     [
         ("long.csv", b"a,b\n" + b"x" * 200_000 + b",1\n", "not a readable CSV: field larger than field limit"),
         ("deep.geojson", b"[" * 100_000, "nested too deeply"),
+        ("one.csv", b"a\n" + b"\0" * 3_000_000, "a line longer than 1,048,576 characters"),
     ],
 )
 def test_files_past_the_parsers_own_bounds_are_located_failures(name: str, data: bytes, message: str) -> None:
