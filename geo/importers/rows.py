@@ -7,6 +7,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -126,9 +127,73 @@ def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     return Table(file, "csv", frozenset(header), rows)
 
 
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def load_json(text: str) -> Any:
+    """``json.loads(text)``, except that the arrays of a top-level object (a FeatureCollection's
+    features) are decoded an element at a time: a large file is never one call holding the GIL
+    for seconds, which would stall the server's event loop while a worker thread parses it."""
+    pos = _skip(text, 0)
+    if not text.startswith("{", pos):
+        return json.loads(text)
+    document: dict[str, Any] = {}
+    pos = _skip(text, pos + 1)
+    if text.startswith("}", pos):
+        return _end(text, pos + 1, document)
+    while True:
+        key, pos = _DECODER.raw_decode(text, pos)
+        if not isinstance(key, str):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
+        pos = _skip(text, pos)
+        if not text.startswith(":", pos):
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+        pos = _skip(text, pos + 1)
+        if text.startswith("[", pos):
+            document[key], pos = _array(text, pos + 1)
+        else:
+            document[key], pos = _DECODER.raw_decode(text, pos)
+        pos = _skip(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip(text, pos + 1)
+        elif text.startswith("}", pos):
+            return _end(text, pos + 1, document)
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
+def _array(text: str, pos: int) -> tuple[list[Any], int]:
+    items: list[Any] = []
+    pos = _skip(text, pos)
+    if text.startswith("]", pos):
+        return items, pos + 1
+    while True:
+        item, pos = _DECODER.raw_decode(text, pos)
+        items.append(item)
+        pos = _skip(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip(text, pos + 1)
+        elif text.startswith("]", pos):
+            return items, pos + 1
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
+def _skip(text: str, pos: int) -> int:
+    found = _SPACE.match(text, pos)
+    return found.end() if found else pos
+
+
+def _end(text: str, pos: int, document: dict[str, Any]) -> dict[str, Any]:
+    if _skip(text, pos) != len(text):
+        raise json.JSONDecodeError("Extra data", text, pos)
+    return document
+
+
 def read_geojson(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     try:
-        document = json.loads(decode(file, data))
+        document = load_json(decode(file, data))
     except json.JSONDecodeError as exc:
         raise ImportFailure(file, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:

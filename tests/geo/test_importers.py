@@ -9,6 +9,7 @@ import pytest
 
 from geo.importers.base import ImportFailure
 from geo.importers.facilities import capacity, parse
+from geo.importers.rows import load_json
 from tests.generated import assert_matches_generator
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "import" / "facilities"
@@ -160,3 +161,30 @@ def test_files_past_the_parsers_own_bounds_are_located_failures(name: str, data:
     with pytest.raises(ImportFailure, match=message) as refused:
         parse(name, data)
     assert refused.value.file == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (FIXTURES / "029980_designated_shelters.geojson").read_text(),
+        ' \n{ "features" : [ ] , "type":"FeatureCollection", "a": [1, [2, {"b": []}]], "c": {"d": [3]} }\n',
+        "{}",
+        "[1, 2]",
+        '"text"',
+        '{"features": [1, 2,]}',
+        '{"features": [1 2]}',
+        '{"a" 1}',
+        '{"a": 1} x',
+        '{"a": 1,}',
+        "{1: 2}",
+        '{"a": [1, 2}',
+    ],
+)
+def test_json_decoded_a_feature_at_a_time_is_what_json_loads_gives(text: str) -> None:
+    try:
+        expected: object = json.loads(text)
+    except json.JSONDecodeError:
+        with pytest.raises(json.JSONDecodeError):
+            load_json(text)
+    else:
+        assert load_json(text) == expected
