@@ -239,21 +239,31 @@ def import_command(
     Shapefile); other hazard-zone files with --hazard. Accepts files, folders and zip archives.
     Each file is all or nothing; the command exits 1 if any file failed, after importing the
     good ones."""
-    from geo.importers.base import Options, Source
-    from server.imports.service import import_file
-    from server.imports.sources import expand
+    import tempfile
+
+    from geo.importers.base import Options
+    from server.imports.service import import_staged
+    from server.imports.sources import Staged, stage_paths
+    from server.lib.errors import BosaiError
 
     if rank_attribute and not hazard:
         raise click.UsageError("--rank-attribute needs --hazard")
     options = Options(format_, municipality, hazard, rank_attribute)
     settings = load_settings()
     prepare_database(settings, quiet=True)
-    sources = expand(paths)
+    # Zip archives are unpacked to disk within the same bounds as uploads; files are read one at a time.
+    folder = tempfile.TemporaryDirectory(prefix="bosai-import-")
+    try:
+        sources = stage_paths(paths, Path(folder.name), settings.imports)
+    except BosaiError as exc:
+        folder.cleanup()
+        raise click.ClickException(exc.detail) from exc
     engine = create_engine(settings.database)
 
     async def run_all() -> list[FileSummary]:
         results = []
-        total = sum(len(s.data) for s in sources)
+        sizes = {s.name: s.size for s in sources}
+        total = sum(sizes.values())
         shown = sys.stderr.isatty() and (len(sources) > 1 or total > 1_000_000)
         try:
             with click.progressbar(
@@ -266,19 +276,24 @@ def import_command(
                 for source in sources:
                     done = 0
 
-                    def advance(fraction: float, source: Source = source) -> None:
+                    def advance(fraction: float, source: Staged = source) -> None:
                         nonlocal done
-                        step = int(fraction * len(source.data)) - done
+                        step = int(fraction * sizes[source.name]) - done
                         done += step
                         bar.update(step, source.name)
 
-                    results.append(await import_file(engine, source, options, advance))
+                    results.append(
+                        await import_staged(engine, source, options, advance, max_rows=settings.imports.max_rows)
+                    )
                     advance(1.0)
         finally:
             await engine.dispose()
         return results
 
-    summaries = run(run_all())
+    try:
+        summaries = run(run_all())
+    finally:
+        folder.cleanup()
     _print_summaries(summaries)
     failed = [s.file for s in summaries if not s.ok]
     if failed:

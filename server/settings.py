@@ -40,6 +40,11 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_DATA_KEY": "Key encrypting personal data at rest: 32 bytes, base64 (`bosai keys generate`).",
     "BOSAI_QR_KEY": "Ed25519 private key (32-byte seed, base64) signing QR codes (`bosai keys generate`).",
     "BOSAI_QR_OLD_KEYS": "Comma-separated base64 public keys of retired QR keys, still accepted when verifying.",
+    "BOSAI_IMPORT_MAX_UPLOAD_MB": "Largest request body `POST /api/imports` accepts, in MiB (default 256).",
+    "BOSAI_IMPORT_MAX_FILES": "Most files and folders one zip archive may hold (default 2000).",
+    "BOSAI_IMPORT_MAX_FILE_MB": "Most MiB one file of a zip archive may unpack to (default 256).",
+    "BOSAI_IMPORT_MAX_UNPACKED_MB": "Most MiB the zip archives of one import may unpack to together (default 1024).",
+    "BOSAI_IMPORT_MAX_ROWS": "Most rows (CSV) or features (GeoJSON, Shapefile) one file may have (default 1000000).",
 }
 
 DEFAULT_PG_PORT: Final = 54320
@@ -223,6 +228,33 @@ class SecuritySettings:
         return cls(data_key=key("BOSAI_DATA_KEY"), qr_key=key("BOSAI_QR_KEY"), qr_old_public_keys=old)
 
 
+MIB: Final = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSettings:
+    """Bounds on what one import may bring, so that a hostile or mistaken file (a zip bomb, a
+    table of millions of rows) is refused before it exhausts memory or disk. A prefecture's N03
+    or hazard Shapefile is tens of MiB zipped and a few hundred unpacked, in several files; a file
+    is parsed in memory, so one file is bounded tighter than the whole."""
+
+    max_upload_bytes: int = 256 * MIB
+    max_files: int = 2000
+    max_file_bytes: int = 256 * MIB
+    max_unpacked_bytes: int = 1024 * MIB
+    max_rows: int = 1_000_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ImportSettings:
+        return cls(
+            max_upload_bytes=_int(env, "BOSAI_IMPORT_MAX_UPLOAD_MB", 256) * MIB,
+            max_files=_int(env, "BOSAI_IMPORT_MAX_FILES", 2000),
+            max_file_bytes=_int(env, "BOSAI_IMPORT_MAX_FILE_MB", 256) * MIB,
+            max_unpacked_bytes=_int(env, "BOSAI_IMPORT_MAX_UNPACKED_MB", 1024) * MIB,
+            max_rows=_int(env, "BOSAI_IMPORT_MAX_ROWS", 1_000_000),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, one object per concern."""
@@ -231,6 +263,7 @@ class Settings:
     server: ServerSettings
     packs: PackSettings = field(default_factory=PackSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    imports: ImportSettings = field(default_factory=ImportSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -245,4 +278,5 @@ class Settings:
             server=ServerSettings.from_env(source),
             packs=PackSettings.from_env(source),
             security=SecuritySettings.from_env(source),
+            imports=ImportSettings.from_env(source),
         )

@@ -24,7 +24,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geo.codes import InvalidCodeError, normalize
-from geo.importers.base import ImportFailure, Options, Source
+from geo.importers.base import MAX_ROWS, ImportFailure, Options, Source, too_many
 from geo.kinds import HAZARD_TYPES
 
 MAX_ERRORS = 100
@@ -94,8 +94,9 @@ class ParsedAreas:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def read_layer(source: Source) -> Layer:
-    """The features of a GeoJSON file or a Shapefile (with its sidecars), reprojected to WGS84."""
+def read_layer(source: Source, max_features: int = MAX_ROWS) -> Layer:
+    """The features of a GeoJSON file or a Shapefile (with its sidecars), reprojected to WGS84;
+    more than ``max_features`` is an error (one more is read to know)."""
     suffix = PurePath(source.name).suffix.lower()
     encoding = None
     if suffix == ".shp":
@@ -115,9 +116,13 @@ def read_layer(source: Source) -> Layer:
             with warnings.catch_warnings():
                 # GDAL warns of rings left unclosed; they are closed below, as GDAL would.
                 warnings.simplefilter("ignore", RuntimeWarning)
-                meta, _, wkb, values = pyogrio.raw.read(path, encoding=encoding, force_2d=True, datetime_as_string=True)
+                meta, _, wkb, values = pyogrio.raw.read(
+                    path, encoding=encoding, force_2d=True, datetime_as_string=True, max_features=max_features + 1
+                )
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
             raise ImportFailure(source.name, f"not a readable GeoJSON or Shapefile: {exc}") from None
+    if len(wkb) > max_features:
+        raise too_many(source.name, max_features, "features")
     geometries = shapely.from_wkb(wkb, on_invalid="fix")
     crs = meta["crs"]
     if crs is None and suffix == ".shp":
@@ -330,10 +335,11 @@ def detect(columns: frozenset[str], options: Options) -> str | None:
     return found or ("hazard_zones" if options.hazard else None)
 
 
-def parse(source: Source, options: Options, layer: Layer | None = None) -> ParsedAreas:
+def parse(source: Source, options: Options, layer: Layer | None = None, max_features: int = MAX_ROWS) -> ParsedAreas:
     """Read a boundary or hazard-zone file whole; bad features are collected (up to MAX_ERRORS)
-    with their index, column and value. Raises ImportFailure when the file as a whole is wrong."""
-    layer = layer or read_layer(source)
+    with their index, column and value. Raises ImportFailure when the file as a whole is wrong
+    (or has more than ``max_features``)."""
+    layer = layer or read_layer(source, max_features)
     name = detect(layer.columns, options)
     if name is None:
         raise ImportFailure(

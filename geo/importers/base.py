@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+#: Most rows of a CSV, or features of a GeoJSON or Shapefile, one file may have: beyond, the file
+#: is refused before its rows are built (the server's BOSAI_IMPORT_MAX_ROWS; readers default to it).
+MAX_ROWS = 1_000_000
+
 
 class ImportFailure(Exception):  # noqa: N818 - a failure of the file, reported to its owner
     """A file (or one of its rows) that cannot be imported: says where and why.
@@ -40,6 +44,13 @@ class ImportFailure(Exception):  # noqa: N818 - a failure of the file, reported 
             "value": self.value,
             "message": self.message,
         }
+
+
+def too_many(file: str, limit: int, what: str, line: int | None = None) -> ImportFailure:
+    """The failure of a file with more than ``limit`` rows or features."""
+    return ImportFailure(
+        file, f"more than {limit:,} {what}: a file may have at most {limit:,} (BOSAI_IMPORT_MAX_ROWS)", line
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from geo.codes import InvalidCodeError, normalize
-from geo.importers.base import FacilityRecord, ImportFailure, ParsedFile
+from geo.importers.base import MAX_ROWS, FacilityRecord, ImportFailure, ParsedFile
 from geo.importers.rows import Row, Table, read_table
 from geo.kinds import HAZARD_TYPES
 
@@ -247,11 +247,13 @@ def detect(table: Table) -> str:
     return found[0]
 
 
-def parse(file: str, data: bytes, *, format: str | None = None, municipality: str | None = None) -> ParsedFile:
+def parse(
+    file: str, data: bytes, *, format: str | None = None, municipality: str | None = None, max_rows: int = MAX_ROWS
+) -> ParsedFile:
     """Read a facility file whole. Bad rows are collected (up to MAX_ERRORS) with their line,
     column and value; the caller imports the file only when there are none. Raises ImportFailure
-    when the file as a whole is unreadable or of no known format."""
-    table = read_table(file, data)
+    when the file as a whole is unreadable, of no known format or longer than ``max_rows``."""
+    table = read_table(file, data, max_rows)
     name = format or detect(table)
     if name not in FORMATS:
         raise ImportFailure(file, f"unknown format {name!r}; known: {', '.join(FORMATS)}")

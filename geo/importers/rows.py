@@ -3,13 +3,16 @@ behind one interface: values by header name, and where each row came from."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from geo.importers.base import ImportFailure
+from geo.importers.base import MAX_ROWS, ImportFailure, too_many
 
 
 def decode(file: str, data: bytes) -> str:
@@ -57,35 +60,158 @@ class Table:
     rows: list[Row]
 
 
-def read_csv(file: str, data: bytes) -> Table:
-    text = decode(file, data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+BOM = b"\xef\xbb\xbf"
+_DECODE_CHUNK = 1024 * 1024
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, checked a chunk at a time (a large file is not decoded whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), _DECODE_CHUNK):
+            decoder.decode(view[start : start + _DECODE_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def text_stream(data: bytes) -> io.TextIOWrapper:
+    """The text of ``data`` decoded as it is read, as :func:`decode` would decode it whole: a
+    large CSV is never held twice (bytes and text) and the decoding is done in small steps."""
+    stream = io.BytesIO(data)
+    if data.startswith(BOM):
+        stream.seek(len(BOM))
+    return io.TextIOWrapper(stream, encoding="utf-8" if _is_utf8(data) else "cp932", newline="")
+
+
+#: Characters of one CSV line at most (a field may hold at most csv's own 128 Ki): a file of one
+#: endless line is refused before that line is built in memory.
+MAX_LINE = 1024 * 1024
+
+
+def _lines(file: str, stream: io.TextIOWrapper) -> Iterator[str]:
+    while line := stream.readline(MAX_LINE):
+        if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
+            raise ImportFailure(file, f"a line longer than {MAX_LINE:,} characters: not a table")
+        yield line
+
+
+def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
+    reader = csv.reader(_lines(file, text_stream(data)))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ImportFailure(file, "the file is empty") from None
-    rows = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(values) > len(header):
-            raise ImportFailure(file, f"{len(values)} fields but the header has {len(header)}", reader.line_num)
-        rows.append(Row(file, reader.line_num, dict(zip(header, values, strict=False))))
+    except csv.Error as exc:
+        raise ImportFailure(file, f"not a readable CSV: {exc}", 1) from None
+    except UnicodeDecodeError:
+        raise ImportFailure(file, "neither UTF-8 nor Shift_JIS text (undecodable byte on line 1)") from None
+    rows: list[Row] = []
+    try:
+        for values in reader:
+            if not any(v.strip() for v in values):
+                continue
+            if len(rows) >= max_rows:
+                raise too_many(file, max_rows, "rows", reader.line_num)
+            if len(values) > len(header):
+                raise ImportFailure(file, f"{len(values)} fields but the header has {len(header)}", reader.line_num)
+            rows.append(Row(file, reader.line_num, dict(zip(header, values, strict=False))))
+    except csv.Error as exc:  # e.g. a field past csv's own bound (128 KiB)
+        raise ImportFailure(file, f"not a readable CSV: {exc}", reader.line_num) from None
+    except UnicodeDecodeError:
+        raise ImportFailure(
+            file, f"neither UTF-8 nor Shift_JIS text (undecodable byte after line {reader.line_num})"
+        ) from None
     return Table(file, "csv", frozenset(header), rows)
 
 
-def read_geojson(file: str, data: bytes) -> Table:
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def load_json(text: str) -> Any:
+    """``json.loads(text)``, except that the arrays of a top-level object (a FeatureCollection's
+    features) are decoded an element at a time: a large file is never one call holding the GIL
+    for seconds, which would stall the server's event loop while a worker thread parses it."""
+    pos = _skip(text, 0)
+    if not text.startswith("{", pos):
+        return json.loads(text)
+    document: dict[str, Any] = {}
+    pos = _skip(text, pos + 1)
+    if text.startswith("}", pos):
+        return _end(text, pos + 1, document)
+    while True:
+        key, pos = _DECODER.raw_decode(text, pos)
+        if not isinstance(key, str):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
+        pos = _skip(text, pos)
+        if not text.startswith(":", pos):
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+        pos = _skip(text, pos + 1)
+        if text.startswith("[", pos):
+            document[key], pos = _array(text, pos + 1)
+        else:
+            document[key], pos = _DECODER.raw_decode(text, pos)
+        pos = _skip(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip(text, pos + 1)
+        elif text.startswith("}", pos):
+            return _end(text, pos + 1, document)
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
+def _array(text: str, pos: int) -> tuple[list[Any], int]:
+    items: list[Any] = []
+    pos = _skip(text, pos)
+    if text.startswith("]", pos):
+        return items, pos + 1
+    while True:
+        item, pos = _DECODER.raw_decode(text, pos)
+        items.append(item)
+        pos = _skip(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip(text, pos + 1)
+        elif text.startswith("]", pos):
+            return items, pos + 1
+        else:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+
+
+def _skip(text: str, pos: int) -> int:
+    found = _SPACE.match(text, pos)
+    return found.end() if found else pos
+
+
+def _end(text: str, pos: int, document: dict[str, Any]) -> dict[str, Any]:
+    if _skip(text, pos) != len(text):
+        raise json.JSONDecodeError("Extra data", text, pos)
+    return document
+
+
+def read_geojson(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     try:
-        document = json.loads(decode(file, data))
+        document = load_json(decode(file, data))
     except json.JSONDecodeError as exc:
         raise ImportFailure(file, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise ImportFailure(file, "not valid GeoJSON: nested too deeply") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise ImportFailure(file, 'not a GeoJSON FeatureCollection (its top-level "type" must be FeatureCollection)')
+    features = document.get("features") or []
+    if not isinstance(features, list):
+        raise ImportFailure(file, 'not a GeoJSON FeatureCollection (its "features" must be a list)')
+    if len(features) > max_rows:
+        raise too_many(file, max_rows, "features")
     rows: list[Row] = []
     columns: set[str] = set()
-    for index, feature in enumerate(document.get("features") or []):
-        properties = feature.get("properties") or {}
-        geometry = feature.get("geometry") or {}
+    for index, feature in enumerate(features):
+        properties = (feature.get("properties") or {}) if isinstance(feature, dict) else None
+        geometry = (feature.get("geometry") or {}) if isinstance(feature, dict) else None
+        if not isinstance(properties, dict) or not isinstance(geometry, dict):
+            raise ImportFailure(file, "a feature must be an object with object properties and geometry", index)
         columns.update(properties)
         coordinates = geometry.get("coordinates")
         if geometry.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
@@ -98,11 +224,11 @@ def read_geojson(file: str, data: bytes) -> Table:
     return Table(file, "geojson", frozenset(columns), rows)
 
 
-def read_table(file: str, data: bytes) -> Table:
-    """The table in a .csv, .geojson or .json file."""
+def read_table(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
+    """The table in a .csv, .geojson or .json file, of at most ``max_rows`` rows."""
     lowered = file.lower()
     if lowered.endswith(".csv"):
-        return read_csv(file, data)
+        return read_csv(file, data, max_rows)
     if lowered.endswith((".geojson", ".json")):
-        return read_geojson(file, data)
+        return read_geojson(file, data, max_rows)
     raise ImportFailure(file, "unknown file type: expected .csv, .geojson, .json, .shp (with its sidecars) or .zip")

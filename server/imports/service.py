@@ -1,18 +1,25 @@
 """Importing files (facilities, boundaries, hazard zones): each file in one transaction, all or
-nothing, recorded in import_run."""
+nothing, recorded in import_run.
+
+Reading and parsing a file run in a worker thread and the writes yield to the event loop every
+CHUNK rows, so that the server keeps answering (health checks, residents) during a large import."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import itertools
 import json
+import logging
 import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import delete, func, or_, select, text
@@ -22,16 +29,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from geo.codes import InvalidCodeError, normalize
 from geo.importers import areas, facilities
 from geo.importers.areas import ParsedAreas
+from geo.importers.base import MAX_ROWS, ImportFailure, Options, ParsedFile, Source
 from geo.importers.base import FacilityRecord as Record
-from geo.importers.base import ImportFailure, Options, ParsedFile, Source
 from geo.importers.facilities import Context
 from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
 from server.db.engine import session_factory
 from server.facilities.models import Facility, FacilityRecord
 from server.hazards.models import HazardZone
 from server.imports.models import ImportRun
+from server.imports.sources import Staged
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
+
+log = logging.getLogger(__name__)
 
 # A place shows the name, address and point of its shelter record first (the building people go
 # to), then of its other records in the order they arrived.
@@ -70,21 +80,65 @@ def _quiet(_fraction: float) -> None:
     pass
 
 
-async def import_file(
-    engine: AsyncEngine, source: Source, options: Options | None = None, progress: Progress = _quiet
+R = TypeVar("R")
+
+
+async def in_thread(func: Callable[..., R], *args: Any) -> R:
+    """``func(*args)`` in a worker thread, the thread keeping neither the arguments, the result
+    nor the error once done: an idle worker holds its last job's locals until its next job, and
+    for a file that is the whole file in memory."""
+    box: dict[str, Any] = {"call": (func, args)}
+
+    def job() -> None:
+        call, arguments = box.pop("call")
+        try:
+            box["result"] = call(*arguments)
+        except BaseException as exc:  # handed over to the caller, raised there
+            box["error"] = exc
+
+    await anyio.to_thread.run_sync(job)
+    if "error" in box:
+        raise box.pop("error")
+    result: R = box.pop("result")
+    return result
+
+
+async def import_staged(
+    engine: AsyncEngine,
+    staged: Staged,
+    options: Options | None = None,
+    progress: Progress = _quiet,
+    max_rows: int = MAX_ROWS,
 ) -> FileSummary:
-    """Import one file. A file with any bad row changes nothing; the run is recorded either way."""
+    """Import a file kept on disk: read into memory only now, one file at a time."""
+    source = await in_thread(staged.load)
+    return await import_file(engine, source, options, progress, max_rows)
+
+
+async def import_file(
+    engine: AsyncEngine,
+    source: Source,
+    options: Options | None = None,
+    progress: Progress = _quiet,
+    max_rows: int = MAX_ROWS,
+) -> FileSummary:
+    """Import one file. A file with any bad row, or more than ``max_rows`` rows or features,
+    changes nothing; the run is recorded either way."""
     options = options or Options()
     started = time.perf_counter()
+    digest = await in_thread(_sha256, source.data)
     async with session_factory(engine)() as session, session.begin():
-        run = ImportRun(file_name=source.name, sha256=hashlib.sha256(source.data).hexdigest(), format=options.format)
+        run = ImportRun(file_name=source.name, sha256=digest, format=options.format)
         session.add(run)
     summary = FileSummary(source.name, options.format, "failed", run_id=str(run.id))
     try:
-        parsed = read(source, options)
+        parsed = await in_thread(read, source, options, max_rows)
         progress(0.2)
     except ImportFailure as failure:
         summary.errors = [failure.as_dict()]
+    except Exception as exc:  # a reader's own bug or a file no reader foresaw: the file fails, not the request
+        log.exception("reading %s failed", source.name)
+        summary.errors = [ImportFailure(source.name, f"could not be read ({type(exc).__name__}: {exc})").as_dict()]
     else:
         summary.format, summary.read = parsed.format, parsed.rows
         summary.notes = list(parsed.notes) if isinstance(parsed, ParsedAreas) else []
@@ -107,23 +161,34 @@ async def import_file(
     return summary
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 # Property names that mark a GeoJSON file as one of the polygon formats, looked for in its first
 # bytes so that a large file is parsed once.
 _AREA_MARKERS = re.compile(rb'"(N03_007|A31a_[1-4]05|A31_001|A33_001|A40_003)"')
 
 
-def read(source: Source, options: Options) -> ParsedFile | ParsedAreas:
+def read(source: Source, options: Options, max_rows: int = MAX_ROWS) -> ParsedFile | ParsedAreas:
     """Parse a file with the reader its format needs: facility tables (CSV, point GeoJSON) or
-    polygon layers (boundaries and hazard zones, GeoJSON or Shapefile)."""
+    polygon layers (boundaries and hazard zones, GeoJSON or Shapefile), of at most ``max_rows``
+    rows or features. CPU-bound: called in a worker thread."""
     suffix = source.name.lower().rsplit(".", 1)[-1]
+    if suffix == "zip" and ".zip:" in source.name.lower():
+        raise ImportFailure(
+            source.name, "a zip archive inside a zip archive is not unpacked: unzip it and import its files"
+        )
     if suffix == "zip":
         raise ImportFailure(source.name, "not a readable zip archive")
     polygons = options.format in areas.AREA_FORMATS or suffix == "shp"
     if options.format is None and suffix in ("geojson", "json"):
         polygons = options.hazard is not None or _AREA_MARKERS.search(source.data[:65536]) is not None
     if polygons:
-        return areas.parse(source, options)
-    return facilities.parse(source.name, source.data, format=options.format, municipality=options.municipality)
+        return areas.parse(source, options, max_features=max_rows)
+    return facilities.parse(
+        source.name, source.data, format=options.format, municipality=options.municipality, max_rows=max_rows
+    )
 
 
 async def _municipality_ids(session: AsyncSession, records: Iterable[Record]) -> dict[str, uuid.UUID]:
@@ -140,9 +205,11 @@ async def _municipality_ids(session: AsyncSession, records: Iterable[Record]) ->
     return dict(found.all())
 
 
-def _writing(progress: Progress, done: int, total: int) -> None:
+async def _writing(progress: Progress, done: int, total: int) -> None:
     if done % CHUNK == 0:
         progress(0.2 + 0.8 * done / max(total, 1))
+        # Building rows is CPU work on the event loop: let other requests in between chunks.
+        await asyncio.sleep(0)
 
 
 async def _apply(
@@ -170,7 +237,7 @@ async def _apply(
     now = datetime.now(UTC)
 
     for done, record in enumerate(records):
-        _writing(progress, done, len(records))
+        await _writing(progress, done, len(records))
         stored = by_source.get(record.source_id)
         if stored is None:
             facility_id = place_of.get(record.place_key) if record.place_key else None
@@ -359,7 +426,7 @@ async def _apply_zones(
         WHERE NOT ST_IsEmpty(g)
         """
     )
-    rows = [
+    rows = (
         {
             "id": str(uuid7()),
             "hazard_type": zone.hazard_type,
@@ -374,10 +441,10 @@ async def _apply_zones(
             "attributes": json.dumps(zone.attributes, ensure_ascii=False, default=str),
         }
         for zone in parsed.zones
-    ]
-    for start in range(0, len(rows), CHUNK):
-        _writing(progress, start, len(rows))
-        await session.execute(insert_zone, rows[start : start + CHUNK])
+    )
+    for start in range(0, len(parsed.zones), CHUNK):
+        await _writing(progress, start, len(parsed.zones))
+        await session.execute(insert_zone, list(itertools.islice(rows, CHUNK)))
     stored = set(
         (
             await session.scalars(

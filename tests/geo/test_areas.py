@@ -161,3 +161,13 @@ def test_an_unclosed_ring_is_closed() -> None:
     data = geojson([({"A40_003": "1m以上"}, {"type": "Polygon", "coordinates": [ring]})])
     (zone,) = parse(Source("a40.geojson", data), Options()).zones
     assert zone.geometry.is_valid and zone.geometry.area == pytest.approx(0.00005)
+
+
+@pytest.mark.parametrize("name", ["A33-23_02_landslide.shp", "A40-20_02_tsunami.geojson"])
+def test_a_layer_of_more_features_than_the_bound_is_refused_naming_the_bound(name: str) -> None:
+    layer = source(name)
+    features = parse(layer, Options()).rows
+    assert parse(layer, Options(), max_features=features).rows == features
+    with pytest.raises(ImportFailure, match=f"more than {features - 1} features") as refused:
+        parse(layer, Options(), max_features=features - 1)
+    assert refused.value.file == layer.name and "BOSAI_IMPORT_MAX_ROWS" in refused.value.message

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from geo.importers.base import ImportFailure
 from geo.importers.facilities import capacity, parse
+from geo.importers.rows import load_json
 from tests.generated import assert_matches_generator
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "import" / "facilities"
@@ -120,3 +122,69 @@ def test_the_municipality_comes_from_the_option_when_nothing_else_says_it() -> N
 )
 def test_capacity_is_the_leading_number(text: str | None, value: int | None) -> None:
     assert capacity(text) == value
+
+
+def test_a_table_longer_than_the_row_bound_is_refused_naming_the_file_the_line_and_the_bound() -> None:
+    data = (FIXTURES / "standard_08_aed_v1.csv").read_bytes()  # 12 rows
+    assert parse("aed.csv", data, max_rows=12).rows == 12
+    with pytest.raises(ImportFailure) as refused:
+        parse("aed.csv", data, max_rows=11)
+    assert (refused.value.file, refused.value.line) == ("aed.csv", 13)  # the 12th row, after the header
+    assert "more than 11 rows" in str(refused.value) and "BOSAI_IMPORT_MAX_ROWS" in str(refused.value)
+    shelters = (FIXTURES / "029980_designated_shelters.geojson").read_bytes()
+    with pytest.raises(ImportFailure, match="more than 5 features"):
+        parse("shelters.geojson", shelters, max_rows=5)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"type": "FeatureCollection", "features": {"a": 1}},
+        {"type": "FeatureCollection", "features": [5]},
+        {"type": "FeatureCollection", "features": [{"properties": 5, "geometry": None}]},
+    ],
+)
+def test_a_feature_collection_of_the_wrong_shape_is_a_located_failure(document: object) -> None:
+    with pytest.raises(ImportFailure, match=r"shelters\.geojson"):
+        parse("shelters.geojson", json.dumps(document).encode())
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("long.csv", b"a,b\n" + b"x" * 200_000 + b",1\n", "not a readable CSV: field larger than field limit"),
+        ("deep.geojson", b"[" * 100_000, "nested too deeply"),
+        ("one.csv", b"a\n" + b"\0" * 3_000_000, "a line longer than 1,048,576 characters"),
+    ],
+)
+def test_files_past_the_parsers_own_bounds_are_located_failures(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(ImportFailure, match=message) as refused:
+        parse(name, data)
+    assert refused.value.file == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (FIXTURES / "029980_designated_shelters.geojson").read_text(),
+        ' \n{ "features" : [ ] , "type":"FeatureCollection", "a": [1, [2, {"b": []}]], "c": {"d": [3]} }\n',
+        "{}",
+        "[1, 2]",
+        '"text"',
+        '{"features": [1, 2,]}',
+        '{"features": [1 2]}',
+        '{"a" 1}',
+        '{"a": 1} x',
+        '{"a": 1,}',
+        "{1: 2}",
+        '{"a": [1, 2}',
+    ],
+)
+def test_json_decoded_a_feature_at_a_time_is_what_json_loads_gives(text: str) -> None:
+    try:
+        expected: object = json.loads(text)
+    except json.JSONDecodeError:
+        with pytest.raises(json.JSONDecodeError):
+            load_json(text)
+    else:
+        assert load_json(text) == expected
