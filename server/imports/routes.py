@@ -20,7 +20,7 @@ from geo.importers.areas import AREA_FORMATS
 from geo.importers.base import Options
 from geo.importers.facilities import FORMATS
 from geo.kinds import HAZARD_TYPES
-from server.accounts.auth import signed_in
+from server.accounts.guards import signed_in_as
 from server.imports.schemas import ImportedFile, ImportResult
 from server.imports.service import import_staged
 from server.imports.sources import stage_uploads, upload_too_large
@@ -44,9 +44,9 @@ class ImportController(Controller):
         "413 when the upload or a zip archive passes a bound (BOSAI_IMPORT_MAX_*), named in the answer.",
         # Bounded below by the setting, from the Content-Length, before anything is read.
         request_max_body_size=None,
+        guards=[signed_in_as("data_admin")],
     )
     async def create_import(self, request: Request[Any, Any, Any], state: State) -> Response[ImportResult]:
-        await signed_in(request, state, "data_admin")
         limits: ImportSettings = state.settings.imports
         length = request.content_length
         if length is None:
