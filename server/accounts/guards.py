@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.accounts.auth import COOKIE, CSRF_HEADER, SAFE
 from server.accounts.service import Principal, principal
 from server.db.engine import session_factory
+from server.lib.access import anyone
 from server.lib.errors import ForbiddenError, UnauthorizedError
 from server.lib.keys import Keys, require
 
@@ -59,10 +60,6 @@ def signed_in_as(*roles: str) -> Guard:
     return guard
 
 
-async def anyone(_connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    """A guard that lets everyone through: the route is public on purpose."""
-
-
 OPERATORS = ("staff", "municipal_hq", "prefectural_hq")
 HEADQUARTERS = ("municipal_hq", "prefectural_hq")
 
@@ -91,3 +88,5 @@ DEPENDENCIES = {
     "session": Provide(provide_session),
     "keys": Provide(provide_keys, sync_to_thread=False),
 }
+
+__all__ = ["DEPENDENCIES", "HEADQUARTERS", "OPERATORS", "Caller", "DataKeys", "Session", "anyone", "signed_in_as"]

@@ -14,6 +14,7 @@ from litestar.response import File
 from sqlalchemy import select
 
 from geo.codes import InvalidCodeError, normalize
+from server.accounts.guards import anyone
 from server.db.engine import session_factory
 from server.lib.errors import NotFoundError
 from server.municipalities.models import Municipality
@@ -38,6 +39,7 @@ def _code(raw: str) -> str:
 class PackController(Controller):
     path = "/api/packs"
     tags = ["packs"]  # noqa: RUF012
+    guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @get("/", summary="The newest offline pack of every municipality that has one")
     async def list_packs(self, state: State) -> dict[str, list[dict[str, Any]]]:
@@ -68,6 +70,7 @@ class PackController(Controller):
 class PackFileController(Controller):
     path = "/packs"
     tags = ["packs"]  # noqa: RUF012
+    guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @route(
         "/{code:str}/{name:str}",

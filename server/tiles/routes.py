@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from sqlalchemy import func, select
 
 from geo.layers import MAX_ZOOM, MIN_ZOOM, vector_layers
+from server.accounts.guards import anyone
 from server.lib.errors import InvalidParameterError
 from server.municipalities.models import Municipality
 from server.tiles.cache import DataVersionClock, TileCache
@@ -39,6 +40,7 @@ def _tile_numbers(z: int, x: int, y: str) -> tuple[int, int, int]:
 class TileController(Controller):
     path = "/tiles"
     tags = ["tiles"]  # noqa: RUF012
+    guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @get("/{z:int}/{x:int}/{y:str}", summary="A vector tile: layers boundaries, hazards, facilities")
     async def tile(

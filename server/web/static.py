@@ -11,6 +11,8 @@ from litestar.datastructures import CacheControlHeader
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 
+from server.lib.access import anyone
+
 # Types Python does not know on every platform.
 mimetypes.add_type("application/manifest+json", ".webmanifest")
 mimetypes.add_type("text/javascript", ".mjs")
@@ -23,7 +25,12 @@ REVALIDATE = CacheControlHeader(no_cache=True)
 def static_routers(folder: Path) -> list[Router]:
     routers = [
         create_static_files_router(
-            path="/", directories=[folder], html_mode=True, cache_control=REVALIDATE, include_in_schema=False
+            path="/",
+            directories=[folder],
+            html_mode=True,
+            cache_control=REVALIDATE,
+            include_in_schema=False,
+            guards=[anyone],
         )
     ]
     if (folder / "assets").is_dir():  # Vite's output: every name carries a content hash
@@ -33,6 +40,7 @@ def static_routers(folder: Path) -> list[Router]:
                 path="/assets",
                 directories=[folder / "assets"],
                 cache_control=IMMUTABLE,
+                guards=[anyone],
                 include_in_schema=False,
                 name="assets",
             ),
