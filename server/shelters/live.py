@@ -7,7 +7,8 @@ Work is shared, whoever watches and wherever they resume: one hub per process re
 of the outbox once and computes its shelters' occupancy once, for every caller (a shelter's row
 does not depend on who asks; only whether the caller may see it does, which each stream decides in
 memory). A stream resuming from further back than the hub holds reads its backlog from the outbox
-by pages first, then joins the hub. The hub outlives database restarts: it reconnects with back-off
+by pages first (each shelter's latest event per page: every message carries the occupancy as it
+is now), then joins the hub. The hub outlives database restarts: it reconnects with back-off
 and reads what it missed at once; streams keep their connection and send keep-alives meanwhile."""
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import bisect
 import contextlib
 import json
 import logging
+import time
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -28,7 +31,7 @@ from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -50,6 +53,9 @@ STREAMS_PER_ACCOUNT = 5
 STREAMS_PER_PROCESS = 2_000
 BACKLOG_READERS = 4  # streams catching up from the outbox at once, per process
 RETRY_MIN_S, RETRY_MAX_S = 0.5, 10.0
+# Outbox ids are taken when a row is written but become visible at commit, so a later id can show
+# first; the hub waits this long for a missing id before it takes it for rolled back.
+HOLE_WAIT_S = 2.0
 # The database errors a stream or the hub waits out (a restart, a lost connection).
 TRANSIENT = (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
@@ -109,32 +115,69 @@ class Viewer:
         return out
 
 
-async def read_entries(session: AsyncSession, rows: Sequence[LiveEvent]) -> tuple[list[Entry], int]:
-    """The entries of outbox rows, and how many occupancy computations it took (one, or one more
-    per closed event among them)."""
-    facilities = list({row.facility_id for row in rows})
-    found = {(s["event"], s["shelterId"]): s for s in await occupancy(session, EVERYONE, None, None, facilities)}
-    computed, opened = 1, set(found)
-    missing = {str(row.event_id) for row in rows} - {event for event, _ in found}
-    for event in sorted(missing):  # events no longer open: only streams that asked for one see them
-        mine = [row.facility_id for row in rows if str(row.event_id) == event]
-        found |= {(s["event"], s["shelterId"]): s for s in await occupancy(session, EVERYONE, event, None, mine)}
+Pair = tuple[str, str]  # (event id, shelter id): one shelter operation
+Outbox = Row[int, uuid.UUID, uuid.UUID, str, datetime]  # a live_event row
+
+
+@dataclass(frozen=True, slots=True)
+class Shelter:
+    """A shelter operation's occupancy as JSON, computed once for everyone."""
+
+    json: str
+    municipality: str
+    event_open: bool
+
+
+async def compute(session: AsyncSession, pairs: set[Pair]) -> tuple[dict[Pair, Shelter | None], int]:
+    """The occupancy of shelter operations (None: not operated), and how many computations it
+    took (one, or one more per event no longer open among them)."""
+    facilities = list({uuid.UUID(shelter) for _, shelter in pairs})
+    found: dict[Pair, Shelter | None] = {}
+
+    def keep(rows: list[dict[str, Any]], event_open: bool) -> None:
+        for row in rows:
+            found[(row["event"], row["shelterId"])] = Shelter(
+                json.dumps(row, ensure_ascii=False), row["municipality"], event_open
+            )
+
+    keep(await occupancy(session, EVERYONE, None, None, facilities), event_open=True)
+    computed = 1
+    for event in sorted({event for event, _ in pairs - found.keys()}):  # only streams that ask for one see them
+        mine = [uuid.UUID(shelter) for e, shelter in pairs if e == event]
+        keep(await occupancy(session, EVERYONE, event, None, mine), event_open=False)
         computed += 1
+    return {pair: found.get(pair) for pair in pairs} | found, computed
+
+
+def pairs_of(rows: Sequence[Outbox]) -> set[Pair]:
+    return {(str(row.event_id), str(row.facility_id)) for row in rows}
+
+
+def entries_of(rows: Sequence[Outbox], shelters: dict[Pair, Shelter | None]) -> list[Entry]:
     entries = []
     for row in rows:
-        key = (str(row.event_id), str(row.facility_id))
-        shelter = found.get(key)
-        data = None
-        if shelter is not None:
-            payload = {"kind": row.kind, "at": row.created_at.isoformat(), "shelter": shelter}
-            data = json.dumps(payload, ensure_ascii=False)
-        municipality = shelter["municipality"] if shelter else None
-        entries.append(Entry(row.id, key[0], key in opened, key[1], municipality, data))
-    return entries, computed
+        pair = (str(row.event_id), str(row.facility_id))
+        shelter = shelters.get(pair)
+        if shelter is None:
+            entries.append(Entry(row.id, pair[0], False, pair[1], None, None))
+            continue
+        head = json.dumps({"kind": row.kind, "at": row.created_at.isoformat()})
+        data = f'{head[:-1]}, "shelter": {shelter.json}}}'
+        entries.append(Entry(row.id, pair[0], shelter.event_open, pair[1], shelter.municipality, data))
+    return entries
 
 
-def _page(after: int, upto: int | None = None) -> Any:
-    query = select(LiveEvent).where(LiveEvent.id > after)
+def latest_per_shelter(rows: Sequence[Outbox]) -> list[Outbox]:
+    """A backlog's messages all carry the shelters' occupancy as it is now, so each shelter's last
+    event says it all: a stream far behind gets one message per shelter and page, not one per
+    event (the last row, which carries the page's last id, is always kept)."""
+    last = {(row.event_id, row.facility_id): row.id for row in rows}
+    return [row for row in rows if last[(row.event_id, row.facility_id)] == row.id]
+
+
+def _page(after: int, upto: int | None = None) -> Select[int, uuid.UUID, uuid.UUID, str, datetime]:
+    event = LiveEvent
+    query = select(event.id, event.event_id, event.facility_id, event.kind, event.created_at).where(event.id > after)
     if upto is not None:
         query = query.where(LiveEvent.id <= upto)
     return query.order_by(LiveEvent.id).limit(PAGE)
@@ -152,9 +195,17 @@ class LiveHub:
         self.retry_min_s, self.retry_max_s = RETRY_MIN_S, RETRY_MAX_S
         self.per_account, self.per_process = STREAMS_PER_ACCOUNT, STREAMS_PER_PROCESS
         self.kept = KEPT
+        self.hole_wait_s = HOLE_WAIT_S
+        self.waiting_for: int | None = None  # a missing outbox id the hub holds back for
+        self._hole: tuple[int, float] = (0, 0.0)  # (missing id, when first missed)
         # Occupancy computations for the shared stream, and backlog pages read for single streams.
         self.computations = 0
         self.backlog_pages = 0
+        self.backlog_computations = 0
+        # Every shelter operation's occupancy as of its latest event the hub read (or as of a
+        # backlog's read, for one the hub has not seen change): backlogs reuse it.
+        self._latest: dict[Pair, Shelter | None] = {}
+        self._filling = asyncio.Lock()
         self.connected = False
         self.position: int | None = None  # the last outbox id the hub has read
         self.floor: int | None = None  # the hub holds every event after this id
@@ -227,12 +278,20 @@ class LiveHub:
         """One page of the events after ``last`` up to where the hub's begin, and the id reached."""
         upto = self.floor if self.floor is not None else last
         async with self._backlog, session_factory(self._reader())() as session:
-            rows = (await session.scalars(_page(last, upto))).all()
+            rows = (await session.execute(_page(last, upto))).all()
             if not rows:
                 return [], upto
-            entries, _ = await read_entries(session, rows)
-        self.backlog_pages += 1
-        return entries, entries[-1].id
+            self.backlog_pages += 1
+            if pairs_of(rows) - self._latest.keys():
+                async with self._filling:  # one computation for every stream that needs it
+                    missing = pairs_of(rows) - self._latest.keys()
+                    if missing:
+                        shelters, computed = await compute(session, missing)
+                        self.backlog_computations += computed
+                        for pair, shelter in shelters.items():
+                            # Never over what the hub read since: that is newer.
+                            self._latest.setdefault(pair, shelter)
+        return entries_of(latest_per_shelter(rows), self._latest), rows[-1].id
 
     async def _run(self) -> None:
         delay = self.retry_min_s
@@ -262,8 +321,11 @@ class LiveHub:
             self._wake.clear()
             await self._catch_up()
             if not self._wake.is_set():
+                wait = self.poll_s
+                if self.waiting_for is not None:
+                    wait = min(wait, max(0.0, self._hole[1] + self.hole_wait_s - time.monotonic()))
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                    await asyncio.wait_for(self._wake.wait(), wait)
                 except TimeoutError:
                     await connection.execute("SELECT 1", timeout=self.connect_timeout)
         raise ConnectionError("the LISTEN connection was closed")
@@ -277,14 +339,30 @@ class LiveHub:
                     self.position = self.floor = int(start or 0)
                     self._publish([])
                     return
-                rows = (await session.scalars(_page(self.position))).all()
-                if not rows:
+                rows = (await session.execute(_page(self.position))).all()
+                ready = self._in_order(rows)
+                if not ready:
                     return
-                entries, computed = await read_entries(session, rows)
+                shelters, computed = await compute(session, pairs_of(ready))
             self.computations += computed
-            self._publish(entries)
-            if len(rows) < PAGE:
+            self._latest.update(shelters)
+            self._publish(entries_of(ready, shelters))
+            if len(ready) < PAGE:
                 return
+
+    def _in_order(self, rows: Sequence[Outbox]) -> Sequence[Outbox]:
+        """The rows up to the first missing id, unless that id has been missing for long enough."""
+        now, expected = time.monotonic(), (self.position or 0) + 1
+        self.waiting_for = None
+        for n, row in enumerate(rows):
+            if row.id > expected:
+                if self._hole[0] != expected:
+                    self._hole = (expected, now)
+                if now - self._hole[1] < self.hole_wait_s:
+                    self.waiting_for = expected
+                    return rows[:n]
+            expected = row.id + 1
+        return rows
 
     def _publish(self, entries: list[Entry]) -> None:
         if entries:

@@ -258,8 +258,9 @@ async def test_streams_resuming_from_distinct_points_share_one_computation_per_e
     engine: AsyncEngine, settings: Settings, opened: tuple[str, str]
 ) -> None:
     """50 streams, each resuming from its own id, of four kinds of caller: each reads its backlog
-    once, then a check-in costs one occupancy computation for all of them, and each caller gets
-    exactly the events after its resume point that it may see."""
+    from the outbox (the shelter's occupancy computed once for all of them), then a check-in costs
+    one occupancy computation for all of them, and each caller gets what it may see after its
+    resume point."""
     event_id, shelter = opened
     code, _ = await family_code(settings, engine)
     async with engine.begin() as connection:
@@ -282,6 +283,7 @@ async def test_streams_resuming_from_distinct_points_share_one_computation_per_e
             assert all(reader.status == 200 for reader in readers)
             await eventually(lambda: all(r.reached == ids[-1] for r in readers), "every backlog read")
             assert hub.backlog_pages <= len(readers)  # one page each: the backlog is far below PAGE rows
+            assert hub.backlog_computations == 1  # the shelter's occupancy, computed once for all backlogs
             before = hub.computations
 
             checkin = await clients[2].post(
@@ -302,7 +304,8 @@ async def test_streams_resuming_from_distinct_points_share_one_computation_per_e
         if n % 4 == 3:  # the other town's headquarters: ids move on, nothing shown
             assert reader.data == [] and reader.reached > ids[-1]
             continue
-        assert [i for i, _ in reader.data] == [*ids[n + 1 :], reader.reached]  # all after its point, in order
+        # Its backlog (one shelter) as that shelter's latest event, then the check-in.
+        assert [i for i, _ in reader.data] == [ids[-1], reader.reached]
         last = reader.data[-1][1]
         assert last is not None and last["kind"] == "checkin" and last["shelter"]["people"] == 2
 
@@ -344,6 +347,47 @@ async def test_an_account_holds_a_few_streams_and_a_process_a_bounded_number(
             await asyncio.gather(*tasks, return_exceptions=True)
             await mine.aclose()
             await theirs.aclose()
+
+
+async def test_an_event_committed_after_a_later_one_still_reaches_the_stream(
+    engine: AsyncEngine, settings: Settings, opened: tuple[str, str]
+) -> None:
+    """Outbox ids are taken at write and seen at commit: a transaction that took id n and commits
+    after the one that took n + 1 is still streamed, in order; an id rolled back holds nothing up
+    for longer than the hub's wait."""
+    event_id, shelter = opened
+    insert = text("INSERT INTO live_event (event_id, facility_id, kind) VALUES (:e, :f, 'shelter') RETURNING id")
+    values = {"e": event_id, "f": shelter}
+    async with serving(settings) as (base, hub):
+        hub.hole_wait_s = 3600.0  # only the late commit itself can let the hub go on
+        watcher = await signed(base, await operator(engine, "prefectural_hq"))
+        reader = Reader(watcher)
+        stream = await opened_stream(reader)
+        try:
+            await eventually(lambda: hub.connected and hub.position is not None, "the hub listening")
+            async with engine.connect() as slow:
+                transaction = await slow.begin()
+                first = await slow.scalar(insert, values)
+                async with engine.begin() as quick:
+                    second = await quick.scalar(insert, values)
+                await eventually(lambda: hub.waiting_for == first, "the hub seeing the later id first")
+                assert all(n < first for n, _ in reader.seen)  # held back, not skipped
+                await transaction.commit()
+            await eventually(lambda: reader.reached == second, "both events streamed")
+            assert [n for n, _ in reader.seen][-2:] == [first, second]
+
+            hub.hole_wait_s = 0.2
+            async with engine.connect() as abandoned:
+                transaction = await abandoned.begin()
+                await abandoned.scalar(insert, values)
+                async with engine.begin() as quick:
+                    third = await quick.scalar(insert, values)
+                await transaction.rollback()
+            await eventually(lambda: reader.reached == third, "the event after a rolled-back id streamed")
+        finally:
+            stream.cancel()
+            await asyncio.gather(stream, return_exceptions=True)
+            await watcher.aclose()
 
 
 class SamePortCluster(LocalCluster):
