@@ -1,11 +1,10 @@
-"""Who is calling: the session cookie resolved to a Principal; CSRF checked on every write made
-with the cookie; roles checked by the handler that needs them; which client address a request
-comes from (the one place that decides it); anonymous JSON endpoints take JSON only."""
+"""Sessions and clients: the session cookie and its answer after a sign-in; which client address a
+request comes from (the one place that decides it); anonymous JSON endpoints take JSON only. Who
+may call a route is declared by its guard (server/accounts/guards.py)."""
 
 from __future__ import annotations
 
 import functools
-import hmac
 import ipaddress
 from datetime import timedelta
 from typing import Any
@@ -16,33 +15,11 @@ from litestar.datastructures import Cookie, State
 from litestar.handlers import BaseRouteHandler
 
 from server.accounts.service import Principal, ThrottledError, principal
-from server.lib.errors import BosaiError, ForbiddenError, UnauthorizedError, handle_bosai_error
+from server.lib.errors import BosaiError, handle_bosai_error
 
 COOKIE = "bosai_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE = {"GET", "HEAD", "OPTIONS"}
-
-
-async def current(request: Request[Any, Any, Any], state: State) -> Principal | None:
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    return await principal(state.fast_pool, token)
-
-
-async def signed_in(request: Request[Any, Any, Any], state: State, *roles: str) -> Principal:
-    """The caller, who must be signed in, send the session's CSRF token with any write, and hold
-    one of ``roles`` (any role when none is named)."""
-    caller = await current(request, state)
-    if caller is None:
-        raise UnauthorizedError("sign in first (no valid session)")
-    if request.method not in SAFE:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), caller.csrf_token.encode()):
-            raise ForbiddenError(f"missing or wrong {CSRF_HEADER} header (the csrfToken of GET /api/auth/me)")
-    if roles and not caller.roles & set(roles):
-        raise ForbiddenError(f"this needs the role {' or '.join(roles)}")
-    return caller
 
 
 def with_session_cookie(
