@@ -12,7 +12,7 @@ from tests.fuzz.harness import CALLERS, describe, fuzz
 
 # Cases per operation and caller: enough to send each operation bad input of every kind, small
 # enough for `make test`.
-EXAMPLES = 10
+EXAMPLES = 8
 
 
 @pytest.mark.fuzz
