@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import checkins, imports, packs
+from bench import checkins, fuzz, imports, packs
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -172,7 +172,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement (default 5)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
-        "--only", choices=("map", "imports", "checkins"), help="run one part: map, imports and packs, or checkins"
+        "--only",
+        choices=("map", "imports", "checkins", "fuzz"),
+        help="run one part: map, imports and packs, checkins, or fuzz",
     )
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
@@ -185,6 +187,8 @@ def main() -> None:
     if args.only in (None, "checkins"):
         url = prepare_database(settings, CHECKIN_DATABASE)
         checkins.report(checkins.measure(url, args.seconds, args.connections))
+    if args.only in (None, "fuzz"):
+        fuzz.report(fuzz.measure(settings))
 
 
 def map_bench(settings: Settings, args: argparse.Namespace) -> None:
