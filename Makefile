@@ -21,10 +21,12 @@ BROWSER_FILES := /usr/bin/chromium /usr/share/fonts/opentype/noto/NotoSansCJK-Re
 PWA := pwa
 NPM_STAMP := $(PWA)/node_modules/.installed
 PWA_BUILT := $(PWA)/dist/index.html
+# Generated from the server's OpenAPI document by `make api`; `make lint` fails when they drift.
+API_TYPES := $(PWA)/src/api/openapi.json $(PWA)/src/api/schema.d.ts
 PWA_SOURCES := $(shell find $(PWA)/src $(PWA)/public -type f 2>/dev/null) $(PWA)/index.html \
 	$(PWA)/vite.config.ts $(PWA)/tsconfig.json $(PWA)/tsconfig.sw.json
 
-.PHONY: help run test lint bench install pwa node postgres-packages bench-packages browser-packages clean
+.PHONY: help run test lint api bench install pwa node postgres-packages bench-packages browser-packages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -36,11 +38,20 @@ test: postgres-packages browser-packages install pwa ## Install what is missing 
 	cd $(PWA) && npm test
 	$(BIN)/pytest
 
-lint: install $(NPM_STAMP) ## ruff, mypy --strict, tsc and biome
+lint: install $(NPM_STAMP) ## ruff, mypy --strict, tsc, biome, and the PWA's API types against the server's document
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy server geo tests fixtures bench
 	cd $(PWA) && npm run --silent typecheck && npm run --silent lint
+	@$(MAKE) --no-print-directory api >/dev/null
+	@git diff --exit-code --stat -- $(API_TYPES) || { \
+		echo "The PWA's API types differ from the server's OpenAPI document: run \`make api\` and commit $(API_TYPES)" >&2; \
+		exit 1; \
+	}
+
+api: install $(NPM_STAMP) ## Regenerate the PWA's API types (pwa/src/api/) from the server's OpenAPI document
+	$(BIN)/python -m server.openapi $(PWA)/src/api/openapi.json
+	cd $(PWA) && npm run --silent api
 
 bench: postgres-packages bench-packages install pwa ## Speed and size measurements (ratios against a baseline in the same run)
 	$(BIN)/python -m bench

@@ -1,17 +1,18 @@
 import { signal } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
-import { me } from "./account";
-import { SignInPanel } from "./components/SignIn";
+import { NotYet } from "./components/NotYet";
+import { OutboxScreen } from "./components/OutboxScreen";
+import { SignInPanel } from "./features/accounts/SignIn";
+import { me } from "./features/accounts/session";
+import { MyInfoScreen } from "./features/households/MyInfoScreen";
+import { MapScreen } from "./features/map/MapScreen";
+import { OfflineScreen } from "./features/packs/OfflineScreen";
+import { packsDataAsOf } from "./features/packs/stored";
 import { htmlLang, LANGUAGES, type Language, language, setLanguage, t } from "./i18n";
-import { packsDataAsOf } from "./offline";
-import { pendingCount } from "./outboxStore";
-import { AREAS, type Area, href, route, type Screen as ScreenName, screenTitle } from "./router";
-import { MapScreen } from "./screens/MapScreen";
-import { MyInfoScreen } from "./screens/MyInfoScreen";
-import { NotYet } from "./screens/NotYet";
-import { formatDate, OfflineScreen } from "./screens/OfflineScreen";
-import { OutboxScreen } from "./screens/OutboxScreen";
-import { offline, update } from "./status";
+import { formatDate } from "./lib/format";
+import { pendingCount } from "./lib/outboxStore";
+import { AREAS, type Area, href, route, type Screen as ScreenName, screenTitle } from "./lib/router";
+import { offline, update } from "./lib/status";
 
 function LanguageSwitch() {
   return (
@@ -63,7 +64,7 @@ function Screen() {
   return <NotYet screen={screen} />;
 }
 
-type OperatorScreens = typeof import("./staff/screens");
+type OperatorScreens = typeof import("./features/shelters/screens");
 const operatorScreens = signal<OperatorScreens | null>(null);
 
 /** Staff and headquarters: signed in first; their screens load on demand. */
@@ -72,7 +73,7 @@ function Operators({ screen }: { screen: ScreenName }) {
   const signedIn = me.value?.kind === "operator";
   useEffect(() => {
     if (signedIn && operatorScreens.value === null) {
-      import("./staff/screens").then(
+      import("./features/shelters/screens").then(
         (loaded) => {
           operatorScreens.value = loaded;
         },

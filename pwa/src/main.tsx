@@ -1,9 +1,9 @@
 import { registerSW } from "virtual:pwa-register";
 import { render } from "preact";
 import { App } from "./app";
-import { refreshPacks } from "./offline";
-import { outbox } from "./outboxStore";
-import { update } from "./status";
+import { refreshPacks } from "./features/packs/stored";
+import { outbox } from "./lib/outboxStore";
+import { update } from "./lib/status";
 import "./styles.css";
 
 render(<App />, document.getElementById("app") as HTMLElement);

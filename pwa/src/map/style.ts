@@ -1,7 +1,8 @@
 // The map style: our vector tiles only (no basemap service, no glyphs: labels are not drawn on
 // the map; names are in the sheet and lists, in the reader's language and device fonts).
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from "maplibre-gl";
-import { HAZARD_TYPES, type HazardType, TILE_URL } from "../api";
+import { TILE_URL } from "../api/client";
+import { HAZARD_TYPES, type HazardType } from "../features/hazards/api";
 
 export const HAZARD_COLOURS: Record<HazardType, string> = {
   flood: "#1565c0",

@@ -1,6 +1,6 @@
 // One symbol per facility kind: a distinct shape AND colour (colour is never the only cue), white
 // outline for contrast on any background. Drawn on a canvas, so no sprite server is needed.
-import type { FacilityKind } from "../api";
+import type { FacilityKind } from "../features/facilities/api";
 
 type Draw = (c: CanvasRenderingContext2D) => void;
 

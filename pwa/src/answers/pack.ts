@@ -1,0 +1,75 @@
+// Answers from the packs stored on the device, for when the network is gone: facility details,
+// the nearest shelters (straight-line distance) and the hazard zones at a point.
+import { VectorTile } from "@mapbox/vector-tile";
+import { PbfReader } from "pbf";
+import { type NearestFacility, SHELTER_KINDS } from "../features/facilities/api";
+import type { HazardType, HazardZoneAt } from "../features/hazards/api";
+import { archiveOf, covering, packFacilities, packKey, storedPacks } from "../features/packs/stored";
+import { greatCircleM, insideRings, tileXY } from "../lib/geometry";
+import type { MaybeAnswers } from "./answers";
+
+const WALKING_M_PER_MIN = 4000 / 60;
+
+export const packAnswers: MaybeAnswers = {
+  async facility(id) {
+    for (const { manifest } of storedPacks.value) {
+      const found = (await packFacilities(manifest.municipality)).find((f) => f.id === id);
+      if (found) return found;
+    }
+    return null;
+  },
+
+  async nearestShelters({ lat, lon }, { hazard, limit = 5 }) {
+    if (storedPacks.value.length === 0) return null;
+    const all = (await Promise.all(storedPacks.value.map((p) => packFacilities(p.manifest.municipality)))).flat();
+    const chosen: NearestFacility[] = all
+      .filter((f) => f.properties.kinds.some((k) => SHELTER_KINDS.has(k)))
+      .filter((f) => hazard === null || f.properties.suitableHazards.includes(hazard))
+      .map((f) => {
+        const distanceM = greatCircleM(lat, lon, f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        const walkingMinutes = Math.ceil(distanceM / WALKING_M_PER_MIN);
+        return { ...f, properties: { ...f.properties, distanceM, walkingMinutes, insideHazardZone: false } };
+      })
+      .sort((a, b) => a.properties.distanceM - b.properties.distanceM)
+      .slice(0, limit);
+    return {
+      type: "FeatureCollection",
+      features: chosen,
+      origin: { lat, lon },
+      hazard,
+      excludedInside: 0,
+      distanceMethod: "sphere",
+      note: "offline pack",
+    };
+  },
+
+  /** Hazard zones containing the point, from the most detailed tile of a stored pack. */
+  async hazardsAt({ lat, lon }) {
+    const pack = covering(lat, lon)[0];
+    const archive = pack && archiveOf(pack.manifest);
+    if (!pack || !archive) return null;
+    const z = pack.manifest.maxZoom;
+    const [fx, fy] = tileXY(lon, lat, z);
+    const [x, y] = [Math.floor(fx), Math.floor(fy)];
+    const tile = await archive.getZxy(z, x, y);
+    const zones: HazardZoneAt[] = [];
+    const layer = tile ? new VectorTile(new PbfReader(new Uint8Array(tile.data))).layers.hazards : undefined;
+    for (let i = 0; layer && i < layer.length; i++) {
+      const feature = layer.feature(i);
+      if (!insideRings(feature.loadGeometry(), (fx - x) * feature.extent, (fy - y) * feature.extent)) continue;
+      const p = feature.properties;
+      const number = (v: unknown) => (typeof v === "number" ? v : null);
+      zones.push({
+        hazardType: p.hazardType as HazardType,
+        rankCode: p.rankCode === undefined ? null : String(p.rankCode),
+        rankLabel: p.rankLabel === undefined ? null : String(p.rankLabel),
+        depthMinM: number(p.depthMinM),
+        depthMaxM: number(p.depthMaxM),
+        source: "offline pack",
+        municipality: pack.manifest.municipality,
+        zoneId: `${packKey(pack.manifest)}:${i}`,
+      });
+    }
+    return { lat, lon, zones, note: null };
+  },
+};

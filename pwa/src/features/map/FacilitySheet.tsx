@@ -1,0 +1,79 @@
+import { useEffect, useRef } from "preact/hooks";
+import { answers } from "../../answers";
+import { language, t } from "../../i18n";
+import { useQuery } from "../../lib/useQuery";
+import { openFacility } from "../../map/state";
+
+/** The details of the facility tapped on the map or chosen in a list, as a modal sheet. */
+export function FacilitySheet() {
+  const id = openFacility.value;
+  const dialog = useRef<HTMLDialogElement>(null);
+  const query = useQuery(id, () => answers.facility(id ?? ""));
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (id !== null && !element.open) element.showModal();
+    if (id === null && element.open) element.close();
+  }, [id]);
+
+  const close = () => {
+    openFacility.value = null;
+  };
+  const facility = query.state === "done" ? query.value.properties : null;
+  const name = facility ? (language.value === "en" && facility.nameEn ? facility.nameEn : facility.name) : "";
+
+  return (
+    <dialog ref={dialog} class="sheet" aria-labelledby="sheet-title" onClose={close}>
+      <div class="sheet-head">
+        <h2 id="sheet-title" class="sheet-title">
+          {facility ? name : t("sheet.loading")}
+        </h2>
+        <button type="button" class="secondary" onClick={close}>
+          {t("sheet.close")}
+        </button>
+      </div>
+      {query.state === "error" && <p class="error">{t("sheet.error", { reason: query.reason })}</p>}
+      {facility && (
+        <dl>
+          {facility.nameKana && (
+            <>
+              <dt>{t("sheet.kana")}</dt>
+              <dd>{facility.nameKana}</dd>
+            </>
+          )}
+          <dt>{t("sheet.kinds")}</dt>
+          <dd>{facility.kinds.map((k) => t(`kind.${k}`)).join("・")}</dd>
+          <dt>{t("sheet.suitable")}</dt>
+          <dd>
+            {facility.suitableHazards.length > 0
+              ? facility.suitableHazards.map((h) => t(`hazard.${h}`)).join("・")
+              : t("sheet.suitableNone")}
+          </dd>
+          {facility.address && (
+            <>
+              <dt>{t("sheet.address")}</dt>
+              <dd>{facility.address}</dd>
+            </>
+          )}
+          {(facility.capacity !== null || facility.capacityText) && (
+            <>
+              <dt>{t("sheet.capacity")}</dt>
+              <dd>
+                {facility.capacity !== null
+                  ? t("sheet.capacityValue", { count: facility.capacity })
+                  : facility.capacityText}
+              </dd>
+            </>
+          )}
+          <dt>{t("sheet.status")}</dt>
+          <dd>
+            {facility.status ? t(`status.${facility.status.status}`) : t("sheet.statusUnknown")}
+            {facility.status?.occupancy != null &&
+              ` — ${t("sheet.occupancy", { people: facility.status.occupancy, capacity: facility.status.capacity ?? "?" })}`}
+          </dd>
+        </dl>
+      )}
+    </dialog>
+  );
+}

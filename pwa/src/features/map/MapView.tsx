@@ -1,0 +1,179 @@
+import { effect } from "@preact/signals";
+import * as maplibregl from "maplibre-gl";
+import "maplibre-gl/dist/maplibre-gl.css";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { t } from "../../i18n";
+import { offline, serverReachable } from "../../lib/status";
+import { FACILITY_KINDS } from "../facilities/api";
+import { HAZARD_TYPES } from "../hazards/api";
+import { type Bbox, municipalities } from "../municipalities/api";
+import { packKey, packSourceUrl, storedPacks } from "../packs/stored";
+import "../../map/protocol";
+import { hiddenHazards, openFacility, place } from "../../map/state";
+import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
+import { drawSymbol, symbolId } from "../../map/symbols";
+
+const JAPAN: Bbox = [128.0, 30.0, 146.0, 46.0];
+const MIN_START_ZOOM = 11;
+
+declare global {
+  interface Window {
+    /** The map, for end-to-end tests that query rendered features. */
+    __bosaiMap?: maplibregl.Map;
+  }
+}
+
+function union(boxes: Bbox[]): Bbox | null {
+  if (boxes.length === 0) return null;
+  return boxes.reduce((a, b) => [
+    Math.min(a[0], b[0]),
+    Math.min(a[1], b[1]),
+    Math.max(a[2], b[2]),
+    Math.max(a[3], b[3]),
+  ]);
+}
+
+export function MapView() {
+  const container = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
+
+  useEffect(() => {
+    if (container.current === null) return;
+    const map = new maplibregl.Map({
+      container: container.current,
+      style: buildStyle(location.origin),
+      bounds: JAPAN,
+      localIdeographFontFamily: "'Noto Sans CJK JP', 'Hiragino Sans', sans-serif",
+      attributionControl: false,
+      cooperativeGestures: false,
+    });
+    window.__bosaiMap = map;
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    // Facility symbols are drawn when the style first needs them.
+    map.setMissingStyleImageResolver((id) => {
+      const kind = FACILITY_KINDS.find((k) => symbolId(k) === id);
+      if (kind === undefined || map.hasImage(id)) return;
+      const ratio = Math.max(1, Math.round(window.devicePixelRatio));
+      const canvas = drawSymbol(kind, 28 * ratio);
+      const image = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height);
+      if (image) map.addImage(id, image, { pixelRatio: ratio });
+    });
+    map.on("load", () => setReady(true));
+    map.on("error", (event) => {
+      // A missing tile offline is expected; anything else is shown.
+      if (!(event as { tile?: unknown }).tile) setError(String(event.error?.message ?? event.error));
+    });
+    const clickable = (layer: string) => {
+      map.on("click", layer, (event) => {
+        const id = event.features?.[0]?.properties?.id;
+        if (typeof id === "string") openFacility.value = id;
+      });
+      map.on("mouseenter", layer, () => {
+        map.getCanvas().style.cursor = "pointer";
+      });
+      map.on("mouseleave", layer, () => {
+        map.getCanvas().style.cursor = "";
+      });
+    };
+    clickable("facilities");
+    map.on("contextmenu", (event) => {
+      place.value = { lat: event.lngLat.lat, lon: event.lngLat.lng, origin: "point" };
+    });
+    municipalities()
+      .then((towns) => {
+        const bounds = union(towns.flatMap((m) => (m.bbox ? [m.bbox] : [])));
+        if (bounds) map.fitBounds(bounds, { padding: 16, duration: 0 });
+        // Close enough to see the facilities (their tiles start at zoom 10) on a phone.
+        if (map.getZoom() < MIN_START_ZOOM) map.setZoom(MIN_START_ZOOM);
+      })
+      .catch(() => {
+        serverReachable.value = false;
+        const bounds = union(storedPacks.value.map((p) => p.manifest.bbox));
+        if (bounds) map.fitBounds(bounds, { padding: 16, duration: 0 });
+        if (map.getZoom() < MIN_START_ZOOM) map.setZoom(MIN_START_ZOOM);
+      });
+    // Stored packs: a source and layers each, shown instead of the server's tiles when offline.
+    let styleReady = false;
+    let applyLatest = () => {};
+    map.once("load", () => {
+      styleReady = true;
+      applyLatest();
+    });
+    const stopPacks = effect(() => {
+      const packs = storedPacks.value;
+      const hidden = hiddenHazards.value;
+      const useServer = !offline.value || packs.length === 0;
+      const apply = () => {
+        const groups = [{ suffix: "", shown: useServer }];
+        for (const { manifest } of packs) {
+          const source = `pack-${packKey(manifest)}`;
+          const suffix = `@${packKey(manifest)}`;
+          if (!map.getSource(source)) {
+            map.addSource(source, { type: "vector", url: packSourceUrl(manifest) });
+            for (const layer of dataLayers(source, suffix)) map.addLayer(layer, "here");
+            clickable(`facilities${suffix}`);
+          }
+          groups.push({ suffix, shown: !useServer });
+        }
+        for (const { suffix, shown } of groups) {
+          for (const hazard of HAZARD_TYPES) {
+            const visibility = shown && !hidden.has(hazard) ? "visible" : "none";
+            map.setLayoutProperty(hazardLayerId(hazard, suffix), "visibility", visibility);
+            map.setLayoutProperty(`${hazardLayerId(hazard, suffix)}-outline`, "visibility", visibility);
+          }
+          for (const layer of ["boundaries", "facilities"]) {
+            map.setLayoutProperty(`${layer}${suffix}`, "visibility", shown ? "visible" : "none");
+          }
+        }
+      };
+      applyLatest = apply;
+      if (styleReady) apply();
+    });
+    const stopPlace = effect(() => {
+      const here = place.value;
+      const source = map.getSource("here") as maplibregl.GeoJSONSource | undefined;
+      const data: maplibregl.GeoJSONSourceSpecification["data"] = {
+        type: "FeatureCollection",
+        features: here
+          ? [{ type: "Feature", properties: {}, geometry: { type: "Point", coordinates: [here.lon, here.lat] } }]
+          : [],
+      };
+      if (source) source.setData(data);
+      else map.once("load", () => (map.getSource("here") as maplibregl.GeoJSONSource).setData(data));
+      // The device's location is brought into view; a place chosen on the map already is in view.
+      if (here?.origin === "here") map.easeTo({ center: [here.lon, here.lat], zoom: Math.max(map.getZoom(), 14) });
+    });
+    return () => {
+      stopPacks();
+      stopPlace();
+      map.remove();
+      window.__bosaiMap = undefined;
+    };
+  }, []);
+
+  function checkCentre() {
+    const map = window.__bosaiMap;
+    if (!map) return;
+    const { lat, lng } = map.getCenter();
+    place.value = { lat, lon: lng, origin: "point" };
+  }
+
+  return (
+    <section class="map-area" aria-label={t("map.label")}>
+      <div ref={container} class="map" role="application" aria-label={t("map.label")} data-ready={ready} />
+      <div class="map-actions">
+        <button type="button" class="secondary" onClick={checkCentre}>
+          {t("map.checkCentre")}
+        </button>
+      </div>
+      {!ready && !error && <p class="map-status">{t("map.loading")}</p>}
+      {error && (
+        <p class="map-status error" role="alert">
+          {t("map.error", { reason: error })}
+        </p>
+      )}
+      <p class="hint">{t("map.tapHint")}</p>
+    </section>
+  );
+}

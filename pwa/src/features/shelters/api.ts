@@ -1,0 +1,161 @@
+// The shelters feature's calls (server/shelters: operation, check-in, walk-ins, the live stream).
+// Writes go through the outbox (they must survive a lost network); reads are plain calls.
+import { getJson, post } from "../../api/client";
+import { outbox } from "../../lib/outboxStore";
+import type { CareNeeds, Household } from "../households/api";
+
+export const STAYS = ["inside", "outdoor", "car", "at_home"] as const;
+export type Stay = (typeof STAYS)[number];
+export const CARE_NEEDS = [
+  "wheelchair",
+  "mobilityHelp",
+  "medication",
+  "allergy",
+  "illness",
+  "disability",
+  "pregnancy",
+  "infant",
+  "language",
+  "pets",
+] as const;
+export type CareNeed = (typeof CARE_NEEDS)[number];
+export type OccupancyStatus = "open" | "crowded" | "full" | "closed";
+
+// The server does not declare these answers yet (server/shelters returns untyped objects):
+// they are its shapes, by hand, until the generated schema holds them.
+
+/** One open shelter as staff and headquarters see it. */
+export interface Occupancy {
+  shelterId: string;
+  name: string;
+  lat: number;
+  lon: number;
+  municipality: string;
+  municipalityName: string;
+  event: string;
+  eventName: string;
+  status: OccupancyStatus;
+  capacity: number | null;
+  people: number;
+  fill: number | null;
+  byStay: Record<Stay, number>;
+  care: Record<CareNeed, number>;
+  petsAccepted: boolean;
+  needs: { suppliesShort?: string; sick?: number; incidents?: string; notes?: string };
+  updatedAt: string;
+}
+
+export interface MemberView {
+  id: string;
+  name: string;
+  kana: string | null;
+  birthDate: string | null;
+  careNeeds: CareNeeds | null;
+  /** Its care needs as badges (the server's reading of careNeeds, as occupancy counts them). */
+  needs: CareNeed[];
+  inside: boolean;
+}
+
+/** A household as staff see it at the door and in the people list. */
+export interface HouseholdView {
+  householdId: string;
+  walkIn: boolean;
+  members: MemberView[];
+  pets: { kind: string; count: number }[];
+  houseDamage?: string;
+  utilitiesOut?: string[];
+  neededSupplies?: string | null;
+  familyNotReached?: string | null;
+  phone?: string | null;
+  address?: string | null;
+}
+
+/** Another open shelter, with public counts (a transfer's destination). */
+export interface OpenShelter {
+  shelterId: string;
+  name: string;
+  status: OccupancyStatus;
+  people: number;
+  capacity: number | null;
+}
+
+export interface CheckIn {
+  shelterId: string;
+  qr: string;
+  stay: Stay;
+  memberIds?: string[];
+}
+
+export interface CheckOut {
+  shelterId: string;
+  householdId: string;
+  memberIds: string[];
+}
+
+export interface Transfer extends CheckOut {
+  toShelterId: string;
+}
+
+export interface ShelterUpdate {
+  status: "open" | "closed";
+  capacity?: number;
+  petsAccepted: boolean;
+  needs: { suppliesShort: string; sick: number; incidents: string };
+}
+
+/** The digital evacuee card: a household (as my info sends it) and what the card adds. */
+export interface WalkIn extends Household {
+  address: string | null;
+  phone: string | null;
+  stay: Stay;
+  houseDamage: string;
+  utilitiesOut: string[];
+  neededSupplies: string | null;
+  familyNotReached: string | null;
+}
+
+/** The shelters this account oversees, with their occupancy. */
+export const occupancy = () => getJson<{ shelters: Occupancy[] }>("/api/shelters/occupancy").then((a) => a.shelters);
+export const occupancyCsvUrl = "/api/shelters/occupancy.csv";
+export const occupancyGeojsonUrl = "/api/shelters/occupancy.geojson";
+/** Occupancy changes as they happen: `occupancy` events of `{shelter: Occupancy}`. */
+export const liveUrl = "/api/live";
+
+/** Every open shelter (public counts), to transfer people to. */
+export const openShelters = () => getJson<{ shelters: OpenShelter[] }>("/api/shelters/open").then((a) => a.shelters);
+
+/** The households at a shelter, found by name or kana (each answer is audit-logged). */
+export const people = (shelterId: string, q: string) =>
+  getJson<{ households: HouseholdView[] }>(
+    `/api/shelters/${encodeURIComponent(shelterId)}/people?q=${encodeURIComponent(q)}`,
+  ).then((a) => a.households);
+
+/** A scanned code, checked by the server (revocation included): whose it is, at `shelterId`. The
+ * route is the households feature's (it reads the household); the view is the staff's. */
+export const verifyQr = (qr: string, shelterId: string | undefined) =>
+  post<{ view: HouseholdView; member: string | null }>("/api/qr/verify", { qr, shelterId });
+
+export const walkInQrUrl = (shelterId: string, householdId: string) =>
+  `/api/shelters/${shelterId}/walkins/${householdId}/qr.svg`;
+
+/** A shelter's writes are queued under URLs that start with this (see `waiting`). */
+export const shelterUrl = (shelterId: string) => `/api/shelters/${shelterId}`;
+
+export const checkIn = (body: CheckIn, label: string) =>
+  outbox.enqueue({ method: "POST", url: "/api/checkins", body, label });
+
+export const checkOut = (body: CheckOut, label: string) =>
+  outbox.enqueue({ method: "POST", url: "/api/checkouts", body, label });
+
+export const transfer = (body: Transfer, label: string) =>
+  outbox.enqueue({ method: "POST", url: "/api/transfers", body, label });
+
+export const registerWalkIn = (shelterId: string, body: WalkIn, label: string) =>
+  outbox.enqueue({ method: "POST", url: `${shelterUrl(shelterId)}/walkins`, body, label });
+
+/** The shelter's state (a full replacement: a newer one supersedes one still queued). */
+export async function updateShelter(shelterId: string, body: ShelterUpdate, label: string) {
+  const url = shelterUrl(shelterId);
+  await outbox.supersede(url);
+  return outbox.enqueue({ method: "PUT", url, label, body });
+}

@@ -1,0 +1,27 @@
+// What the resident's map screen shares between the map, the panels and the sheet.
+import { signal } from "@preact/signals";
+import { HAZARD_TYPES, type HazardType } from "../features/hazards/api";
+
+export interface Place {
+  lat: number;
+  lon: number;
+  /** "here" from the device's location, "point" chosen on the map. */
+  origin: "here" | "point";
+}
+
+export const place = signal<Place | null>(null);
+export const openFacility = signal<string | null>(null);
+export const hiddenHazards = signal<ReadonlySet<HazardType>>(new Set());
+export const nearestHazard = signal<HazardType | null>(null);
+
+export function toggleHazard(hazard: HazardType): void {
+  const next = new Set(hiddenHazards.value);
+  if (next.has(hazard)) next.delete(hazard);
+  else next.add(hazard);
+  hiddenHazards.value = next;
+}
+
+export const visibleHazards = () => HAZARD_TYPES.filter((h) => !hiddenHazards.value.has(h));
+
+/** The chosen place as a query key (null: none chosen yet). */
+export const placeKey = () => (place.value ? `${place.value.lat.toFixed(5)},${place.value.lon.toFixed(5)}` : null);
