@@ -22,7 +22,7 @@ PWA := pwa
 NPM_STAMP := $(PWA)/node_modules/.installed
 PWA_BUILT := $(PWA)/dist/index.html
 # Generated from the server's OpenAPI document by `make api`; `make lint` fails when they drift.
-API_TYPES := $(PWA)/src/api/openapi.json $(PWA)/src/api/schema.d.ts
+API_TYPES := $(PWA)/src/api/openapi.json $(PWA)/src/api/schema.d.ts $(PWA)/src/api/values.ts
 PWA_SOURCES := $(shell find $(PWA)/src $(PWA)/public -type f 2>/dev/null) $(PWA)/index.html \
 	$(PWA)/vite.config.ts $(PWA)/tsconfig.json $(PWA)/tsconfig.sw.json
 

@@ -200,7 +200,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close an event and its shelters */
+        /** Close an event and its shelters (headquarters of every municipality in it, or the prefecture's) */
         post: operations["ApiEventsEventIdCloseCloseDisaster"];
         delete?: never;
         options?: never;
@@ -405,7 +405,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import open-data files (multipart: one or more `file` parts; optional format, municipality, hazard, rankAttribute). 200 when every file imported, 422 when any failed; the summary either way. */
+        /** Import open-data files (multipart: one or more `file` parts; optional format, municipality, hazard, rankAttribute). 200 when every file imported, 422 when any failed; the summary either way. 413 when the upload or a zip archive passes a bound (BOSAI_IMPORT_MAX_*), named in the answer. */
         post: operations["ApiImportsCreateImport"];
         delete?: never;
         options?: never;
@@ -792,6 +792,107 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** CareNeeds */
+        CareNeeds: {
+            allergy?: string | null;
+            disability?: string | null;
+            illness?: string | null;
+            /** @default false */
+            infant: boolean;
+            languageNeeds?: string | null;
+            medication?: string | null;
+            /**
+             * @default walks
+             * @enum {string}
+             */
+            mobility: "walks" | "needs_help" | "cane" | "wheelchair" | "bedridden";
+            notes?: string | null;
+            /** @default false */
+            pregnancy: boolean;
+        };
+        /** CheckinRecord */
+        CheckinRecord: {
+            at: string | null;
+            /** @enum {string} */
+            direction: "in" | "out";
+            /** Format: uuid */
+            event: string;
+            household: string | null;
+            /** Format: uuid */
+            id: string;
+            memberIds: string[];
+            people: number;
+            replayed: boolean;
+            /** Format: uuid */
+            shelterId: string;
+            /** @enum {string} */
+            stay: "inside" | "outdoor" | "car" | "at_home";
+            transferShelterId: string | null;
+        };
+        /** CheckinRequest */
+        CheckinRequest: {
+            householdId?: string | null;
+            memberIds?: string[];
+            override?: components["schemas"]["Override"] | null;
+            qr?: string | null;
+            /** Format: uuid */
+            shelterId: string;
+            /** @enum {null|string} */
+            stay?: "inside" | "outdoor" | "car" | "at_home" | null;
+        };
+        /** Consents */
+        Consents: {
+            /** @default false */
+            answerSafetyInquiries: boolean;
+            /** @default false */
+            shareStatusWithFamily: boolean;
+        };
+        /** Contact */
+        Contact: {
+            name: string;
+            phone: string;
+            relationship?: string | null;
+        };
+        /** EvacueeCard */
+        EvacueeCard: {
+            address?: string | null;
+            consents?: components["schemas"]["Consents"];
+            emergencyContact?: components["schemas"]["Contact"] | null;
+            familyNotReached?: string | null;
+            home?: components["schemas"]["Place"] | null;
+            /**
+             * @default unknown
+             * @enum {string}
+             */
+            houseDamage: "none" | "partial" | "half" | "major" | "total" | "unknown";
+            members?: components["schemas"]["Member"][];
+            neededSupplies?: string | null;
+            pets?: components["schemas"]["Pet"][];
+            phone?: string | null;
+            /**
+             * @default inside
+             * @enum {string}
+             */
+            stay: "inside" | "outdoor" | "car" | "at_home";
+            utilitiesOut?: ("power" | "water" | "gas" | "phone")[];
+            work?: components["schemas"]["Place"] | null;
+        };
+        /** EventRecord */
+        EventRecord: {
+            /** Format: uuid */
+            id: string;
+            municipalities: string[];
+            name: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+            type: string;
+        };
+        /** EventRequest */
+        EventRequest: {
+            municipalities: string[];
+            name: string;
+            type: string;
+        };
         /** FacilityCollection */
         FacilityCollection: {
             features: components["schemas"]["FacilityFeature"][];
@@ -883,6 +984,15 @@ export interface components {
         Health: {
             status: string;
         };
+        /** HouseholdIn */
+        HouseholdIn: {
+            consents?: components["schemas"]["Consents"];
+            emergencyContact?: components["schemas"]["Contact"] | null;
+            home?: components["schemas"]["Place"] | null;
+            members?: components["schemas"]["Member"][];
+            pets?: components["schemas"]["Pet"][];
+            work?: components["schemas"]["Place"] | null;
+        };
         /** ImportedFile */
         ImportedFile: {
             created: number;
@@ -917,6 +1027,22 @@ export interface components {
         Login: {
             email: string;
             password: string;
+        };
+        /** Member */
+        Member: {
+            birthDate?: string | null;
+            careNeeds?: components["schemas"]["CareNeeds"];
+            id?: string | null;
+            kana?: string | null;
+            name: string;
+            /** @enum {string} */
+            relationship: "self" | "spouse" | "child" | "parent" | "grandparent" | "grandchild" | "sibling" | "other";
+            /**
+             * @default unspecified
+             * @enum {string}
+             */
+            sex: "female" | "male" | "other" | "unspecified";
+            skills?: ("medical" | "nursing_care" | "teacher" | "volunteer")[];
         };
         /** MunicipalityList */
         MunicipalityList: {
@@ -989,8 +1115,41 @@ export interface components {
             walkingMinutes: number;
             withdrawn: boolean;
         };
+        /** Needs */
+        Needs: {
+            incidents?: string | null;
+            notes?: string | null;
+            sick?: number | null;
+            suppliesShort?: string | string[] | null;
+        };
         /** Origin */
         Origin: {
+            lat: number;
+            lon: number;
+        };
+        /** Override */
+        Override: {
+            reason: string;
+        };
+        /** PasskeyAnswer */
+        PasskeyAnswer: {
+            challengeId: string;
+            credential: {
+                [key: string]: unknown;
+            };
+        };
+        /** Pet */
+        Pet: {
+            /** @default 1 */
+            count: number;
+            /** @enum {string} */
+            kind: "dog" | "cat" | "bird" | "small_animal" | "other";
+            /** @default true */
+            wantsToBring: boolean;
+        };
+        /** Place */
+        Place: {
+            address?: string | null;
             lat: number;
             lon: number;
         };
@@ -1006,6 +1165,26 @@ export interface components {
              */
             type: "Point";
         };
+        /** PublicKey */
+        PublicKey: {
+            /** @constant */
+            alg: "Ed25519";
+            current: boolean;
+            kid: string;
+            publicKey: string;
+        };
+        /** PublicKeys */
+        PublicKeys: {
+            format: string;
+            keys: components["schemas"]["PublicKey"][];
+        };
+        /** QrCodes */
+        QrCodes: {
+            household: string;
+            members: {
+                [key: string]: string;
+            };
+        };
         /** Readiness */
         Readiness: {
             database: string;
@@ -1017,11 +1196,73 @@ export interface components {
             accountId: string;
             recoveryCode: string;
         };
+        /** Reissue */
+        Reissue: {
+            memberId?: string | null;
+        };
+        /** Reissued */
+        Reissued: {
+            code: string;
+        };
+        /** ShelterState */
+        ShelterState: {
+            capacity: number | null;
+            needs: components["schemas"]["Needs"];
+            petsAccepted: boolean;
+            /** Format: uuid */
+            shelterId: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+        };
         /** ShelterStatus */
         ShelterStatus: {
             capacity?: number | null;
             occupancy?: number | null;
             status: string;
+        };
+        /** ShelterUpdate */
+        ShelterUpdate: {
+            capacity?: number | null;
+            needs?: components["schemas"]["Needs"] | null;
+            petsAccepted?: boolean | null;
+            /** @enum {null|string} */
+            status?: "open" | "closed" | null;
+        };
+        /** TransferRecord */
+        TransferRecord: {
+            in: components["schemas"]["CheckinRecord"];
+            out: components["schemas"]["CheckinRecord"];
+        };
+        /** TransferRequest */
+        TransferRequest: {
+            householdId?: string | null;
+            memberIds?: string[];
+            override?: components["schemas"]["Override"] | null;
+            qr?: string | null;
+            /** Format: uuid */
+            shelterId: string;
+            /** @enum {null|string} */
+            stay?: "inside" | "outdoor" | "car" | "at_home" | null;
+            /** Format: uuid */
+            toShelterId: string;
+        };
+        /** VerifyRequest */
+        VerifyRequest: {
+            qr: string;
+            shelterId?: string | null;
+        };
+        /** WalkInMember */
+        WalkInMember: {
+            id: string;
+            name: string;
+        };
+        /** WalkInRecord */
+        WalkInRecord: {
+            checkin: components["schemas"]["CheckinRecord"];
+            code: string;
+            /** Format: uuid */
+            householdId: string;
+            members: components["schemas"]["WalkInMember"][];
         };
     };
     responses: never;
@@ -1168,7 +1409,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAnswer"];
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -1178,6 +1423,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1212,7 +1472,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAnswer"];
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -1222,6 +1486,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1252,11 +1531,18 @@ export interface operations {
     ApiCheckinsCheckIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The client's id of this write (a UUID): sent again, the same record answers. */
+                "Idempotency-Key": string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinRequest"];
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -1264,8 +1550,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["CheckinRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1274,11 +1573,18 @@ export interface operations {
     ApiCheckoutsCheckOut: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The client's id of this write (a UUID): sent again, the same record answers. */
+                "Idempotency-Key": string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckinRequest"];
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -1286,8 +1592,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["CheckinRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1300,7 +1619,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventRequest"];
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -1308,8 +1631,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["EventRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1333,7 +1669,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        [key: string]: string;
                     };
                 };
             };
@@ -1544,7 +1880,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HouseholdIn"];
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -1554,6 +1894,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1648,9 +2003,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["QrCodes"];
                 };
             };
         };
@@ -1702,7 +2055,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reissue"] | null;
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -1710,8 +2067,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["Reissued"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1873,9 +2243,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PublicKeys"];
                 };
             };
         };
@@ -1887,7 +2255,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyRequest"];
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -1897,6 +2269,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };
@@ -1974,7 +2361,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShelterUpdate"];
+            };
+        };
         responses: {
             /** @description Request fulfilled, document follows */
             200: {
@@ -1982,9 +2373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ShelterState"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2048,13 +2437,20 @@ export interface operations {
     ApiSheltersShelterIdWalkinsWalkIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The client's id of this write (a UUID): sent again, the same record answers. */
+                "Idempotency-Key": string;
+            };
             path: {
                 shelter_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvacueeCard"];
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -2062,9 +2458,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["WalkInRecord"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2282,11 +2676,18 @@ export interface operations {
     ApiTransfersTransfer: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The client's id of this write (a UUID): sent again, the same record answers. */
+                "Idempotency-Key": string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferRequest"];
+            };
+        };
         responses: {
             /** @description Document created, URL follows */
             201: {
@@ -2294,8 +2695,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["TransferRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };

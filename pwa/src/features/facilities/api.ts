@@ -1,26 +1,13 @@
 // The facilities feature's calls (server/facilities).
 import { coordinates, type Fetch, getJson, type Schemas } from "../../api/client";
+import { FACILITY_KINDS, SHELTER_KINDS as SHELTER_KIND_LIST } from "../../api/values";
 import type { HazardType } from "../hazards/api";
 
-export const FACILITY_KINDS = [
-  "designated_shelter",
-  "welfare_shelter",
-  "emergency_site",
-  "tsunami_building",
-  "wide_area_site",
-  "medical",
-  "aed",
-] as const;
+export { FACILITY_KINDS };
 export type FacilityKind = (typeof FACILITY_KINDS)[number];
 
 /** The kinds a resident can shelter in (the nearest shelters are among these). */
-export const SHELTER_KINDS: ReadonlySet<string> = new Set<FacilityKind>([
-  "designated_shelter",
-  "welfare_shelter",
-  "emergency_site",
-  "tsunami_building",
-  "wide_area_site",
-]);
+export const SHELTER_KINDS: ReadonlySet<string> = new Set<FacilityKind>(SHELTER_KIND_LIST);
 
 export interface ShelterStatus extends Omit<Schemas["ShelterStatus"], "status"> {
   status: "open" | "crowded" | "full" | "closed";

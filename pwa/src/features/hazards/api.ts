@@ -1,16 +1,9 @@
 // The hazards feature's calls (server/hazards).
 import { coordinates, type Fetch, getJson, type Schemas } from "../../api/client";
 
-export const HAZARD_TYPES = [
-  "flood",
-  "landslide",
-  "storm_surge",
-  "earthquake",
-  "tsunami",
-  "large_fire",
-  "inland_flood",
-  "volcano",
-] as const;
+import { HAZARD_TYPES } from "../../api/values";
+
+export { HAZARD_TYPES };
 export type HazardType = (typeof HAZARD_TYPES)[number];
 
 // The server declares hazardType as a plain string: the app narrows it to the list it knows.

@@ -1,25 +1,14 @@
 // The shelters feature's calls (server/shelters: operation, check-in, walk-ins, the live stream).
 // Writes go through the outbox (they must survive a lost network); reads are plain calls.
-import { getJson, post } from "../../api/client";
+import { getJson, post, type Schemas } from "../../api/client";
+import { CARE_NEEDS, type FILL_STATUSES, STAYS } from "../../api/values";
 import { outbox } from "../../lib/outboxStore";
 import type { CareNeeds, Household } from "../households/api";
 
-export const STAYS = ["inside", "outdoor", "car", "at_home"] as const;
+export { CARE_NEEDS, STAYS };
 export type Stay = (typeof STAYS)[number];
-export const CARE_NEEDS = [
-  "wheelchair",
-  "mobilityHelp",
-  "medication",
-  "allergy",
-  "illness",
-  "disability",
-  "pregnancy",
-  "infant",
-  "language",
-  "pets",
-] as const;
 export type CareNeed = (typeof CARE_NEEDS)[number];
-export type OccupancyStatus = "open" | "crowded" | "full" | "closed";
+export type OccupancyStatus = (typeof FILL_STATUSES)[number];
 
 // The server does not declare these answers yet (server/shelters returns untyped objects):
 // they are its shapes, by hand, until the generated schema holds them.
@@ -79,29 +68,10 @@ export interface OpenShelter {
   capacity: number | null;
 }
 
-export interface CheckIn {
-  shelterId: string;
-  qr: string;
-  stay: Stay;
-  memberIds?: string[];
-}
-
-export interface CheckOut {
-  shelterId: string;
-  householdId: string;
-  memberIds: string[];
-}
-
-export interface Transfer extends CheckOut {
-  toShelterId: string;
-}
-
-export interface ShelterUpdate {
-  status: "open" | "closed";
-  capacity?: number;
-  petsAccepted: boolean;
-  needs: { suppliesShort: string; sick: number; incidents: string };
-}
+export type CheckIn = Schemas["CheckinRequest"];
+export type CheckOut = Schemas["CheckinRequest"];
+export type Transfer = Schemas["TransferRequest"];
+export type ShelterUpdate = Schemas["ShelterUpdate"];
 
 /** The digital evacuee card: a household (as my info sends it) and what the card adds. */
 export interface WalkIn extends Household {
