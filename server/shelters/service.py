@@ -291,7 +291,7 @@ def may_name_household(
 
 
 async def occupancy(
-    session: AsyncSession | AsyncConnection,
+    session: AsyncSession,
     caller: Principal | None,
     event_id: str | None,
     code: str | None,
@@ -401,7 +401,9 @@ async def public_shelters(
     """The shelters operated in open events, for everyone: status, people inside and capacity.
     Counts only: no one is named."""
     shown: dict[str, dict[str, Any]] = {}
-    for shelter in await occupancy(connection, None, None, code, [facility_id] if facility_id else None):
+    async with AsyncSession(connection) as session:
+        every = await occupancy(session, None, None, code, [facility_id] if facility_id else None)
+    for shelter in every:
         shown.setdefault(
             shelter["shelterId"],
             {
