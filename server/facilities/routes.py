@@ -64,7 +64,9 @@ class FacilityController(Controller):
         async with state.read_engine.connect() as connection:
             features, last = await service.page(connection, where, size, after)
         next_cursor = service.encode_cursor(last) if last else None
-        links = [Link("self", str(request.url))]
+        # Relative, like "next": a link built from the Host header would name whatever host a client chose.
+        self_link = f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path
+        links = [Link("self", self_link)]
         if next_cursor:
             query = {k: v for k, v in request.query_params.items() if k != "cursor"}
             links.append(Link("next", f"{request.url.path}?{urlencode({**query, 'cursor': next_cursor})}"))
