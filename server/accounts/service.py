@@ -238,6 +238,44 @@ async def add_resident(session: AsyncSession) -> tuple[Account, str]:
     return account, code
 
 
+@dataclass(frozen=True)
+class OperatorRole:
+    """One role of an operator account, as ``bosai users list`` shows it."""
+
+    email: str
+    disabled: bool
+    role: str
+    municipality: str | None  # the code, for municipal headquarters
+    shelter: uuid.UUID | None  # the facility, for staff
+
+
+async def list_operators(session: AsyncSession) -> list[OperatorRole]:
+    """Every role of every operator account, by address then role."""
+    result = await session.execute(
+        select(Account.email, Account.disabled_at, AccountRole.role, Municipality.code, AccountRole.facility_id)
+        .join(AccountRole, AccountRole.account_id == Account.id)
+        .outerjoin(Municipality, Municipality.id == AccountRole.municipality_id)
+        .where(Account.kind == "operator")
+        .order_by(Account.email, AccountRole.role)
+    )
+    # The check constraint operator_has_email: an operator's address is never NULL.
+    return [
+        OperatorRole(email or "", disabled is not None, role, code, shelter)
+        for email, disabled, role, code, shelter in result.all()
+    ]
+
+
+async def disable_operator(session: AsyncSession, email: str) -> bool:
+    """Disable the account of exactly this address (once normalised) and end its sessions; False
+    when there is none. Compared with ``=``, never a pattern: ``%`` is no one's address."""
+    account = await session.scalar(select(Account).where(Account.email == normal_email(email)))
+    if account is None:
+        return False
+    account.disabled_at = datetime.now(UTC)
+    await session.execute(delete(AuthSession).where(AuthSession.account_id == account.id))
+    return True
+
+
 async def start_session(session: AsyncSession, account: Account) -> tuple[str, str, timedelta]:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     lifetime = RESIDENT_SESSION if account.kind == "resident" else OPERATOR_SESSION

@@ -99,6 +99,23 @@ def test_db_status_reports_the_revision(database_url: str) -> None:
     assert "up to date" in result.output
 
 
+def test_users_disable_matches_the_address_exactly_never_as_a_pattern(database_url: str) -> None:
+    env = {"DATABASE_URL": database_url}
+    runner = CliRunner()
+    added = runner.invoke(main, ["users", "add", "pattern@test.example", "--role", "data_admin"], env=env)
+    assert added.exit_code == 0, added.output
+    disabled = "SELECT email FROM account WHERE disabled_at IS NOT NULL ORDER BY email"
+    before = _count(database_url, disabled)
+    for pattern in ["%", "pattern@%", "_attern@test.example"]:
+        result = runner.invoke(main, ["users", "disable", pattern], env=env)
+        assert result.exit_code == 1 and f"no account {pattern}" in result.output
+    assert _count(database_url, disabled) == before
+    # The address as stored (normalised): full-width letters and upper case find the same account.
+    result = runner.invoke(main, ["users", "disable", "ＰＡＴＴＥＲＮ@Test.Example"], env=env)
+    assert result.exit_code == 0, result.output
+    assert _count(database_url, disabled) == sorted([*before, ("pattern@test.example",)])
+
+
 def test_db_commands_manage_a_local_cluster_when_database_url_is_unset() -> None:
     home = private_tmp("bosai-cli-")
     env = {"DATABASE_URL": "", "BOSAI_HOME": str(home / ".bosai"), "BOSAI_PG_PORT": "54700"}

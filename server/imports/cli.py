@@ -1,0 +1,132 @@
+"""``bosai import``: open data files, folders and zip archives into the database, one summary line
+per file."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from geo.importers.areas import AREA_FORMATS
+from geo.importers.base import ImportFailure, Options
+from geo.importers.facilities import FORMATS
+from geo.kinds import HAZARD_TYPES
+from server.db.cli import prepare_database
+from server.db.engine import create_engine
+from server.imports.service import FileSummary, import_staged
+from server.imports.sources import Staged, stage_paths
+from server.lib.cli import friendly_errors, load_settings, run
+from server.lib.errors import BosaiError
+
+
+def _short(name: str, width: int) -> str:
+    return name if len(name) <= width else "…" + name[-(width - 1) :]
+
+
+@click.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(sorted([*FORMATS, *AREA_FORMATS])),
+    help="Read every file as this format instead of detecting it from its columns.",
+)
+@click.option("--municipality", help="Municipality code for files that say it nowhere (row, 共通ID, file name).")
+@click.option(
+    "--hazard",
+    type=click.Choice(HAZARD_TYPES),
+    help="Hazard type of a hazard-zone file of no national format (a municipality's own map).",
+)
+@click.option(
+    "--rank-attribute",
+    metavar="COLUMN",
+    help='With --hazard: the property holding the rank or depth text (e.g. "0.3m未満の区域").',
+)
+@friendly_errors
+def import_command(
+    paths: tuple[Path, ...],
+    format_: str | None,
+    municipality: str | None,
+    hazard: str | None,
+    rank_attribute: str | None,
+) -> None:
+    """Import open data: GSI shelters and emergency sites (CSV, GeoJSON); standard data 03, 08
+    and 10 (CSV); 国土数値情報 N03 boundaries and A31a/A31/A33/A40 hazard zones (GeoJSON or
+    Shapefile); other hazard-zone files with --hazard. Accepts files, folders and zip archives.
+    Each file is all or nothing; the command exits 1 if any file failed, after importing the
+    good ones."""
+    if rank_attribute and not hazard:
+        raise click.UsageError("--rank-attribute needs --hazard")
+    options = Options(format_, municipality, hazard, rank_attribute)
+    settings = load_settings()
+    prepare_database(settings, quiet=True)
+    # Zip archives are unpacked to disk within the same bounds as uploads; files are read one at a time.
+    folder = tempfile.TemporaryDirectory(prefix="bosai-import-")
+    try:
+        sources = stage_paths(paths, Path(folder.name), settings.imports)
+    except BosaiError as exc:
+        folder.cleanup()
+        raise click.ClickException(exc.detail) from exc
+    engine = create_engine(settings.database)
+
+    async def run_all() -> list[FileSummary]:
+        results = []
+        sizes = {s.name: s.size for s in sources}
+        total = sum(sizes.values())
+        shown = sys.stderr.isatty() and (len(sources) > 1 or total > 1_000_000)
+        try:
+            with click.progressbar(
+                length=total,
+                label="importing",
+                file=sys.stderr,
+                hidden=not shown,
+                item_show_func=_shown_name,
+            ) as bar:
+                for source in sources:
+                    done = 0
+
+                    def advance(fraction: float, source: Staged = source) -> None:
+                        nonlocal done
+                        step = int(fraction * sizes[source.name]) - done
+                        done += step
+                        bar.update(step, source.name)
+
+                    results.append(
+                        await import_staged(engine, source, options, advance, max_rows=settings.imports.max_rows)
+                    )
+                    advance(1.0)
+        finally:
+            await engine.dispose()
+        return results
+
+    try:
+        summaries = run(run_all())
+    finally:
+        folder.cleanup()
+    print_summaries(summaries)
+    failed = [s.file for s in summaries if not s.ok]
+    if failed:
+        click.echo(f"{len(failed)} of {len(summaries)} files failed and were not imported: {', '.join(failed)}")
+        sys.exit(1)
+
+
+def _shown_name(name: str | None) -> str | None:
+    return _short(name, 30) if name else None
+
+
+def print_summaries(summaries: list[FileSummary]) -> None:
+    """One line per imported file and its first errors (``bosai import`` and ``bosai demo``)."""
+    click.echo(f"{'file':40} {'format':24} {'read':>6} {'created':>8} {'updated':>8} {'withdrawn':>9} {'rejected':>8}")
+    for s in summaries:
+        counts = f"{s.read:6} {s.created:8} {s.updated:8} {s.withdrawn:9} {s.rejected:8}"
+        click.echo(f"{_short(s.file, 40):40} {(s.format or '?'):24} {counts}")
+        for error in s.errors[:20]:
+            click.echo(f"  error: {ImportFailure(**error)}")
+        if len(s.errors) > 20:
+            click.echo(f"  … and {len(s.errors) - 20} more errors (all are kept in import_run {s.run_id})")
+        for source_id in s.outside_boundary:
+            click.echo(f"  outside its municipality's boundary: {source_id}")
+        for note in s.notes:
+            click.echo(f"  note: {note}")
