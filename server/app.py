@@ -91,7 +91,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "live_hub": LiveHub(settings.database),
                 # Sign-in attempts per client address, per process (lock-out per account is in the database).
                 "login_limit": RateLimit(limit=10, window_s=60),
-                "resident_limit": RateLimit(limit=5, window_s=60, what="resident accounts made"),
+                "resident_limit": RateLimit(
+                    limit=settings.server.residents_per_minute, window_s=60, what="resident accounts made"
+                ),
             }
         ),
         # The caller, a session in a transaction and the keys, for handlers that declare them.

@@ -28,6 +28,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_PORT": "Port to listen on (default 8000).",
     "BOSAI_PUBLIC_URL": "Public base URL of the app, e.g. https://bosai.example.jp (default http://BOSAI_HOST:BOSAI_PORT).",
     "BOSAI_WORKERS": "Worker processes for `bosai serve` (default 1).",
+    "BOSAI_RESIDENTS_PER_MINUTE": "Resident accounts one client may make a minute (default 5).",
     "BOSAI_TRUSTED_PROXIES": "Comma-separated IPs/CIDRs of proxies whose X-Forwarded-For is believed (default none).",
     "BOSAI_DEMO": "1 to run in demo mode (set by `bosai demo`).",
     "BOSAI_STATIC_DIR": "Folder of the built PWA served at / (default pwa/dist, else pwa/placeholder).",
@@ -117,6 +118,9 @@ class ServerSettings:
     tile_cache_mb: int = 64
     # Reverse proxies whose X-Forwarded-For names the client; from anyone else the header is ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # Each resident account costs an argon2 hash: a few a minute per client (a shelter's shared
+    # Wi-Fi may need more).
+    residents_per_minute: int = 5
     public_url: str | None = None
 
     @property
@@ -143,6 +147,7 @@ class ServerSettings:
             log_level=level,
             tile_cache_mb=_int(env, "BOSAI_TILE_CACHE_MB", 64, minimum=0),
             trusted_proxies=_networks(env, "BOSAI_TRUSTED_PROXIES"),
+            residents_per_minute=_int(env, "BOSAI_RESIDENTS_PER_MINUTE", 5),
             public_url=_public_url(env.get("BOSAI_PUBLIC_URL") or None),
         )
 

@@ -62,6 +62,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database.url, "BOSAI_STATIC_DIR": str(static_dir)}
         env |= {"BOSAI_LOG_LEVEL": "warning", "BOSAI_PACKS_DIR": str(database.packs), **TEST_KEYS}
+        env["BOSAI_RESIDENTS_PER_MINUTE"] = "1000"  # the tests make many residents from one address
         bosai = Path(sys.executable).with_name("bosai")
         self.process = subprocess.Popen([str(bosai), "serve", "--port", str(self.port)], env=env)
         deadline = time.monotonic() + 30
