@@ -14,11 +14,12 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from server.accounts.guards import HEADQUARTERS, OPERATORS, Caller, DataKeys, Session, anyone, signed_in_as
-from server.accounts.service import audit
+from server.accounts.service import Principal, audit
 from server.db.engine import session_factory
 from server.households.schemas import EvacueeCard, VerifyRequest
 from server.households.service import QrError, household_code, svg, verify_code
 from server.lib.errors import UnprocessableError
+from server.lib.keys import Keys
 from server.shelters import checkins
 from server.shelters.checkins import Leg
 from server.shelters.models import STAYS, Checkin
@@ -82,6 +83,13 @@ def _created(done: Recorded, body: Any) -> Response[Any]:
     return Response(body, status_code=201 if done.created else 200)
 
 
+async def _check(
+    state: State, caller: Principal, keys: Keys, key: str, leg: Leg, data: CheckinRequest
+) -> Response[CheckinRecord]:
+    done = await checkins.check(state.fast_pool, keys, caller, key, leg, data)
+    return _created(done, _record(done))
+
+
 class CheckinController(Controller):
     path = "/api"
     tags = ["shelters"]  # noqa: RUF012
@@ -95,10 +103,7 @@ class CheckinController(Controller):
         data: JSONBody[CheckinRequest],
         idempotency_key: IdempotencyKey,
     ) -> Response[CheckinRecord]:
-        done = await checkins.check(
-            state.fast_pool, keys, caller, idempotency_key, Leg("in", data.shelter_id, "checkin"), data
-        )
-        return _created(done, _record(done))
+        return await _check(state, caller, keys, idempotency_key, Leg("in", data.shelter_id, "checkin"), data)
 
     @post("/checkouts", guards=OPERATE, summary="Check people out; once per Idempotency-Key")
     async def check_out(
@@ -109,10 +114,7 @@ class CheckinController(Controller):
         data: JSONBody[CheckinRequest],
         idempotency_key: IdempotencyKey,
     ) -> Response[CheckinRecord]:
-        done = await checkins.check(
-            state.fast_pool, keys, caller, idempotency_key, Leg("out", data.shelter_id, "checkout"), data
-        )
-        return _created(done, _record(done))
+        return await _check(state, caller, keys, idempotency_key, Leg("out", data.shelter_id, "checkout"), data)
 
     @post(
         "/transfers",

@@ -25,16 +25,16 @@ from tests.server.shelters.test_people import CARD, key, resident_code
 TOWN = "029980"  # 見本町, the neighbour of the test shelter's 見本市
 
 
+TOWN_ROW = text(
+    "INSERT INTO municipality (id, code, name, prefecture) VALUES (gen_random_uuid(), :c, '見本町', '青森県') "
+    "ON CONFLICT (code) DO NOTHING"
+)
+
+
 async def neighbour(engine: AsyncEngine, event_id: str) -> str:
     """A shelter of 見本町, open in the same event: its id."""
     async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO municipality (id, code, name, prefecture) VALUES (gen_random_uuid(), :c, '見本町', "
-                "'青森県') ON CONFLICT (code) DO NOTHING"
-            ),
-            {"c": TOWN},
-        )
+        await connection.execute(TOWN_ROW, {"c": TOWN})
         shelter = await connection.scalar(
             text(
                 "INSERT INTO facility (id, municipality_id, kinds, name, geom) SELECT gen_random_uuid(), id, "
@@ -58,13 +58,7 @@ async def town_hq(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Clie
     """A client signed in as 見本町's headquarters."""
     email = f"hq-{uuid.uuid4().hex[:6]}@town.example"
     async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO municipality (id, code, name, prefecture) VALUES (gen_random_uuid(), :c, '見本町', "
-                "'青森県') ON CONFLICT (code) DO NOTHING"
-            ),
-            {"c": TOWN},
-        )
+        await connection.execute(TOWN_ROW, {"c": TOWN})
     async with session_factory(engine)() as session, session.begin():
         await add_operator(session, email, PASSWORD, [RoleRequest("municipal_hq", TOWN)])
     async with AsyncTestClient(app=create_app(settings)) as client:
