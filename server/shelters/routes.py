@@ -9,6 +9,7 @@ import io
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
@@ -28,9 +29,12 @@ from server.shelters.schemas import (
     NEEDS,
     CheckinRecord,
     CheckinRequest,
+    EventClosed,
     EventRecord,
     EventRequest,
     Needs,
+    OccupancyAnswer,
+    PublicShelters,
     ShelterState,
     ShelterUpdate,
     TransferRecord,
@@ -139,19 +143,21 @@ class CheckinController(Controller):
         caller: Caller,
         event: FromQuery[str | None] = None,
         municipality: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+    ) -> OccupancyAnswer:
         shelters = await _occupancy(state, caller, event, municipality)
-        return {
-            "shelters": shelters,
+        answer = {
+            "shelters": [{**s, "needs": Needs.stored(s["needs"])} for s in shelters],
             "people": sum(s["people"] for s in shelters),
             "totals": totals(shelters),
             "at": datetime.now(UTC).isoformat(),
         }
+        return msgspec.convert(answer, OccupancyAnswer)
 
     @get("/shelters/open", guards=[anyone], summary="Shelters open now, for everyone: status, people inside, capacity")
-    async def open_now(self, state: State, municipality: FromQuery[str | None] = None) -> dict[str, Any]:
+    async def open_now(self, state: State, municipality: FromQuery[str | None] = None) -> PublicShelters:
         async with state.read_engine.connect() as connection:
-            return {"shelters": await public_shelters(connection, None, municipality)}
+            shelters = await public_shelters(connection, None, municipality)
+        return msgspec.convert({"shelters": shelters}, PublicShelters)
 
     @get(
         "/shelters/occupancy.csv",
@@ -361,9 +367,9 @@ class OperationsController(Controller):
         summary="Close an event and its shelters (headquarters of every municipality in it, or the prefecture's)",
         status_code=200,
     )
-    async def close_disaster(self, session: Session, caller: Caller, event_id: FromPath[str]) -> dict[str, str]:
+    async def close_disaster(self, session: Session, caller: Caller, event_id: FromPath[str]) -> EventClosed:
         event = await close_event(session, event_id, caller)
-        return {"id": str(event.id), "status": event.status}
+        return EventClosed(id=event.id, status="closed")
 
     @put(
         "/shelters/{facility_id:str}",

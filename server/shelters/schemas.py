@@ -127,4 +127,69 @@ class ShelterState(msgspec.Struct, rename="camel"):
     needs: Needs
 
 
+class ShelterOccupancy(msgspec.Struct, rename="camel"):
+    """One shelter of an event now, as its operators and headquarters see it (counts, no one named)."""
+
+    shelter_id: str
+    name: str
+    lat: float
+    lon: float
+    municipality: str
+    municipality_name: str
+    event: str
+    event_name: str
+    status: FillStatus
+    capacity: int | None
+    people: int
+    fill: float | None
+    by_stay: dict[str, int]
+    care: dict[str, int]
+    pets_accepted: bool
+    needs: Needs
+    updated_at: str
+
+
+class Total(msgspec.Struct, rename="camel"):
+    shelters: int
+    open: int
+    people: int
+    capacity: int
+    by_stay: dict[str, int]
+    care: dict[str, int]
+
+
+class Totals(msgspec.Struct):
+    all: Total
+    municipalities: dict[str, Total]
+
+
+class OccupancyAnswer(msgspec.Struct):
+    shelters: list[ShelterOccupancy]
+    people: int
+    totals: Totals
+    at: str
+
+
+class PublicShelter(msgspec.Struct, rename="camel"):
+    """A shelter open now, as everyone may see it: counts only."""
+
+    shelter_id: str
+    name: str
+    municipality: str
+    status: FillStatus
+    people: int
+    capacity: int | None
+    lat: float
+    lon: float
+
+
+class PublicShelters(msgspec.Struct):
+    shelters: list[PublicShelter]
+
+
+class EventClosed(msgspec.Struct):
+    id: uuid.UUID
+    status: Literal["open", "closed"]
+
+
 NEEDS = tuple(Needs.__struct_encode_fields__)

@@ -21,7 +21,6 @@ UNTYPED_ANSWERS = {
     "POST /api/auth/passkeys/login/options",
     "POST /api/auth/passkeys/register",
     "POST /api/auth/passkeys/register/options",
-    "POST /api/events/{event_id}/close",
     "GET /api/households/me",
     "PUT /api/households/me",
     "GET /api/packs",
@@ -29,9 +28,7 @@ UNTYPED_ANSWERS = {
     "POST /api/qr/verify",
     "POST /api/residents",
     "POST /api/residents/recover",
-    "GET /api/shelters/occupancy",
     "GET /api/shelters/occupancy.geojson",
-    "GET /api/shelters/open",
     "GET /api/shelters/{shelter_id}/people",
     "GET /tiles/tilejson.json",
 }

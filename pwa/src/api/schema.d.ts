@@ -877,6 +877,13 @@ export interface components {
             utilitiesOut?: ("power" | "water" | "gas" | "phone")[];
             work?: components["schemas"]["Place"] | null;
         };
+        /** EventClosed */
+        EventClosed: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "open" | "closed";
+        };
         /** EventRecord */
         EventRecord: {
             /** Format: uuid */
@@ -1122,6 +1129,13 @@ export interface components {
             sick?: number | null;
             suppliesShort?: string | string[] | null;
         };
+        /** OccupancyAnswer */
+        OccupancyAnswer: {
+            at: string;
+            people: number;
+            shelters: components["schemas"]["ShelterOccupancy"][];
+            totals: components["schemas"]["Totals"];
+        };
         /** Origin */
         Origin: {
             lat: number;
@@ -1178,6 +1192,22 @@ export interface components {
             format: string;
             keys: components["schemas"]["PublicKey"][];
         };
+        /** PublicShelter */
+        PublicShelter: {
+            capacity: number | null;
+            lat: number;
+            lon: number;
+            municipality: string;
+            name: string;
+            people: number;
+            shelterId: string;
+            /** @enum {string} */
+            status: "open" | "crowded" | "full" | "closed";
+        };
+        /** PublicShelters */
+        PublicShelters: {
+            shelters: components["schemas"]["PublicShelter"][];
+        };
         /** QrCodes */
         QrCodes: {
             household: string;
@@ -1204,6 +1234,31 @@ export interface components {
         Reissued: {
             code: string;
         };
+        /** ShelterOccupancy */
+        ShelterOccupancy: {
+            byStay: {
+                [key: string]: number;
+            };
+            capacity: number | null;
+            care: {
+                [key: string]: number;
+            };
+            event: string;
+            eventName: string;
+            fill: number | null;
+            lat: number;
+            lon: number;
+            municipality: string;
+            municipalityName: string;
+            name: string;
+            needs: components["schemas"]["Needs"];
+            people: number;
+            petsAccepted: boolean;
+            shelterId: string;
+            /** @enum {string} */
+            status: "open" | "crowded" | "full" | "closed";
+            updatedAt: string;
+        };
         /** ShelterState */
         ShelterState: {
             capacity: number | null;
@@ -1227,6 +1282,26 @@ export interface components {
             petsAccepted?: boolean | null;
             /** @enum {null|string} */
             status?: "open" | "closed" | null;
+        };
+        /** Total */
+        Total: {
+            byStay: {
+                [key: string]: number;
+            };
+            capacity: number;
+            care: {
+                [key: string]: number;
+            };
+            open: number;
+            people: number;
+            shelters: number;
+        };
+        /** Totals */
+        Totals: {
+            all: components["schemas"]["Total"];
+            municipalities: {
+                [key: string]: components["schemas"]["Total"];
+            };
         };
         /** TransferRecord */
         TransferRecord: {
@@ -1668,9 +1743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["EventClosed"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2534,9 +2607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OccupancyAnswer"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2651,9 +2722,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PublicShelters"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -5,7 +5,16 @@ import { reason } from "../../lib/useQuery";
 import "../../map/protocol";
 import { buildStyle } from "../../map/style";
 import { me } from "../accounts/session";
-import { CARE_NEEDS, liveUrl, type Occupancy, occupancy, occupancyCsvUrl, occupancyGeojsonUrl, STAYS } from "./api";
+import {
+  CARE_NEEDS,
+  liveUrl,
+  type Occupancy,
+  occupancy,
+  occupancyCsvUrl,
+  occupancyGeojsonUrl,
+  STAYS,
+  suppliesShort,
+} from "./api";
 import { applyLive, type Totals, totals } from "./live";
 
 const FILL_COLOURS = { open: "#2e7d32", crowded: "#ef6c00", full: "#c62828", closed: "#757575" } as const;
@@ -194,7 +203,7 @@ export function Dashboard() {
                     </td>
                     <td>
                       {[
-                        s.needs.suppliesShort && t("hq.suppliesShort", { what: s.needs.suppliesShort }),
+                        suppliesShort(s.needs) && t("hq.suppliesShort", { what: suppliesShort(s.needs) }),
                         s.needs.sick ? t("hq.sick", { count: s.needs.sick }) : null,
                         s.needs.incidents && t("hq.incidents", { what: s.needs.incidents }),
                         s.petsAccepted ? t("hq.pets") : null,

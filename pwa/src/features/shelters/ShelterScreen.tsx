@@ -2,7 +2,16 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { outboxItems } from "../../lib/outboxStore";
 import { useQuery } from "../../lib/useQuery";
-import { checkOut, type HouseholdView, openShelters, people, transfer, updateShelter, walkInQrUrl } from "./api";
+import {
+  checkOut,
+  type HouseholdView,
+  openShelters,
+  people,
+  suppliesShort,
+  transfer,
+  updateShelter,
+  walkInQrUrl,
+} from "./api";
 import { Counter } from "./Counter";
 import { chooseShelter, here, occupancy, shelter, useOccupancy } from "./store";
 
@@ -210,7 +219,7 @@ function ShelterState({ shelterId }: { shelterId: string }) {
       </label>
       <label class="field">
         <span>{t("staff.supplies")}</span>
-        <input name="supplies" defaultValue={now.needs.suppliesShort ?? ""} />
+        <input name="supplies" defaultValue={suppliesShort(now.needs)} />
       </label>
       <label class="field">
         <span>{t("staff.sick")}</span>

@@ -10,29 +10,15 @@ export type Stay = (typeof STAYS)[number];
 export type CareNeed = (typeof CARE_NEEDS)[number];
 export type OccupancyStatus = (typeof FILL_STATUSES)[number];
 
-// The server does not declare these answers yet (server/shelters returns untyped objects):
-// they are its shapes, by hand, until the generated schema holds them.
-
 /** One open shelter as staff and headquarters see it. */
-export interface Occupancy {
-  shelterId: string;
-  name: string;
-  lat: number;
-  lon: number;
-  municipality: string;
-  municipalityName: string;
-  event: string;
-  eventName: string;
-  status: OccupancyStatus;
-  capacity: number | null;
-  people: number;
-  fill: number | null;
-  byStay: Record<Stay, number>;
-  care: Record<CareNeed, number>;
-  petsAccepted: boolean;
-  needs: { suppliesShort?: string; sick?: number; incidents?: string; notes?: string };
-  updatedAt: string;
-}
+export type Occupancy = Schemas["ShelterOccupancy"];
+
+/** What a shelter lacks, as one line (older clients sent a list). */
+export const suppliesShort = (needs: Occupancy["needs"]): string =>
+  Array.isArray(needs.suppliesShort) ? needs.suppliesShort.join("、") : (needs.suppliesShort ?? "");
+
+// The server does not declare these answers yet (the door view and the people list are plain
+// objects there): their shapes, by hand, until the generated schema holds them.
 
 export interface MemberView {
   id: string;
@@ -60,13 +46,7 @@ export interface HouseholdView {
 }
 
 /** Another open shelter, with public counts (a transfer's destination). */
-export interface OpenShelter {
-  shelterId: string;
-  name: string;
-  status: OccupancyStatus;
-  people: number;
-  capacity: number | null;
-}
+export type OpenShelter = Schemas["PublicShelter"];
 
 export type CheckIn = Schemas["CheckinRequest"];
 export type CheckOut = Schemas["CheckinRequest"];
