@@ -48,6 +48,9 @@ for group in (db, import_command, users, keys, events, shelters, packs):
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     server = settings.server
+    # The workers build their settings from the environment: they must see the address chosen here
+    # (TileJSON's default public URL is made from it).
+    os.environ["BOSAI_HOST"], os.environ["BOSAI_PORT"] = host or server.host, str(port or server.port)
     click.echo(f"Bosai on http://{host or server.host}:{port or server.port}/")
     uvicorn.run(
         "server.app:create_app",

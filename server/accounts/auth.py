@@ -14,8 +14,8 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, State
 from litestar.handlers import BaseRouteHandler
 
-from server.accounts.service import Principal, ThrottledError, principal
-from server.lib.errors import BosaiError, handle_bosai_error
+from server.accounts.service import Principal, principal
+from server.lib.errors import BosaiError
 
 COOKIE = "bosai_session"
 CSRF_HEADER = "x-csrf-token"
@@ -122,15 +122,6 @@ def _json_guard(*, optional: bool) -> Any:
 json_only = _json_guard(optional=False)
 # POST /api/residents has no body: no Content-Type, or JSON; a cross-site form always sends another.
 json_or_nothing = _json_guard(optional=True)
-
-
-def handle_throttled(request: Request[Any, Any, Any], exc: ThrottledError) -> Response[dict[str, Any]]:
-    response = handle_bosai_error(request, exc)
-    response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-THROTTLED = {ThrottledError: handle_throttled}
 
 
 async def session_response(

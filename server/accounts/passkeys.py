@@ -29,7 +29,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from server.accounts.auth import THROTTLED, client_bucket, json_only, session_response
+from server.accounts.auth import client_bucket, json_only, session_response
 from server.accounts.guards import Caller, anyone, signed_in_as
 from server.accounts.models import Account, Passkey, PasskeyChallenge
 from server.accounts.service import start_session
@@ -91,7 +91,6 @@ class PasskeyAnswer(msgspec.Struct, rename="camel"):
 class PasskeyController(Controller):
     path = "/api/auth/passkeys"
     tags = ["accounts"]  # noqa: RUF012
-    exception_handlers = THROTTLED  # type: ignore[assignment]
 
     @post(
         "/register/options",

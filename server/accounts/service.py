@@ -98,7 +98,7 @@ def _plausible(address: str) -> bool:
 
 
 class ThrottledError(TooManyRequestsError):
-    """429 with ``Retry-After`` (whole seconds) set by the accounts controllers."""
+    """429 with ``Retry-After`` (whole seconds)."""
 
     def __init__(self, detail: str, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))

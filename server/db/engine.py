@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
@@ -42,5 +44,7 @@ def create_engine(settings: DatabaseSettings, *, read_only: bool = False) -> Asy
     )
 
 
+@cache
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The engine's session maker, made once (every handler that takes a session asks for it)."""
     return async_sessionmaker(engine, expire_on_commit=False)

@@ -38,6 +38,7 @@ from server.facilities.models import Facility, FacilityRecord
 from server.hazards.models import HazardZone
 from server.imports.models import ImportRun
 from server.imports.sources import Staged
+from server.lib.errors import database_unreachable
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
 
@@ -146,12 +147,20 @@ async def import_file(
             summary.errors = [e.as_dict() for e in parsed.errors]
             summary.rejected = parsed.rows
         else:
-            async with session_factory(engine)() as session, session.begin():
-                if isinstance(parsed, ParsedAreas):
-                    await _apply_areas(session, parsed, run.id, summary, options, progress)
-                else:
-                    await _apply(session, parsed, run.id, summary, progress)
-            summary.status = "succeeded"
+            try:
+                async with session_factory(engine)() as session, session.begin():
+                    if isinstance(parsed, ParsedAreas):
+                        await _apply_areas(session, parsed, run.id, summary, options, progress)
+                    else:
+                        await _apply(session, parsed, run.id, summary, progress)
+            except Exception as exc:
+                if database_unreachable(exc):
+                    raise  # 503: the run cannot be recorded either
+                # Rolled back whole: the file fails (and its run says so), the request does not.
+                log.exception("writing %s failed", source.name)
+                summary.errors = [ImportFailure(source.name, f"could not be stored ({type(exc).__name__})").as_dict()]
+            else:
+                summary.status = "succeeded"
     summary.seconds = round(time.perf_counter() - started, 3)
     async with session_factory(engine)() as session, session.begin():
         stored = await session.get_one(ImportRun, run.id)

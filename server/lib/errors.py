@@ -25,6 +25,8 @@ class BosaiError(Exception):
 
     status_code: ClassVar[int] = 500
     title: ClassVar[str] = "Internal error"
+    #: Seconds after which to try again, sent as ``Retry-After`` (429, 503).
+    retry_after: int | None = None
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -88,7 +90,10 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
 
 
 def handle_bosai_error(request: Request[Any, Any, Any], exc: BosaiError) -> Response[dict[str, Any]]:
-    return problem(exc.status_code, exc.title, exc.detail, request.url.path, **exc.extra)
+    response = problem(exc.status_code, exc.title, exc.detail, request.url.path, **exc.extra)
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # Litestar's words for a required header, query or cookie parameter that was not sent.

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from server.accounts.guards import OPERATORS, Caller, signed_in_as
 from server.accounts.service import Principal, Scope
 from server.db.engine import database_url, session_factory
-from server.lib.errors import InvalidParameterError, ServiceUnavailableError, TooManyRequestsError, problem
+from server.lib.errors import InvalidParameterError, ServiceUnavailableError, TooManyRequestsError
 from server.settings import DatabaseSettings
 from server.shelters.models import LiveEvent
 from server.shelters.service import occupancy, parse_id
@@ -223,9 +223,11 @@ class LiveHub:
     def admit(self, caller: Principal) -> Callable[[], None]:
         """Count a new stream of ``caller``; returns its release (idempotent)."""
         if self.streams >= self.per_process:
-            raise ServiceUnavailableError(
+            full = ServiceUnavailableError(
                 f"this server already holds {self.per_process} live streams; try again shortly or use another server"
             )
+            full.retry_after = 30
+            raise full
         mine = self._streams.get(caller.account_id, 0)
         if mine >= self.per_account:
             raise TooManyRequestsError(
@@ -442,12 +444,7 @@ class LiveController(Controller):
         if event is not None:
             event = str(parse_id(event, "event"))
         hub: LiveHub = state.live_hub
-        try:
-            release = hub.admit(caller)
-        except ServiceUnavailableError as full:
-            answer = problem(full.status_code, full.title, full.detail, request.url.path)
-            answer.headers["Retry-After"] = "30"
-            return answer
+        release = hub.admit(caller)
         hub.start(state.read_engine)
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:

@@ -159,6 +159,11 @@ async def test_recovery_is_throttled_per_account_and_client(settings: Settings, 
         assert held.status_code == 429 and held.headers["retry-after"] == "1"
         unknown = await guesser.post("/api/residents/recover", json={**bad, "accountId": str(made["id"])[::-1]})
         assert unknown.status_code == 401  # another account id is another pair
+        # The same id spelt otherwise (no hyphens, braces, urn:uuid:) is the same pair, still held.
+        plain = str(made["id"]).replace("-", "")
+        for spelling in (plain, "{" + str(made["id"]) + "}", "urn:uuid:" + str(made["id"]).upper()):
+            again = await guesser.post("/api/residents/recover", json={**good, "accountId": spelling})
+            assert again.status_code == 429, spelling
     async with peer(settings, "203.0.113.4") as new_phone:
         assert (await new_phone.post("/api/residents/recover", json=good)).status_code == 200
 
