@@ -30,14 +30,20 @@ Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitab
 _CALLER = "bosai_principal"
 
 
+async def current(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The caller as the database says now: None once the session has ended. A long request (a
+    live stream) asks again from time to time."""
+    token = connection.cookies.get(COOKIE)
+    return await principal(connection.app.state.fast_pool, token) if token else None
+
+
 async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The signed-in caller (resolved once per request), who must send the session's CSRF token
     with any write made with the cookie."""
     cached = connection.scope.get(_CALLER)
     if isinstance(cached, Principal):
         return cached
-    token = connection.cookies.get(COOKIE)
-    caller = await principal(connection.app.state.fast_pool, token) if token else None
+    caller = await current(connection)
     if caller is None:
         raise UnauthorizedError("sign in first (no valid session)")
     if connection.scope.get("method", "GET") not in SAFE:
@@ -89,4 +95,14 @@ DEPENDENCIES = {
     "keys": Provide(provide_keys, sync_to_thread=False),
 }
 
-__all__ = ["DEPENDENCIES", "HEADQUARTERS", "OPERATORS", "Caller", "DataKeys", "Session", "anyone", "signed_in_as"]
+__all__ = [
+    "DEPENDENCIES",
+    "HEADQUARTERS",
+    "OPERATORS",
+    "Caller",
+    "DataKeys",
+    "Session",
+    "anyone",
+    "current",
+    "signed_in_as",
+]

@@ -21,7 +21,7 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,18 +35,19 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from server.accounts.guards import OPERATORS, Caller, signed_in_as
+from server.accounts.guards import OPERATORS, Caller, current, signed_in_as
 from server.accounts.service import Principal, Scope
 from server.db.engine import database_url, session_factory
 from server.lib.errors import InvalidParameterError, ServiceUnavailableError, TooManyRequestsError
 from server.settings import DatabaseSettings
 from server.shelters.models import LiveEvent
-from server.shelters.service import occupancy, parse_id
+from server.shelters.service import occupancy, operates, parse_id
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "bosai_live"
 KEEP_ALIVE_S = 15.0
+RECHECK_S = 15.0  # a signed-out or demoted caller's stream ends within this
 PAGE = 500  # outbox rows read (and occupancy computed) at a time
 KEPT = 2_000  # recent events the hub holds for streams joining it
 STREAMS_PER_ACCOUNT = 5
@@ -80,28 +81,18 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """What one stream may see: its caller's shelters, of the event asked for (or of open events)."""
+    """What one stream may see: the shelters its caller operates, of the event asked for (or of
+    open events)."""
 
-    everything: bool
-    towns: frozenset[str]
-    shelters: frozenset[str]
+    caller: Principal
     event: str | None
-
-    @classmethod
-    def of(cls, caller: Principal, event: str | None) -> Viewer:
-        return cls(
-            everything="prefectural_hq" in caller.roles,
-            towns=frozenset(caller.municipalities("municipal_hq")),
-            shelters=frozenset(caller.shelters()),
-            event=event,
-        )
 
     def sees(self, entry: Entry) -> bool:
         if entry.data is None:
             return False
         if (entry.event_id != self.event) if self.event else not entry.event_open:
             return False
-        return self.everything or entry.municipality in self.towns or entry.shelter_id in self.shelters
+        return operates(self.caller, entry.shelter_id, entry.municipality)
 
     def messages(self, entries: Sequence[Entry]) -> list[ServerSentEventMessage]:
         out = [
@@ -191,6 +182,7 @@ class LiveHub:
         self.dsn = database_url(settings).replace("postgresql+asyncpg://", "postgresql://", 1)
         self.connect_timeout = float(settings.connect_timeout)
         self.keep_alive_s = KEEP_ALIVE_S  # a stream's comment when nothing happens
+        self.recheck_s = RECHECK_S  # how long a stream trusts its caller's session and roles
         self.poll_s = KEEP_ALIVE_S  # the hub reads the outbox (and probes its connection) this often anyway
         self.retry_min_s, self.retry_max_s = RETRY_MIN_S, RETRY_MAX_S
         self.per_account, self.per_process = STREAMS_PER_ACCOUNT, STREAMS_PER_PROCESS
@@ -275,6 +267,13 @@ class LiveHub:
         if last < self.floor:
             return None
         return self._recent[bisect.bisect_right(self._recent, last, key=lambda entry: entry.id) :]
+
+    async def now(self) -> int:
+        """The id of the newest event: where a stream that resumes nothing starts."""
+        if self.position is not None:
+            return self.position
+        async with session_factory(self._reader())() as session:
+            return int(await session.scalar(select(func.coalesce(func.max(LiveEvent.id), 0))) or 0)
 
     async def backlog(self, last: int) -> tuple[list[Entry], int]:
         """One page of the events after ``last`` up to where the hub's begin, and the id reached."""
@@ -390,10 +389,26 @@ class LiveHub:
                 await self._task
 
 
-async def follow(hub: LiveHub, viewer: Viewer, last: int) -> AsyncIterator[ServerSentEventMessage]:
-    """One stream: its backlog from the outbox while it is behind the hub, then the hub's events."""
+Recheck = Callable[[], Awaitable[Viewer | None]]
+
+
+async def follow(hub: LiveHub, viewer: Viewer, last: int, recheck: Recheck) -> AsyncIterator[ServerSentEventMessage]:
+    """One stream: its backlog from the outbox while it is behind the hub, then the hub's events.
+    Every ``hub.recheck_s`` it asks again who its caller is (``recheck``): a session ended or a
+    role taken away ends the stream, a changed scope changes what it shows."""
     delay = hub.retry_min_s
+    checked = time.monotonic()
     while True:
+        if time.monotonic() - checked >= hub.recheck_s:
+            try:
+                again = await recheck()
+            except TRANSIENT as error:  # the database is away: keep showing what it showed
+                log.info("live: could not recheck the caller (%s)", error)
+            else:
+                if again is None:
+                    return
+                viewer = again
+            checked = time.monotonic()
         tick = hub.tick
         recent = hub.after(last)
         if recent is None:
@@ -416,7 +431,7 @@ async def follow(hub: LiveHub, viewer: Viewer, last: int) -> AsyncIterator[Serve
                 yield message
             continue
         try:
-            await asyncio.wait_for(tick.wait(), hub.keep_alive_s)
+            await asyncio.wait_for(tick.wait(), min(hub.keep_alive_s, hub.recheck_s))
         except TimeoutError:
             yield ServerSentEventMessage(data=None, comment="keep-alive")
 
@@ -438,18 +453,24 @@ class LiveController(Controller):
         event: FromQuery[str | None] = None,
         last_event_id: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        raw = request.headers.get("last-event-id") or last_event_id or "0"
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raw = request.headers.get("last-event-id") or last_event_id
+        if raw is not None and not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
             raise InvalidParameterError("Last-Event-ID", "a number (the id of the last event received)")
         if event is not None:
             event = str(parse_id(event, "event"))
         hub: LiveHub = state.live_hub
-        release = hub.admit(caller)
         hub.start(state.read_engine)
+        # Nothing to resume: from now on (the caller reads the occupancy itself once connected).
+        last = int(raw) if raw is not None else await hub.now()
+        release = hub.admit(caller)
+
+        async def recheck() -> Viewer | None:
+            again = await current(request)
+            return Viewer(again, event) if again is not None and again.roles & set(OPERATORS) else None
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             try:
-                async for message in follow(hub, Viewer.of(caller, event), int(raw)):
+                async for message in follow(hub, Viewer(caller, event), last, recheck):
                     yield message
             finally:
                 release()

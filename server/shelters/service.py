@@ -109,7 +109,7 @@ async def set_shelter(
     return operation
 
 
-def operates(caller: Principal, facility_id: uuid.UUID, town: str | None) -> bool:
+def operates(caller: Principal, facility_id: uuid.UUID | str, town: str | None) -> bool:
     """Staff of the shelter, headquarters of its municipality, prefectural headquarters."""
     return (
         "prefectural_hq" in caller.roles

@@ -23,7 +23,7 @@ from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from server.accounts.service import RoleRequest, add_operator
+from server.accounts.service import RoleRequest, add_operator, disable_operator
 from server.app import create_app
 from server.db.cluster import LocalCluster
 from server.db.engine import session_factory
@@ -421,7 +421,7 @@ async def test_a_stream_outlives_a_database_restart_and_then_gets_what_it_missed
             hub.keep_alive_s, hub.poll_s = 0.1, 3600.0
             hub.retry_min_s, hub.retry_max_s = 0.05, 0.2
             watcher, desk = await signed(base, hq), await signed(base, staff)
-            reader = Reader(watcher)
+            reader = Reader(watcher, last=0)  # from the first event: the shelter's opening
             stream = await opened_stream(reader)
             try:
                 await eventually(lambda: hub.connected and reader.data != [], "the shelter's opening streamed")
@@ -453,3 +453,77 @@ async def test_a_stream_outlives_a_database_restart_and_then_gets_what_it_missed
     finally:
         await asyncio.to_thread(cluster.stop)
         shutil.rmtree(home, ignore_errors=True)
+
+
+async def test_a_stream_that_resumes_nothing_starts_now_not_at_the_first_event(
+    engine: AsyncEngine, settings: Settings, opened: tuple[str, str]
+) -> None:
+    """A dashboard reads the occupancy itself, then opens the stream without Last-Event-ID: it
+    gets what happens from then on, not the whole outbox replayed."""
+    event_id, shelter = opened
+    code, _ = await family_code(settings, engine)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO live_event (event_id, facility_id, kind) "
+                "SELECT :e, :f, 'shelter' FROM generate_series(1, 30)"
+            ),
+            {"e": event_id, "f": shelter},
+        )
+        newest = await connection.scalar(text("SELECT max(id) FROM live_event"))
+    staff = await operator(engine, STAFF_ONLY)
+    async with serving(settings) as (base, hub):
+        client = await signed(base, staff)
+        reader = Reader(client)
+        task = await opened_stream(reader)
+        try:
+            checkin = await client.post(
+                "/api/checkins",
+                json={"shelterId": shelter, "qr": code, "stay": "inside"},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert checkin.status_code == 201, checkin.text
+            await eventually(lambda: reader.data, "the check-in streamed")
+            assert hub.backlog_pages == 0  # nothing was read from the outbox's past
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await client.aclose()
+    assert [d["kind"] for _, d in reader.data] == ["checkin"]
+    assert all(n > newest for n, _ in reader.seen)
+
+
+async def test_a_stream_ends_when_its_session_ends_or_its_account_is_disabled(
+    engine: AsyncEngine, settings: Settings, opened: tuple[str, str]
+) -> None:
+    """Signing out (or an administrator disabling the account) ends an open stream within the
+    hub's recheck time; until then it shows what the caller may see."""
+    _, shelter = opened
+    code, _ = await family_code(settings, engine)
+    leaving, disabled, watching = [await operator(engine, "prefectural_hq") for _ in range(3)]
+    async with serving(settings) as (base, hub):
+        hub.recheck_s = 0.2
+        clients = [await signed(base, email) for email in (leaving, disabled, watching)]
+        readers = [Reader(client) for client in clients]
+        tasks = [await opened_stream(reader) for reader in readers]
+        try:
+            logout = await clients[0].post("/api/auth/logout")
+            assert logout.status_code in (200, 204), logout.text
+            async with session_factory(engine)() as session, session.begin():
+                assert await disable_operator(session, disabled)
+            await eventually(lambda: tasks[0].done() and tasks[1].done(), "both streams ended")
+            assert not tasks[2].done()
+            checkin = await clients[2].post(
+                "/api/checkins",
+                json={"shelterId": shelter, "qr": code, "stay": "inside"},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert checkin.status_code == 201, checkin.text
+            await eventually(lambda: readers[2].data, "the check-in on the open stream")
+            assert readers[0].data == [] and readers[1].data == []
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for client in clients:
+                await client.aclose()

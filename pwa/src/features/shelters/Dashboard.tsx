@@ -107,23 +107,36 @@ export function Dashboard() {
 
   useEffect(() => {
     if (!signedIn) return;
-    let stream: EventSource | null = null;
-    occupancy().then(
-      (list) => {
-        setShelters(list);
-        setUpdated(new Date());
-        stream = new EventSource(liveUrl);
-        stream.onopen = () => setLive("live");
-        stream.onerror = () => setLive("lost");
-        stream.addEventListener("occupancy", (event) => {
-          const { shelter } = JSON.parse((event as MessageEvent<string>).data) as { shelter: Occupancy };
-          setShelters((current) => applyLive(current ?? [], shelter));
+    // The stream first, then the occupancy once it is open: a stream that resumes nothing starts
+    // at the newest event, so nothing falls between the two; what it brings before the occupancy
+    // has arrived is in the occupancy already.
+    const stream = new EventSource(liveUrl);
+    let loaded = false;
+    const load = () => {
+      if (loaded) return;
+      loaded = true;
+      occupancy().then(
+        (list) => {
+          setShelters(list);
           setUpdated(new Date());
-        });
-      },
-      (failure: unknown) => setError(reason(failure)),
-    );
-    return () => stream?.close();
+        },
+        (failure: unknown) => setError(reason(failure)),
+      );
+    };
+    stream.onopen = () => {
+      setLive("live");
+      load();
+    };
+    stream.onerror = () => {
+      setLive("lost");
+      load(); // no stream (yet): the occupancy as it is, all the same
+    };
+    stream.addEventListener("occupancy", (event) => {
+      const { shelter } = JSON.parse((event as MessageEvent<string>).data) as { shelter: Occupancy };
+      setShelters((current) => (current === null ? null : applyLive(current, shelter)));
+      setUpdated(new Date());
+    });
+    return () => stream.close();
   }, [signedIn]);
 
   if (!signedIn) return null;
