@@ -2493,10 +2493,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description One part per file: CSV, GeoJSON, a Shapefile and its sidecars, or a zip of them */
+                    file: string[];
+                    /**
+                     * @description The files' format, when it cannot be told from them
+                     * @enum {string}
+                     */
+                    format?: "a31_flood" | "a31a_flood" | "a33_landslide" | "a40_tsunami" | "gsi_emergency_site" | "gsi_shelter" | "hazard_zones" | "n03_boundary" | "standard_aed" | "standard_emergency_site" | "standard_medical";
+                    /**
+                     * @description The hazard type of hazard-area files
+                     * @enum {string}
+                     */
+                    hazard?: "flood" | "landslide" | "storm_surge" | "earthquake" | "tsunami" | "large_fire" | "inland_flood" | "volcano";
+                    /** @description The municipality's code, for files that do not name it */
+                    municipality?: string;
+                    /** @description The attribute holding each area's rank (with hazard) */
+                    rankAttribute?: string;
+                };
+            };
+        };
         responses: {
-            /** @description Document created, URL follows */
-            201: {
+            /** @description Request fulfilled, document follows */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
