@@ -7,24 +7,26 @@ from __future__ import annotations
 import functools
 import ipaddress
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, State
 from litestar.handlers import BaseRouteHandler
 
+from server.accounts.schemas import Me
 from server.accounts.service import Principal, principal
 from server.lib.errors import BosaiError
 
 COOKIE = "bosai_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE = {"GET", "HEAD", "OPTIONS"}
+T = TypeVar("T")
 
 
 def with_session_cookie(
-    response: Response[Any], request: Request[Any, Any, Any], token: str, lifetime: timedelta
-) -> Response[Any]:
+    response: Response[T], request: Request[Any, Any, Any], token: str, lifetime: timedelta
+) -> Response[T]:
     # A client's own claim of https only makes the cookie stricter, so it is honoured from anyone.
     secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
     response.cookies.append(
@@ -39,16 +41,6 @@ def with_session_cookie(
         )
     )
     return response
-
-
-def me(caller: Principal) -> dict[str, Any]:
-    return {
-        "id": str(caller.account_id),
-        "kind": caller.kind,
-        "email": caller.email,
-        "roles": [{"role": s.role, "municipality": s.municipality, "shelter": s.shelter} for s in caller.scopes],
-        "csrfToken": caller.csrf_token,
-    }
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -124,10 +116,16 @@ json_only = _json_guard(optional=False)
 json_or_nothing = _json_guard(optional=True)
 
 
-async def session_response(
-    request: Request[Any, Any, Any], state: State, token: str, lifetime: timedelta, status_code: int = 200, **extra: Any
-) -> Response[dict[str, Any]]:
-    """The answer to a new sign-in: who is signed in (and ``extra``), with the session cookie."""
+async def signed_in(state: State, token: str) -> Principal:
+    """Who a session just written belongs to."""
     caller = await principal(state.fast_pool, token)
     assert caller is not None  # noqa: S101 - the session was just written
-    return with_session_cookie(Response({**me(caller), **extra}, status_code=status_code), request, token, lifetime)
+    return caller
+
+
+async def session_response(
+    request: Request[Any, Any, Any], state: State, token: str, lifetime: timedelta
+) -> Response[Me]:
+    """The answer to a new sign-in: who is signed in, with the session cookie."""
+    caller = await signed_in(state, token)
+    return with_session_cookie(Response(Me.of(caller)), request, token, lifetime)

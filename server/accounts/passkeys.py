@@ -3,7 +3,6 @@ another one its platform syncs passkeys to. The relying party is the host the ap
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -17,10 +16,10 @@ from sqlalchemy import delete, select
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
-    options_to_json,
     verify_authentication_response,
     verify_registration_response,
 )
+from webauthn.helpers import options_to_json_dict
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -32,6 +31,14 @@ from webauthn.helpers.structs import (
 from server.accounts.auth import client_bucket, json_only, session_response
 from server.accounts.guards import Caller, anyone, signed_in_as
 from server.accounts.models import Account, Passkey, PasskeyChallenge
+from server.accounts.schemas import (
+    CreationOptions,
+    LoginOptions,
+    Me,
+    PasskeyAdded,
+    RegistrationOptions,
+    RequestOptions,
+)
 from server.accounts.service import start_session
 from server.db.engine import session_factory
 from server.lib.errors import InvalidParameterError, UnauthorizedError
@@ -98,7 +105,9 @@ class PasskeyController(Controller):
         status_code=200,
         guards=[signed_in_as()],
     )
-    async def register_options(self, request: Request[Any, Any, Any], state: State, caller: Caller) -> dict[str, Any]:
+    async def register_options(
+        self, request: Request[Any, Any, Any], state: State, caller: Caller
+    ) -> RegistrationOptions:
         rp_id, _ = relying_party(request)
         async with session_factory(state.engine)() as session:
             existing = (
@@ -116,12 +125,12 @@ class PasskeyController(Controller):
             exclude_credentials=[PublicKeyCredentialDescriptor(id=unb64(c)) for c in existing],
         )
         challenge_id = await _challenge(state, "register", caller.account_id, options.challenge)
-        return {"challengeId": challenge_id, "options": json.loads(options_to_json(options))}
+        return RegistrationOptions(challenge_id, msgspec.convert(options_to_json_dict(options), CreationOptions))
 
     @post("/register", summary="Keep the passkey the browser made", status_code=201, guards=[signed_in_as()])
     async def register(
         self, request: Request[Any, Any, Any], state: State, caller: Caller, data: JSONBody[PasskeyAnswer]
-    ) -> dict[str, Any]:
+    ) -> PasskeyAdded:
         challenge = await _take_challenge(state, data.challenge_id, "register")
         if challenge.account_id != caller.account_id:
             raise InvalidParameterError("challengeId", "belongs to another account")
@@ -144,7 +153,7 @@ class PasskeyController(Controller):
                     sign_count=verified.sign_count,
                 )
             )
-        return {"added": True}
+        return PasskeyAdded(added=True)
 
     @post(
         "/login/options",
@@ -152,12 +161,12 @@ class PasskeyController(Controller):
         status_code=200,
         guards=[anyone],
     )
-    async def login_options(self, request: Request[Any, Any, Any], state: State) -> dict[str, Any]:
+    async def login_options(self, request: Request[Any, Any, Any], state: State) -> LoginOptions:
         state.login_limit.check(client_bucket(request))
         rp_id, _ = relying_party(request)
         options = generate_authentication_options(rp_id=rp_id, user_verification=UserVerificationRequirement.PREFERRED)
         challenge_id = await _challenge(state, "login", None, options.challenge)
-        return {"challengeId": challenge_id, "options": json.loads(options_to_json(options))}
+        return LoginOptions(challenge_id, msgspec.convert(options_to_json_dict(options), RequestOptions))
 
     @post(
         "/login",
@@ -165,9 +174,7 @@ class PasskeyController(Controller):
         status_code=200,
         guards=[anyone, json_only],
     )
-    async def login(
-        self, request: Request[Any, Any, Any], state: State, data: JSONBody[PasskeyAnswer]
-    ) -> Response[dict[str, Any]]:
+    async def login(self, request: Request[Any, Any, Any], state: State, data: JSONBody[PasskeyAnswer]) -> Response[Me]:
         challenge = await _take_challenge(state, data.challenge_id, "login")
         rp_id, origin = relying_party(request)
         credential_id = str(data.credential.get("id", ""))

@@ -18,11 +18,13 @@ from server.accounts.auth import (
     client_bucket,
     json_only,
     json_or_nothing,
-    me,
     session_response,
+    signed_in,
+    with_session_cookie,
 )
 from server.accounts.guards import Caller, Session, anyone, signed_in_as
 from server.accounts.models import Account, AuditEvent
+from server.accounts.schemas import AuditEntry, AuditLog, Me, NewResident, SignedOut
 from server.accounts.service import (
     add_resident,
     check_password,
@@ -66,9 +68,7 @@ class AuthController(Controller):
         status_code=200,
         guards=[anyone, json_only],
     )
-    async def login(
-        self, request: Request[Any, Any, Any], state: State, data: JSONBody[Login]
-    ) -> Response[dict[str, Any]]:
+    async def login(self, request: Request[Any, Any, Any], state: State, data: JSONBody[Login]) -> Response[Me]:
         """Throttled per client (10 tries a minute) and per (address, client): see
         server.accounts.service for why no answer tells an unknown address from a wrong password."""
         client = client_bucket(request)
@@ -84,15 +84,15 @@ class AuthController(Controller):
         return await session_response(request, state, token, lifetime)
 
     @post("/logout", summary="End this session", status_code=200, guards=[signed_in_as()])
-    async def logout(self, request: Request[Any, Any, Any], session: Session) -> Response[dict[str, bool]]:
+    async def logout(self, request: Request[Any, Any, Any], session: Session) -> Response[SignedOut]:
         await end_session(session, request.cookies[COOKIE])
-        response = Response({"signedOut": True})
+        response = Response(SignedOut(signed_out=True))
         response.delete_cookie(COOKIE, path="/")
         return response
 
     @get("/me", summary="Who is signed in: roles, scopes and the CSRF token for writes", guards=[signed_in_as()])
-    async def whoami(self, caller: Caller) -> dict[str, Any]:
-        return me(caller)
+    async def whoami(self, caller: Caller) -> Me:
+        return Me.of(caller)
 
 
 class ResidentController(Controller):
@@ -104,13 +104,15 @@ class ResidentController(Controller):
         summary="A device-bound resident account; the recovery code is shown this once",
         guards=[anyone, json_or_nothing],
     )
-    async def create(self, request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+    async def create(self, request: Request[Any, Any, Any], state: State) -> Response[NewResident]:
         # Each account costs an argon2 hash: a few a minute per client.
         state.resident_limit.check(client_bucket(request))
         async with session_factory(state.engine)() as session, session.begin():
             account, code = await add_resident(session)
             token, _, lifetime = await start_session(session, account)
-        return await session_response(request, state, token, lifetime, 201, recoveryCode=code)
+        me = Me.of(await signed_in(state, token))
+        answer = NewResident(**msgspec.structs.asdict(me), recovery_code=code)
+        return with_session_cookie(Response(answer, status_code=201), request, token, lifetime)
 
     @post(
         "/recover",
@@ -118,9 +120,7 @@ class ResidentController(Controller):
         status_code=200,
         guards=[anyone, json_only],
     )
-    async def recover(
-        self, request: Request[Any, Any, Any], state: State, data: JSONBody[Recovery]
-    ) -> Response[dict[str, Any]]:
+    async def recover(self, request: Request[Any, Any, Any], state: State, data: JSONBody[Recovery]) -> Response[Me]:
         """Throttled like password sign-in, per client and per (account id, client)."""
         client = client_bucket(request)
         state.login_limit.check(client)
@@ -151,7 +151,7 @@ class AuditController(Controller):
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
         limit: FromQuery[int] = 100,
-    ) -> dict[str, Any]:
+    ) -> AuditLog:
         if not 1 <= limit <= 1000:
             raise InvalidParameterError("limit", "from 1 to 1000")
         query = (
@@ -172,16 +172,16 @@ class AuditController(Controller):
             query = query.where(AuditEvent.created_at < until)
         async with session_factory(state.read_engine)() as session:
             rows = (await session.execute(query)).all()
-        return {
-            "events": [
-                {
-                    "at": event.created_at.isoformat(),
-                    "actor": str(event.actor_id) if event.actor_id else None,
-                    "actorEmail": email,
-                    "action": event.action,
-                    "subject": event.subject,
-                    "details": event.details,
-                }
+        return AuditLog(
+            events=[
+                AuditEntry(
+                    at=event.created_at.isoformat(),
+                    actor=event.actor_id,
+                    actor_email=email,
+                    action=event.action,
+                    subject=event.subject,
+                    details=event.details,
+                )
                 for event, email in rows
             ]
-        }
+        )

@@ -3,8 +3,7 @@ GET /api/qr/keys (public) for verifying offline. Every read and write is audit-l
 
 from __future__ import annotations
 
-from typing import Any
-
+import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 
@@ -12,7 +11,15 @@ from server.accounts.guards import Caller, DataKeys, Session, anyone, signed_in_
 from server.accounts.service import Principal, audit
 from server.households import qr
 from server.households.models import Household
-from server.households.schemas import HouseholdIn, PublicKey, PublicKeys, QrCodes, Reissue, Reissued
+from server.households.schemas import (
+    HouseholdDocument,
+    HouseholdIn,
+    PublicKey,
+    PublicKeys,
+    QrCodes,
+    Reissue,
+    Reissued,
+)
 from server.households.service import household_code, load, member_code, reissue, save
 from server.lib.errors import NotFoundError
 from server.lib.keys import Keys, b64
@@ -41,18 +48,18 @@ class HouseholdController(Controller):
     guards = RESIDENT
 
     @get("/", summary="My evacuation info (residents)")
-    async def read(self, session: Session, caller: Caller, keys: DataKeys) -> dict[str, Any]:
+    async def read(self, session: Session, caller: Caller, keys: DataKeys) -> HouseholdDocument:
         household, document = await load(session, keys, caller.account_id)
         audit(session, caller.account_id, "household.read", f"household:{household.id if household else 'none'}")
-        return document
+        return msgspec.convert(document, HouseholdDocument)
 
     @put("/", summary="Replace my evacuation info; errors name the field")
     async def write(
         self, session: Session, caller: Caller, keys: DataKeys, data: JSONBody[HouseholdIn]
-    ) -> dict[str, Any]:
+    ) -> HouseholdDocument:
         household, document = await save(session, keys, caller.account_id, data)
         audit(session, caller.account_id, "household.write", f"household:{household.id}")
-        return document
+        return msgspec.convert(document, HouseholdDocument)
 
     @get("/qr.svg", summary="The household's QR code (SVG)", media_type="image/svg+xml")
     async def qr_svg(self, session: Session, caller: Caller, keys: DataKeys) -> Response[bytes]:

@@ -86,6 +86,67 @@ class HouseholdIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     consents: Consents = msgspec.field(default_factory=Consents)
 
 
+# What the server keeps and answers: the document as saved (every field written, members with
+# their ids), so every field is there to read.
+
+
+class CareNeedsRecord(msgspec.Struct, rename="camel"):
+    mobility: Mobility
+    disability: str | None
+    illness: str | None
+    medication: str | None
+    allergy: str | None
+    pregnancy: bool
+    infant: bool
+    language_needs: str | None
+    notes: str | None
+
+
+class MemberRecord(msgspec.Struct, rename="camel"):
+    name: str
+    relationship: Relationship
+    id: str
+    kana: str | None
+    birth_date: date | None
+    sex: Sex
+    care_needs: CareNeedsRecord
+    skills: list[Skill]
+
+
+class PetRecord(msgspec.Struct, rename="camel"):
+    kind: PetKind
+    count: int
+    wants_to_bring: bool
+
+
+class ContactRecord(msgspec.Struct):
+    name: str
+    phone: str
+    relationship: str | None
+
+
+class PlaceRecord(msgspec.Struct):
+    lat: float
+    lon: float
+    address: str | None
+
+
+class ConsentsRecord(msgspec.Struct, rename="camel"):
+    share_status_with_family: bool
+    answer_safety_inquiries: bool
+
+
+class HouseholdDocument(msgspec.Struct, rename="camel"):
+    """My evacuation info as saved (an empty one before the first save)."""
+
+    members: list[MemberRecord]
+    pets: list[PetRecord]
+    emergency_contact: ContactRecord | None
+    home: PlaceRecord | None
+    work: PlaceRecord | None
+    consents: ConsentsRecord
+
+
 class QrCodes(msgspec.Struct):
     household: str
     members: dict[str, str]

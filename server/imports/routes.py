@@ -15,6 +15,7 @@ from typing import Any
 import anyio.to_thread
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State, UploadFile
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 
 from geo.importers.areas import AREA_FORMATS
 from geo.importers.base import Options
@@ -33,6 +34,39 @@ class LengthRequiredError(BosaiError):
     title = "Length required"
 
 
+def _text(description: str, values: list[str] | None = None) -> Schema:
+    return Schema(type=OpenAPIType.STRING, description=description, enum=values)
+
+
+# The form as `_options` reads it. Declared by hand: a `data` parameter would have Litestar read
+# the whole upload before the route has checked its length.
+UPLOAD_FORM = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["file"],
+    properties={
+        "file": Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+            description="One part per file: CSV, GeoJSON, a Shapefile and its sidecars, or a zip of them",
+        ),
+        "format": _text("The files' format, when it cannot be told from them", sorted([*FORMATS, *AREA_FORMATS])),
+        "municipality": _text("The municipality's code, for files that do not name it"),
+        "hazard": _text("The hazard type of hazard-area files", list(HAZARD_TYPES)),
+        "rankAttribute": _text("The attribute holding each area's rank (with hazard)"),
+    },
+)
+
+
+@dataclasses.dataclass
+class UploadOperation(Operation):
+    """The import's operation, with its multipart form."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            content={"multipart/form-data": OpenAPIMediaType(schema=UPLOAD_FORM)}, required=True
+        )
+
+
 class ImportController(Controller):
     path = "/api/imports"
     tags = ["imports"]  # noqa: RUF012
@@ -45,6 +79,8 @@ class ImportController(Controller):
         # Bounded below by the setting, from the Content-Length, before anything is read.
         request_max_body_size=None,
         guards=[signed_in_as("data_admin")],
+        operation_class=UploadOperation,
+        status_code=200,  # as the answer says (422 when a file failed)
     )
     async def create_import(self, request: Request[Any, Any, Any], state: State) -> Response[ImportResult]:
         limits: ImportSettings = state.settings.imports

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Controller, HttpMethod, Request, Response, get, route
 from litestar.datastructures import State
 from litestar.params import FromPath
@@ -19,6 +20,7 @@ from server.db.engine import session_factory
 from server.lib.errors import NotFoundError
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
+from server.packs.schemas import PackList, PackManifest, PackVersions
 from server.packs.service import latest_packs, manifest, pack_path
 
 _FILE = re.compile(r"(\d{1,9})(\.pmtiles|\.facilities\.json)")
@@ -42,14 +44,15 @@ class PackController(Controller):
     guards = [anyone]  # noqa: RUF012  # public: no personal data
 
     @get("/", summary="The newest offline pack of every municipality that has one")
-    async def list_packs(self, state: State) -> dict[str, list[dict[str, Any]]]:
+    async def list_packs(self, state: State) -> PackList:
         packs = await latest_packs(state.read_engine)
         async with state.read_engine.connect() as connection:
             names = dict((await connection.execute(select(Municipality.code, Municipality.name))).all())
-        return {"packs": [manifest(pack, code, names[code]) for code, pack in packs.items()]}
+        manifests = [manifest(pack, code, names[code]) for code, pack in packs.items()]
+        return PackList(msgspec.convert(manifests, list[PackManifest]))
 
     @get("/{code:str}", summary="A municipality's newest pack, and the versions still downloadable")
-    async def get_pack(self, state: State, code: FromPath[str]) -> dict[str, Any]:
+    async def get_pack(self, state: State, code: FromPath[str]) -> PackVersions:
         code = _code(code)
         async with session_factory(state.read_engine)() as session:
             town = await session.scalar(select(Municipality).where(Municipality.code == code))
@@ -64,7 +67,9 @@ class PackController(Controller):
             ).all()
         if not packs:
             raise NotFoundError(f"no offline pack of {town.name} ({code}) has been built yet")
-        return {**manifest(packs[0], code, town.name), "versions": [p.version for p in packs]}
+        return msgspec.convert(
+            {**manifest(packs[0], code, town.name), "versions": [p.version for p in packs]}, PackVersions
+        )
 
 
 class PackFileController(Controller):

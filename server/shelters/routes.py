@@ -34,11 +34,17 @@ from server.shelters.schemas import (
     EventRequest,
     Needs,
     OccupancyAnswer,
+    OccupancyFeature,
+    OccupancyFeatures,
+    OccupancyProperties,
+    People,
+    PointGeometry,
     PublicShelters,
     ShelterState,
     ShelterUpdate,
     TransferRecord,
     TransferRequest,
+    Verified,
     WalkInMember,
     WalkInRecord,
 )
@@ -178,14 +184,19 @@ class CheckinController(Controller):
             headers={"Content-Disposition": 'attachment; filename="occupancy.csv"', "Cache-Control": "no-store"},
         )
 
-    @get("/shelters/occupancy.geojson", guards=OPERATE, summary="The shelters and their occupancy as GeoJSON points")
+    @get(
+        "/shelters/occupancy.geojson",
+        guards=OPERATE,
+        summary="The shelters and their occupancy as GeoJSON points",
+        media_type="application/geo+json",
+    )
     async def occupancy_geojson(
         self,
         state: State,
         caller: Caller,
         event: FromQuery[str | None] = None,
         municipality: FromQuery[str | None] = None,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[OccupancyFeatures]:
         shelters = await _occupancy(state, caller, event, municipality)
         return Response(
             as_geojson(shelters),
@@ -208,8 +219,8 @@ class CheckinController(Controller):
         keys: DataKeys,
         shelter_id: FromPath[str],
         q: Annotated[str | None, QueryParameter(max_length=100)] = None,
-    ) -> dict[str, Any]:
-        return {"households": await people(session, keys, caller, shelter_id, q)}
+    ) -> People:
+        return msgspec.convert({"households": await people(session, keys, caller, shelter_id, q)}, People)
 
     @post(
         "/shelters/{shelter_id:str}/walkins",
@@ -305,19 +316,17 @@ def _cell(value: object) -> object:
     return value
 
 
-def as_geojson(shelters: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": s["shelterId"],
-                "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
-                "properties": {k: v for k, v in s.items() if k not in ("lat", "lon")},
-            }
+def as_geojson(shelters: list[dict[str, Any]]) -> OccupancyFeatures:
+    return OccupancyFeatures(
+        [
+            OccupancyFeature(
+                id=s["shelterId"],
+                geometry=PointGeometry((s["lon"], s["lat"])),
+                properties=msgspec.convert({**s, "needs": Needs.stored(s["needs"])}, OccupancyProperties),
+            )
             for s in shelters
-        ],
-    }
+        ]
+    )
 
 
 class DoorController(Controller):
@@ -330,19 +339,17 @@ class DoorController(Controller):
         summary="Verify a scanned code (staff, headquarters); with shelterId, the household as staff see it",
         status_code=200,
     )
-    async def verify(
-        self, session: Session, caller: Caller, keys: DataKeys, data: JSONBody[VerifyRequest]
-    ) -> dict[str, Any]:
+    async def verify(self, session: Session, caller: Caller, keys: DataKeys, data: JSONBody[VerifyRequest]) -> Verified:
         try:
             code, household, member = await verify_code(session, keys, data.qr)
         except QrError as exc:
             raise UnprocessableError(f"QR code refused: {exc}") from None
         audit(session, caller.account_id, "qr.verify", f"household:{household.id}", member=member)
-        answer: dict[str, Any] = {"valid": True, "kind": code.kind, "household": str(household.id), "member": member}
+        answer: dict[str, Any] = {"valid": True, "kind": code.kind, "household": household.id, "member": member}
         if data.shelter_id:
             # Shown at the door to be let in: the shelter's operators see the household.
             answer["view"] = await at_door(session, keys, caller, str(data.shelter_id), household)
-        return answer
+        return msgspec.convert(answer, Verified)
 
 
 class OperationsController(Controller):

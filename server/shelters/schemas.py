@@ -4,11 +4,22 @@ so a wrong type, an unknown value or an oversized string is a 400 naming the fie
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from server.households.schemas import Stay
+from server.households.schemas import (
+    CareNeedsRecord,
+    ConsentsRecord,
+    ContactRecord,
+    HouseDamage,
+    PetRecord,
+    Skill,
+    Stay,
+    Utility,
+)
 
 Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=500)]
 MemberId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -17,6 +28,19 @@ Item = Annotated[str, msgspec.Meta(max_length=200)]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 Direction = Literal["in", "out"]
 FillStatus = Literal["open", "crowded", "full", "closed"]
+# The care needs occupancy counts (server.shelters.service.CARE_NEEDS; a test keeps them the same).
+CareNeed = Literal[
+    "wheelchair",
+    "mobilityHelp",
+    "medication",
+    "allergy",
+    "illness",
+    "disability",
+    "pregnancy",
+    "infant",
+    "language",
+    "pets",
+]
 
 
 class Override(msgspec.Struct, forbid_unknown_fields=True):
@@ -185,6 +209,86 @@ class PublicShelter(msgspec.Struct, rename="camel"):
 
 class PublicShelters(msgspec.Struct):
     shelters: list[PublicShelter]
+
+
+class OccupancyProperties(msgspec.Struct, rename="camel"):
+    """A shelter's occupancy as a GeoJSON feature's properties (its place is the geometry)."""
+
+    shelter_id: str
+    name: str
+    municipality: str
+    municipality_name: str
+    event: str
+    event_name: str
+    status: FillStatus
+    capacity: int | None
+    people: int
+    fill: float | None
+    by_stay: dict[str, int]
+    care: dict[str, int]
+    pets_accepted: bool
+    needs: Needs
+    updated_at: str
+
+
+class PointGeometry(msgspec.Struct, tag="Point", tag_field="type"):
+    coordinates: tuple[float, float]  # lon, lat
+
+
+class OccupancyFeature(msgspec.Struct, tag="Feature", tag_field="type"):
+    id: str
+    geometry: PointGeometry
+    properties: OccupancyProperties
+
+
+class OccupancyFeatures(msgspec.Struct, tag="FeatureCollection", tag_field="type"):
+    """The occupancy export as GeoJSON: a point per shelter."""
+
+    features: list[OccupancyFeature]
+
+
+class MemberView(msgspec.Struct, rename="camel"):
+    id: str
+    name: str
+    kana: str | None
+    birth_date: date | None
+    care_needs: CareNeedsRecord | None
+    needs: list[CareNeed]  # its care needs, as occupancy counts them
+    skills: list[Skill]
+    inside: bool
+
+
+class HouseholdView(msgspec.Struct, rename="camel", kw_only=True):
+    """A household as staff see it at the door and in the people list: members with care needs,
+    pets, and, for a walk-in, the evacuee card's answers (absent for a resident's household)."""
+
+    household_id: uuid.UUID
+    walk_in: bool
+    members: list[MemberView]
+    pets: list[PetRecord]
+    emergency_contact: ContactRecord | None
+    consents: ConsentsRecord
+    address: str | UnsetType | None = UNSET
+    phone: str | UnsetType | None = UNSET
+    stay: Stay | UnsetType = UNSET
+    house_damage: HouseDamage | UnsetType = UNSET
+    utilities_out: list[Utility] | UnsetType = UNSET
+    needed_supplies: str | UnsetType | None = UNSET
+    family_not_reached: str | UnsetType | None = UNSET
+
+
+class People(msgspec.Struct):
+    households: list[HouseholdView]
+
+
+class Verified(msgspec.Struct, kw_only=True):
+    """A scanned code that verifies: whose it is; with a shelter, the household as staff see it."""
+
+    valid: bool
+    kind: Literal["household", "member"]
+    household: uuid.UUID
+    member: str | None
+    view: HouseholdView | UnsetType = UNSET
 
 
 class EventClosed(msgspec.Struct):

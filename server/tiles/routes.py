@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath
@@ -14,6 +12,7 @@ from server.accounts.guards import anyone
 from server.lib.errors import InvalidParameterError
 from server.municipalities.models import Municipality
 from server.tiles.cache import DataVersionClock, TileCache
+from server.tiles.schemas import TileJson, VectorLayer
 from server.tiles.service import render_tile
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -69,7 +68,7 @@ class TileController(Controller):
         return Response(blob, media_type=MVT, headers=headers)
 
     @get("/tilejson.json", summary="TileJSON 3.0 describing the vector tiles")
-    async def tilejson(self, state: State) -> dict[str, Any]:
+    async def tilejson(self, state: State) -> TileJson:
         box = func.ST_Extent(Municipality.bbox)
         async with state.read_engine.connect() as connection:
             extent = (
@@ -77,17 +76,18 @@ class TileController(Controller):
                     select(func.ST_XMin(box), func.ST_YMin(box), func.ST_XMax(box), func.ST_YMax(box))
                 )
             ).one()
-        bounds = list(extent) if extent[0] is not None else [-180.0, -85.0511, 180.0, 85.0511]
+        west, south, east, north = extent if extent[0] is not None else (-180.0, -85.0511, 180.0, 85.0511)
+        bounds = (west, south, east, north)
         # The configured public URL, not the Host header: a client must not choose where others fetch tiles.
         base = state.settings.server.base_url
-        return {
-            "tilejson": "3.0.0",
-            "name": "Bosai",
-            "attribution": "Bosai; data: municipalities, 国土地理院, 国土数値情報",
-            "tiles": [f"{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"],
-            "minzoom": MIN_ZOOM,
-            "maxzoom": MAX_ZOOM,
-            "bounds": bounds,
-            "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12],
-            "vector_layers": vector_layers(),
-        }
+        return TileJson(
+            tilejson="3.0.0",
+            name="Bosai",
+            attribution="Bosai; data: municipalities, 国土地理院, 国土数値情報",
+            tiles=[f"{base}/tiles/{{z}}/{{x}}/{{y}}.mvt"],
+            minzoom=MIN_ZOOM,
+            maxzoom=MAX_ZOOM,
+            bounds=bounds,
+            center=((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12),
+            vector_layers=[VectorLayer(**layer) for layer in vector_layers()],
+        )

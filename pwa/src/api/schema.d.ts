@@ -792,6 +792,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditEntry */
+        AuditEntry: {
+            action: string;
+            actor: string | null;
+            actorEmail: string | null;
+            at: string;
+            details: {
+                [key: string]: unknown;
+            };
+            subject: string;
+        };
+        /** AuditLog */
+        AuditLog: {
+            events: components["schemas"]["AuditEntry"][];
+        };
+        /** AuthenticatorSelection */
+        AuthenticatorSelection: {
+            authenticatorAttachment?: "platform" | "cross-platform";
+            requireResidentKey?: boolean;
+            residentKey?: "required" | "preferred" | "discouraged";
+            userVerification?: "required" | "preferred" | "discouraged";
+        };
         /** CareNeeds */
         CareNeeds: {
             allergy?: string | null;
@@ -808,6 +830,19 @@ export interface components {
             mobility: "walks" | "needs_help" | "cane" | "wheelchair" | "bedridden";
             notes?: string | null;
             /** @default false */
+            pregnancy: boolean;
+        };
+        /** CareNeedsRecord */
+        CareNeedsRecord: {
+            allergy: string | null;
+            disability: string | null;
+            illness: string | null;
+            infant: boolean;
+            languageNeeds: string | null;
+            medication: string | null;
+            /** @enum {string} */
+            mobility: "walks" | "needs_help" | "cane" | "wheelchair" | "bedridden";
+            notes: string | null;
             pregnancy: boolean;
         };
         /** CheckinRecord */
@@ -847,11 +882,47 @@ export interface components {
             /** @default false */
             shareStatusWithFamily: boolean;
         };
+        /** ConsentsRecord */
+        ConsentsRecord: {
+            answerSafetyInquiries: boolean;
+            shareStatusWithFamily: boolean;
+        };
         /** Contact */
         Contact: {
             name: string;
             phone: string;
             relationship?: string | null;
+        };
+        /** ContactRecord */
+        ContactRecord: {
+            name: string;
+            phone: string;
+            relationship: string | null;
+        };
+        /** CreationOptions */
+        CreationOptions: {
+            attestation?: "none" | "indirect" | "direct" | "enterprise";
+            authenticatorSelection?: components["schemas"]["AuthenticatorSelection"];
+            challenge: string;
+            excludeCredentials?: components["schemas"]["CredentialDescriptor"][];
+            hints?: ("security-key" | "client-device" | "hybrid")[];
+            pubKeyCredParams: components["schemas"]["CredentialParameter"][];
+            rp: components["schemas"]["RelyingParty"];
+            timeout?: number;
+            user: components["schemas"]["UserEntity"];
+        };
+        /** CredentialDescriptor */
+        CredentialDescriptor: {
+            id: string;
+            transports?: string[];
+            /** @constant */
+            type: "public-key";
+        };
+        /** CredentialParameter */
+        CredentialParameter: {
+            alg: number;
+            /** @constant */
+            type: "public-key";
         };
         /** EvacueeCard */
         EvacueeCard: {
@@ -991,6 +1062,15 @@ export interface components {
         Health: {
             status: string;
         };
+        /** HouseholdDocument */
+        HouseholdDocument: {
+            consents: components["schemas"]["ConsentsRecord"];
+            emergencyContact: components["schemas"]["ContactRecord"] | null;
+            home: components["schemas"]["PlaceRecord"] | null;
+            members: components["schemas"]["MemberRecord"][];
+            pets: components["schemas"]["PetRecord"][];
+            work: components["schemas"]["PlaceRecord"] | null;
+        };
         /** HouseholdIn */
         HouseholdIn: {
             consents?: components["schemas"]["Consents"];
@@ -999,6 +1079,23 @@ export interface components {
             members?: components["schemas"]["Member"][];
             pets?: components["schemas"]["Pet"][];
             work?: components["schemas"]["Place"] | null;
+        };
+        /** HouseholdView */
+        HouseholdView: {
+            address?: string | null;
+            consents: components["schemas"]["ConsentsRecord"];
+            emergencyContact: components["schemas"]["ContactRecord"] | null;
+            familyNotReached?: string | null;
+            houseDamage?: "none" | "partial" | "half" | "major" | "total" | "unknown";
+            /** Format: uuid */
+            householdId: string;
+            members: components["schemas"]["MemberView"][];
+            neededSupplies?: string | null;
+            pets: components["schemas"]["PetRecord"][];
+            phone?: string | null;
+            stay?: "inside" | "outdoor" | "car" | "at_home";
+            utilitiesOut?: ("power" | "water" | "gas" | "phone")[];
+            walkIn: boolean;
         };
         /** ImportedFile */
         ImportedFile: {
@@ -1035,6 +1132,21 @@ export interface components {
             email: string;
             password: string;
         };
+        /** LoginOptions */
+        LoginOptions: {
+            challengeId: string;
+            options: components["schemas"]["RequestOptions"];
+        };
+        /** Me */
+        Me: {
+            csrfToken: string;
+            email: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "resident" | "operator";
+            roles: components["schemas"]["RoleScope"][];
+        };
         /** Member */
         Member: {
             birthDate?: string | null;
@@ -1050,6 +1162,30 @@ export interface components {
              */
             sex: "female" | "male" | "other" | "unspecified";
             skills?: ("medical" | "nursing_care" | "teacher" | "volunteer")[];
+        };
+        /** MemberRecord */
+        MemberRecord: {
+            birthDate: string | null;
+            careNeeds: components["schemas"]["CareNeedsRecord"];
+            id: string;
+            kana: string | null;
+            name: string;
+            /** @enum {string} */
+            relationship: "self" | "spouse" | "child" | "parent" | "grandparent" | "grandchild" | "sibling" | "other";
+            /** @enum {string} */
+            sex: "female" | "male" | "other" | "unspecified";
+            skills: ("medical" | "nursing_care" | "teacher" | "volunteer")[];
+        };
+        /** MemberView */
+        MemberView: {
+            birthDate: string | null;
+            careNeeds: components["schemas"]["CareNeedsRecord"] | null;
+            id: string;
+            inside: boolean;
+            kana: string | null;
+            name: string;
+            needs: ("wheelchair" | "mobilityHelp" | "medication" | "allergy" | "illness" | "disability" | "pregnancy" | "infant" | "language" | "pets")[];
+            skills: ("medical" | "nursing_care" | "teacher" | "volunteer")[];
         };
         /** MunicipalityList */
         MunicipalityList: {
@@ -1129,12 +1265,60 @@ export interface components {
             sick?: number | null;
             suppliesShort?: string | string[] | null;
         };
+        /** NewResident */
+        NewResident: {
+            csrfToken: string;
+            email: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "resident" | "operator";
+            recoveryCode: string;
+            roles: components["schemas"]["RoleScope"][];
+        };
         /** OccupancyAnswer */
         OccupancyAnswer: {
             at: string;
             people: number;
             shelters: components["schemas"]["ShelterOccupancy"][];
             totals: components["schemas"]["Totals"];
+        };
+        /** OccupancyFeature */
+        OccupancyFeature: {
+            geometry: components["schemas"]["PointGeometry"];
+            id: string;
+            properties: components["schemas"]["OccupancyProperties"];
+            /** @constant */
+            type: "Feature";
+        };
+        /** OccupancyFeatures */
+        OccupancyFeatures: {
+            features: components["schemas"]["OccupancyFeature"][];
+            /** @constant */
+            type: "FeatureCollection";
+        };
+        /** OccupancyProperties */
+        OccupancyProperties: {
+            byStay: {
+                [key: string]: number;
+            };
+            capacity: number | null;
+            care: {
+                [key: string]: number;
+            };
+            event: string;
+            eventName: string;
+            fill: number | null;
+            municipality: string;
+            municipalityName: string;
+            name: string;
+            needs: components["schemas"]["Needs"];
+            people: number;
+            petsAccepted: boolean;
+            shelterId: string;
+            /** @enum {string} */
+            status: "open" | "crowded" | "full" | "closed";
+            updatedAt: string;
         };
         /** Origin */
         Origin: {
@@ -1145,12 +1329,78 @@ export interface components {
         Override: {
             reason: string;
         };
+        /** PackFacilities */
+        PackFacilities: {
+            bytes: number;
+            count: number;
+            sha256: string;
+            url: string;
+        };
+        /** PackList */
+        PackList: {
+            packs: components["schemas"]["PackManifest"][];
+        };
+        /** PackManifest */
+        PackManifest: {
+            bbox: [
+                number,
+                number,
+                number,
+                number
+            ];
+            buildSeconds: number;
+            builtAt: string;
+            bytes: number;
+            dataAsOf: string | null;
+            facilities: components["schemas"]["PackFacilities"];
+            layers: string[];
+            maxZoom: number;
+            minZoom: number;
+            municipality: string;
+            name: string;
+            sha256: string;
+            tileCount: number;
+            url: string;
+            version: number;
+        };
+        /** PackVersions */
+        PackVersions: {
+            bbox: [
+                number,
+                number,
+                number,
+                number
+            ];
+            buildSeconds: number;
+            builtAt: string;
+            bytes: number;
+            dataAsOf: string | null;
+            facilities: components["schemas"]["PackFacilities"];
+            layers: string[];
+            maxZoom: number;
+            minZoom: number;
+            municipality: string;
+            name: string;
+            sha256: string;
+            tileCount: number;
+            url: string;
+            version: number;
+            versions: number[];
+        };
+        /** PasskeyAdded */
+        PasskeyAdded: {
+            added: boolean;
+        };
         /** PasskeyAnswer */
         PasskeyAnswer: {
             challengeId: string;
             credential: {
                 [key: string]: unknown;
             };
+        };
+        /** People */
+        People: {
+            households: components["schemas"]["HouseholdView"][];
         };
         /** Pet */
         Pet: {
@@ -1161,9 +1411,22 @@ export interface components {
             /** @default true */
             wantsToBring: boolean;
         };
+        /** PetRecord */
+        PetRecord: {
+            count: number;
+            /** @enum {string} */
+            kind: "dog" | "cat" | "bird" | "small_animal" | "other";
+            wantsToBring: boolean;
+        };
         /** Place */
         Place: {
             address?: string | null;
+            lat: number;
+            lon: number;
+        };
+        /** PlaceRecord */
+        PlaceRecord: {
+            address: string | null;
             lat: number;
             lon: number;
         };
@@ -1177,6 +1440,15 @@ export interface components {
              * @default Point
              * @constant
              */
+            type: "Point";
+        };
+        /** PointGeometry */
+        PointGeometry: {
+            coordinates: [
+                number,
+                number
+            ];
+            /** @constant */
             type: "Point";
         };
         /** PublicKey */
@@ -1226,6 +1498,11 @@ export interface components {
             accountId: string;
             recoveryCode: string;
         };
+        /** RegistrationOptions */
+        RegistrationOptions: {
+            challengeId: string;
+            options: components["schemas"]["CreationOptions"];
+        };
         /** Reissue */
         Reissue: {
             memberId?: string | null;
@@ -1233,6 +1510,25 @@ export interface components {
         /** Reissued */
         Reissued: {
             code: string;
+        };
+        /** RelyingParty */
+        RelyingParty: {
+            id?: string;
+            name: string;
+        };
+        /** RequestOptions */
+        RequestOptions: {
+            allowCredentials?: components["schemas"]["CredentialDescriptor"][];
+            challenge: string;
+            rpId?: string;
+            timeout?: number;
+            userVerification?: "required" | "preferred" | "discouraged";
+        };
+        /** RoleScope */
+        RoleScope: {
+            municipality: string | null;
+            role: string;
+            shelter: string | null;
         };
         /** ShelterOccupancy */
         ShelterOccupancy: {
@@ -1283,6 +1579,31 @@ export interface components {
             /** @enum {null|string} */
             status?: "open" | "closed" | null;
         };
+        /** SignedOut */
+        SignedOut: {
+            signedOut: boolean;
+        };
+        /** TileJson */
+        TileJson: {
+            attribution: string;
+            bounds: [
+                number,
+                number,
+                number,
+                number
+            ];
+            center: [
+                number,
+                number,
+                number
+            ];
+            maxzoom: number;
+            minzoom: number;
+            name: string;
+            tilejson: string;
+            tiles: string[];
+            vector_layers: components["schemas"]["VectorLayer"][];
+        };
         /** Total */
         Total: {
             byStay: {
@@ -1320,6 +1641,31 @@ export interface components {
             stay?: "inside" | "outdoor" | "car" | "at_home" | null;
             /** Format: uuid */
             toShelterId: string;
+        };
+        /** UserEntity */
+        UserEntity: {
+            displayName: string;
+            id: string;
+            name: string;
+        };
+        /** VectorLayer */
+        VectorLayer: {
+            fields: {
+                [key: string]: string;
+            };
+            id: string;
+            maxzoom: number;
+            minzoom: number;
+        };
+        /** Verified */
+        Verified: {
+            /** Format: uuid */
+            household: string;
+            /** @enum {string} */
+            kind: "household" | "member";
+            member: string | null;
+            valid: boolean;
+            view?: components["schemas"]["HouseholdView"];
         };
         /** VerifyRequest */
         VerifyRequest: {
@@ -1370,9 +1716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["AuditLog"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1411,9 +1755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1448,9 +1790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: boolean;
-                    };
+                    "application/json": components["schemas"]["SignedOut"];
                 };
             };
         };
@@ -1470,9 +1810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
         };
@@ -1496,9 +1834,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1533,9 +1869,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["LoginOptions"];
                 };
             };
         };
@@ -1559,9 +1893,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PasskeyAdded"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1596,9 +1928,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RegistrationOptions"];
                 };
             };
         };
@@ -1939,9 +2269,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HouseholdDocument"];
                 };
             };
         };
@@ -1965,9 +2293,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HouseholdDocument"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2167,10 +2493,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description One part per file: CSV, GeoJSON, a Shapefile and its sidecars, or a zip of them */
+                    file: string[];
+                    /**
+                     * @description The files' format, when it cannot be told from them
+                     * @enum {string}
+                     */
+                    format?: "a31_flood" | "a31a_flood" | "a33_landslide" | "a40_tsunami" | "gsi_emergency_site" | "gsi_shelter" | "hazard_zones" | "n03_boundary" | "standard_aed" | "standard_emergency_site" | "standard_medical";
+                    /**
+                     * @description The hazard type of hazard-area files
+                     * @enum {string}
+                     */
+                    hazard?: "flood" | "landslide" | "storm_surge" | "earthquake" | "tsunami" | "large_fire" | "inland_flood" | "volcano";
+                    /** @description The municipality's code, for files that do not name it */
+                    municipality?: string;
+                    /** @description The attribute holding each area's rank (with hazard) */
+                    rankAttribute?: string;
+                };
+            };
+        };
         responses: {
-            /** @description Document created, URL follows */
-            201: {
+            /** @description Request fulfilled, document follows */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2253,11 +2600,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: {
-                            [key: string]: unknown;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["PackList"];
                 };
             };
         };
@@ -2279,9 +2622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PackVersions"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2340,9 +2681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Verified"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2377,9 +2716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NewResident"];
                 };
             };
         };
@@ -2403,9 +2740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2485,9 +2820,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["People"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2683,9 +3016,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/geo+json": components["schemas"]["OccupancyFeatures"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2954,9 +3285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["TileJson"];
                 };
             };
         };

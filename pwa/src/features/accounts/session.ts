@@ -58,7 +58,7 @@ export const passkeysSupported = () =>
 export async function addPasskey(): Promise<void> {
   const { challengeId, options } = await api.passkeyRegisterOptions();
   const credential = (await navigator.credentials.create({
-    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options as PublicKeyCredentialCreationOptionsJSON),
+    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options),
   })) as PublicKeyCredential | null;
   if (!credential) throw new Error("cancelled");
   await api.passkeyRegister(challengeId, credential.toJSON());
@@ -67,7 +67,7 @@ export async function addPasskey(): Promise<void> {
 export async function signInWithPasskey(): Promise<Me> {
   const { challengeId, options } = await api.passkeyLoginOptions();
   const credential = (await navigator.credentials.get({
-    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options as PublicKeyCredentialRequestOptionsJSON),
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
   })) as PublicKeyCredential | null;
   if (!credential) throw new Error("cancelled");
   recoveryCode.value = null;

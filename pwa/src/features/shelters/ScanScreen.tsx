@@ -58,7 +58,7 @@ export function ScanScreen() {
     }
     try {
       const answer = await verifyQr(text, chosen?.id);
-      setScan({ state: "verified", code: text, checked, view: answer.view, member: answer.member });
+      setScan({ state: "verified", code: text, checked, view: answer.view ?? null, member: answer.member });
     } catch (error) {
       if (error instanceof ApiError && error.offline) {
         setScan({ state: "verified", code: text, checked, view: null, member: null });

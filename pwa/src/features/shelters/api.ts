@@ -3,7 +3,7 @@
 import { getJson, post, type Schemas } from "../../api/client";
 import { CARE_NEEDS, type FILL_STATUSES, STAYS } from "../../api/values";
 import { outbox } from "../../lib/outboxStore";
-import type { CareNeeds, Household } from "../households/api";
+import type { Household } from "../households/api";
 
 export { CARE_NEEDS, STAYS };
 export type Stay = (typeof STAYS)[number];
@@ -17,33 +17,10 @@ export type Occupancy = Schemas["ShelterOccupancy"];
 export const suppliesShort = (needs: Occupancy["needs"]): string =>
   Array.isArray(needs.suppliesShort) ? needs.suppliesShort.join("、") : (needs.suppliesShort ?? "");
 
-// The server does not declare these answers yet (the door view and the people list are plain
-// objects there): their shapes, by hand, until the generated schema holds them.
-
-export interface MemberView {
-  id: string;
-  name: string;
-  kana: string | null;
-  birthDate: string | null;
-  careNeeds: CareNeeds | null;
-  /** Its care needs as badges (the server's reading of careNeeds, as occupancy counts them). */
-  needs: CareNeed[];
-  inside: boolean;
-}
-
-/** A household as staff see it at the door and in the people list. */
-export interface HouseholdView {
-  householdId: string;
-  walkIn: boolean;
-  members: MemberView[];
-  pets: { kind: string; count: number }[];
-  houseDamage?: string;
-  utilitiesOut?: string[];
-  neededSupplies?: string | null;
-  familyNotReached?: string | null;
-  phone?: string | null;
-  address?: string | null;
-}
+/** A household as staff see it at the door and in the people list (a walk-in's with the
+ * evacuee card's answers); each member's `needs` are the server's reading of its care needs. */
+export type HouseholdView = Schemas["HouseholdView"];
+export type MemberView = Schemas["MemberView"];
 
 /** Another open shelter, with public counts (a transfer's destination). */
 export type OpenShelter = Schemas["PublicShelter"];
@@ -65,25 +42,25 @@ export interface WalkIn extends Household {
 }
 
 /** The shelters this account oversees, with their occupancy. */
-export const occupancy = () => getJson<{ shelters: Occupancy[] }>("/api/shelters/occupancy").then((a) => a.shelters);
+export const occupancy = () => getJson<Schemas["OccupancyAnswer"]>("/api/shelters/occupancy").then((a) => a.shelters);
 export const occupancyCsvUrl = "/api/shelters/occupancy.csv";
 export const occupancyGeojsonUrl = "/api/shelters/occupancy.geojson";
 /** Occupancy changes as they happen: `occupancy` events of `{shelter: Occupancy}`. */
 export const liveUrl = "/api/live";
 
 /** Every open shelter (public counts), to transfer people to. */
-export const openShelters = () => getJson<{ shelters: OpenShelter[] }>("/api/shelters/open").then((a) => a.shelters);
+export const openShelters = () => getJson<Schemas["PublicShelters"]>("/api/shelters/open").then((a) => a.shelters);
 
 /** The households at a shelter, found by name or kana (each answer is audit-logged). */
 export const people = (shelterId: string, q: string) =>
-  getJson<{ households: HouseholdView[] }>(
-    `/api/shelters/${encodeURIComponent(shelterId)}/people?q=${encodeURIComponent(q)}`,
-  ).then((a) => a.households);
+  getJson<Schemas["People"]>(`/api/shelters/${encodeURIComponent(shelterId)}/people?q=${encodeURIComponent(q)}`).then(
+    (a) => a.households,
+  );
 
 /** A scanned code, checked by the server (revocation included): whose it is, at `shelterId`. The
  * route is the households feature's (it reads the household); the view is the staff's. */
 export const verifyQr = (qr: string, shelterId: string | undefined) =>
-  post<{ view: HouseholdView; member: string | null }>("/api/qr/verify", { qr, shelterId });
+  post<Schemas["Verified"]>("/api/qr/verify", { qr, shelterId });
 
 export const walkInQrUrl = (shelterId: string, householdId: string) =>
   `/api/shelters/${shelterId}/walkins/${householdId}/qr.svg`;
