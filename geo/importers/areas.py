@@ -1,7 +1,9 @@
 """Polygon layers from 国土数値情報 and municipalities: N03 boundaries and hazard zones (A31a/A31
 flood depth, A33 landslide warning zones, A40 tsunami inundation, and any other hazard file given
 its hazard type and rank attribute). GeoJSON or Shapefile, in JGD2011, JGD2000 or any CRS with a
-definition, reprojected to WGS84."""
+definition, reprojected to WGS84. Also Bosai's own boundary and hazard GeoJSON (the demo city's),
+which say what the national files cannot: a town's kana and English names, a zone's rank and depth
+band together."""
 
 from __future__ import annotations
 
@@ -66,6 +68,8 @@ class BoundaryRecord:
     prefecture: str
     geometry: BaseGeometry
     features: int
+    name_kana: str | None = None  # N03 has none: a stored one is kept
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,9 @@ class ParsedAreas:
     errors: list[ImportFailure]
     rows: int
     notes: list[str]
+    # The zones' source (what a later import of the same source replaces); None: the format and
+    # the file's name.
+    source: str | None = None
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -299,6 +306,18 @@ def a40_tsunami(reader: Reader, index: int) -> ZoneRecord:
     return _zone(reader, index, "tsunami", None, band, None if text is None else str(text).strip())
 
 
+def bosai_hazards(reader: Reader, index: int) -> ZoneRecord:
+    """Bosai's own zones: hazard type, rank, label and depth band as the API answers them."""
+    props = reader.layer.properties(index)
+    low, high = props.get("depthMinM"), props.get("depthMaxM")
+    band = None if low is None and high is None else (_metres_or_none(low), _metres_or_none(high))
+    return _zone(reader, index, str(props["hazardType"]), props.get("rankCode"), band, props.get("rankLabel"))
+
+
+def _metres_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def hazard_zones(reader: Reader, index: int) -> ZoneRecord:
     """Any other hazard file: the operator names the hazard and the rank attribute."""
     hazard, column = str(reader.options.hazard), reader.options.rank_attribute  # hazard checked in parse()
@@ -316,6 +335,8 @@ AREA_FORMATS: dict[str, Callable[[frozenset[str]], bool]] = {
     "a31_flood": lambda columns: "A31_001" in columns,
     "a33_landslide": lambda columns: {"A33_001", "A33_002"} <= columns,
     "a40_tsunami": lambda columns: "A40_003" in columns,
+    "bosai_boundary": lambda columns: {"code", "name", "prefecture"} <= columns,
+    "bosai_hazards": lambda columns: {"hazardType", "rankCode"} <= columns,
     "hazard_zones": lambda _columns: False,  # only when the operator names the hazard
 }
 ZONE_READERS: dict[str, Callable[[Reader, int], ZoneRecord]] = {
@@ -323,8 +344,11 @@ ZONE_READERS: dict[str, Callable[[Reader, int], ZoneRecord]] = {
     "a31_flood": a31_flood,
     "a33_landslide": a33_landslide,
     "a40_tsunami": a40_tsunami,
+    "bosai_hazards": bosai_hazards,
     "hazard_zones": hazard_zones,
 }
+#: The formats whose records are municipalities' boundaries (the others are hazard zones).
+BOUNDARY_FORMATS = ("n03_boundary", "bosai_boundary")
 
 
 def detect(columns: frozenset[str], options: Options) -> str | None:
@@ -354,11 +378,66 @@ def parse(source: Source, options: Options, layer: Layer | None = None, max_feat
     if name == "n03_boundary":
         boundaries, notes = _boundaries(reader, errors)
         return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), notes)
+    if name == "bosai_boundary":
+        boundaries = [] if errors else _bosai_boundaries(reader, errors)
+        return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), [])
+    if name == "bosai_hazards":
+        errors += _check_bosai_zones(reader)
     zones = []
     if not errors:
         read = ZONE_READERS[name]
         zones = [read(reader, i) for i in range(len(layer))]
-    return ParsedAreas(source.name, name, [], zones, errors, len(layer), [])
+    return ParsedAreas(source.name, name, [], zones, errors, len(layer), [], _source(layer) if zones else None)
+
+
+def _source(layer: Layer) -> str | None:
+    """The one ``source`` every zone of a Bosai file names (the source it was exported with)."""
+    sources = {str(v) for v in layer.values.get("source", ()) if v is not None and v != ""}
+    return sources.pop() if len(sources) == 1 else None
+
+
+def _check_bosai_zones(reader: Reader) -> list[ImportFailure]:
+    errors = []
+    for index in range(len(reader.layer)):
+        props = reader.layer.properties(index)
+        hazard = props.get("hazardType")
+        if hazard not in HAZARD_TYPES:
+            errors.append(reader.fail(index, f"one of {', '.join(HAZARD_TYPES)}", "hazardType", hazard))
+        for column in ("depthMinM", "depthMaxM"):
+            value = props.get(column)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                errors.append(reader.fail(index, "a depth in metres", column, value))
+        if len(errors) >= MAX_ERRORS:
+            break
+    return errors
+
+
+def _bosai_boundaries(reader: Reader, errors: list[ImportFailure]) -> list[BoundaryRecord]:
+    records = []
+    for index in range(len(reader.layer)):
+        props = reader.layer.properties(index)
+        try:
+            code = normalize(str(props.get("code", "")))
+        except InvalidCodeError as exc:
+            errors.append(reader.fail(index, str(exc), "code", props.get("code")))
+            continue
+        name = props.get("name")
+        if not name:
+            errors.append(reader.fail(index, "the name is empty", "name"))
+            continue
+        geometry = reader.layer.geometries[index]
+        records.append(
+            BoundaryRecord(
+                code,
+                str(name),
+                str(props.get("prefecture", "")),
+                geometry if isinstance(geometry, MultiPolygon) else MultiPolygon([geometry]),
+                1,
+                props.get("nameKana"),
+                props.get("nameEn"),
+            )
+        )
+    return [] if errors else records
 
 
 def _check_generic(file: str, layer: Layer, options: Options) -> None:
