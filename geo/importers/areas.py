@@ -7,13 +7,14 @@ band together."""
 
 from __future__ import annotations
 
+import io
 import re
-import tempfile
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -114,20 +115,19 @@ def read_layer(source: Source, max_features: int = MAX_ROWS) -> Layer:
                 )
         if ".cpg" not in source.sidecars:
             encoding = dbf_encoding(source.sidecars[".dbf"])
-    with tempfile.TemporaryDirectory(prefix="bosai-import-") as folder:
-        path = Path(folder) / f"layer{suffix}"
-        path.write_bytes(source.data)
-        for extension, data in source.sidecars.items():
-            path.with_suffix(extension).write_bytes(data)
-        try:
-            with warnings.catch_warnings():
-                # GDAL warns of rings left unclosed; they are closed below, as GDAL would.
-                warnings.simplefilter("ignore", RuntimeWarning)
-                meta, _, wkb, values = pyogrio.raw.read(
-                    path, encoding=encoding, force_2d=True, datetime_as_string=True, max_features=max_features + 1
-                )
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            raise ImportFailure(source.name, f"not a readable GeoJSON or Shapefile: {exc}") from None
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns of rings left unclosed; they are closed below, as GDAL would.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, _, wkb, values = pyogrio.raw.read(
+                _in_memory(source, suffix),
+                encoding=encoding,
+                force_2d=True,
+                datetime_as_string=True,
+                max_features=max_features + 1,
+            )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise ImportFailure(source.name, f"not a readable GeoJSON or Shapefile: {exc}") from None
     if len(wkb) > max_features:
         raise too_many(source.name, max_features, "features")
     geometries = shapely.from_wkb(wkb, on_invalid="fix")
@@ -138,6 +138,20 @@ def read_layer(source: Source, max_features: int = MAX_ROWS) -> Layer:
         geometries = _to_wgs84(source.name, crs, geometries)
     columns = [str(c) for c in meta["fields"]]
     return Layer(source.name, frozenset(columns), geometries, dict(zip(columns, values, strict=True)))
+
+
+def _in_memory(source: Source, suffix: str) -> bytes:
+    """What GDAL reads the file from, in memory (the file was read from disk once, to be hashed):
+    a GeoJSON as it is; a Shapefile with its sidecars as an uncompressed zip, the one way GDAL
+    reads several files from one buffer."""
+    if suffix != ".shp":
+        return source.data
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("layer.shp", source.data)
+        for extension, data in source.sidecars.items():
+            archive.writestr(f"layer{extension}", data)
+    return buffer.getvalue()
 
 
 def dbf_encoding(dbf: bytes) -> str:

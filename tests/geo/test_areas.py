@@ -173,6 +173,22 @@ def test_a_layer_of_more_features_than_the_bound_is_refused_naming_the_bound(nam
     assert refused.value.file == layer.name and "BOSAI_IMPORT_MAX_ROWS" in refused.value.message
 
 
+@pytest.mark.parametrize("name", ["A33-23_02_landslide.shp", "N03-20000401_02.shp", "A31a-24_02_flood.geojson"])
+def test_a_layer_is_read_from_memory_never_written_to_disk_again(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    layer = source(name)  # read from disk once, as the importer does
+    written: list[Path] = []
+    write_bytes = Path.write_bytes
+
+    def spy(path: Path, data: bytes) -> int:
+        written.append(path)
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", spy)
+    parsed = parse(layer, Options())
+    assert parsed.rows > 0 and not parsed.errors
+    assert written == []
+
+
 def test_bosai_boundary_and_zones_keep_kana_rank_and_depth_band_and_their_source() -> None:
     (city,) = json.loads((DEMO / "municipality.geojson").read_text(encoding="utf-8"))["features"]
     boundary = parse(Source("municipality.geojson", (DEMO / "municipality.geojson").read_bytes()), Options())
