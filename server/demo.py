@@ -21,8 +21,8 @@ from server.accounts.models import Account
 from server.db.engine import session_factory
 from server.facilities.models import Facility
 from server.households.schemas import Stay
-from server.imports.service import FileSummary, import_file, import_staged
-from server.imports.sources import expand, stage_paths
+from server.imports.service import FileSummary, import_staged
+from server.imports.sources import stage_paths
 from server.lib.keys import Keys
 from server.municipalities.models import Municipality
 from server.settings import ImportSettings
@@ -37,13 +37,21 @@ class DemoImportError(RuntimeError):
     """A demo file the importer refused: the fixtures and the importer disagree."""
 
 
-async def load_demo(engine: AsyncEngine, folder: Path) -> str:
-    """Import the demo city's files with the importer's service, as `bosai import --municipality
-    029998` would; return a one-line summary."""
+async def _import(engine: AsyncEngine, paths: list[Path], options: Options) -> list[FileSummary]:
+    """The files under ``paths`` through the importer's service, one at a time, as `bosai import`
+    imports them."""
     with tempfile.TemporaryDirectory(prefix="bosai-demo-") as staging:
-        staged = stage_paths([folder / name for name in DEMO_FILES], Path(staging), ImportSettings())
-        options = Options(municipality=DEMO_CODE)
-        boundary, facilities, zones = [await import_staged(engine, file, options) for file in staged]
+        return [
+            await import_staged(engine, file, options) for file in stage_paths(paths, Path(staging), ImportSettings())
+        ]
+
+
+async def load_demo(engine: AsyncEngine, folder: Path) -> str:
+    """Import the demo city's files, as `bosai import --municipality 029998` would; return a
+    one-line summary."""
+    boundary, facilities, zones = await _import(
+        engine, [folder / name for name in DEMO_FILES], Options(municipality=DEMO_CODE)
+    )
     failed = [error for s in (boundary, facilities, zones) for error in s.errors]
     if failed:
         raise DemoImportError("; ".join(str(ImportFailure(**e)) for e in failed[:5]))
@@ -67,9 +75,9 @@ DEMO_IMPORTS = (
 async def import_demo_files(engine: AsyncEngine, folder: Path) -> list[FileSummary]:
     """Import the good files among the import fixtures (not those in broken/)."""
     return [
-        await import_file(engine, source, options)
+        summary
         for subfolder, options in DEMO_IMPORTS
-        for source in expand([folder / subfolder])
+        for summary in await _import(engine, [folder / subfolder], options)
     ]
 
 
