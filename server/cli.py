@@ -89,9 +89,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 @click.option("--no-serve", is_flag=True, help="Prepare and load the demo data, then exit.")
 @friendly_errors
 def demo(host: str | None, port: int | None, no_serve: bool) -> None:
-    """Upgrade the database, load the demo city 見本市 and, through the importer, its neighbour
-    見本町 (fixtures/import/), make the demo accounts, open a demo disaster event with shelters
-    and check-ins, and serve them in demo mode."""
+    """Upgrade the database, import the demo city 見本市 (fixtures/demo/) and its neighbour
+    見本町 (fixtures/import/) through the importer, make the demo accounts, open a demo disaster
+    event with shelters and check-ins, and serve them in demo mode."""
     settings = load_settings()
     prepare_database(settings)
     click.echo(f"schema at revision {run(upgrade_database(settings))}")

@@ -1,104 +1,65 @@
 """Load the synthetic demo — idempotently, so `make run` twice is safe.
 
-The demo city 見本市 (fixtures/demo/) is loaded directly: a showcase with every kind of facility.
-Its neighbour 見本町 comes through the importer, from the project's open-data fixtures
-(fixtures/import/), as a municipality's real data would. Facilities are matched by their source id
-and updated in place, so their ids (and anything that will refer to them) survive a reload.
+Both demo towns come through the importer, as a municipality's real data would: the demo city
+見本市 from its own files (fixtures/demo/, in Bosai's GeoJSON: a showcase with every kind of
+facility, which the national formats cannot all say), its neighbour 見本町 from the project's
+open-data fixtures (fixtures/import/). Facilities are matched by their source id and updated in
+place, so their ids (and anything that refers to them) survive a reload.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from geoalchemy2.shape import from_shape
-from shapely.geometry import box, shape
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from geo.importers.base import Options
+from geo.importers.base import ImportFailure, Options
 from server.accounts.models import Account
 from server.db.engine import session_factory
 from server.facilities.models import Facility
-from server.hazards.models import HazardZone
 from server.households.schemas import Stay
-from server.imports.service import FileSummary, import_file
-from server.imports.sources import expand
+from server.imports.service import FileSummary, import_staged
+from server.imports.sources import stage_paths
 from server.lib.keys import Keys
 from server.municipalities.models import Municipality
+from server.settings import ImportSettings
 
-DEMO_SOURCE = "bosai-demo"
+DEMO_CODE = "029998"
+# The demo city's files, boundary first (the places and zones it contains come after); they name
+# no municipality, as a town's own files often do not: the operator's --municipality says it.
+DEMO_FILES = ("municipality.geojson", "facilities.geojson", "hazards.geojson")
 
 
-def _features(path: Path) -> list[dict[str, Any]]:
-    features: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["features"]
-    return features
+class DemoImportError(RuntimeError):
+    """A demo file the importer refused: the fixtures and the importer disagree."""
+
+
+async def _import(engine: AsyncEngine, paths: list[Path], options: Options) -> list[FileSummary]:
+    """The files under ``paths`` through the importer's service, one at a time, as `bosai import`
+    imports them."""
+    with tempfile.TemporaryDirectory(prefix="bosai-demo-") as staging:
+        return [
+            await import_staged(engine, file, options) for file in stage_paths(paths, Path(staging), ImportSettings())
+        ]
 
 
 async def load_demo(engine: AsyncEngine, folder: Path) -> str:
-    """Upsert the demo municipality, its facilities and hazard zones; return a one-line summary."""
-    (town,) = _features(folder / "municipality.geojson")
-    props, boundary = town["properties"], shape(town["geometry"])
-    async with session_factory(engine)() as session, session.begin():
-        values = {
-            "code": props["code"],
-            "name": props["name"],
-            "name_kana": props["nameKana"],
-            "name_en": props["nameEn"],
-            "prefecture": props["prefecture"],
-            "boundary": from_shape(boundary, srid=4326),
-            "bbox": from_shape(box(*boundary.bounds), srid=4326),
-        }
-        Municipality(code=props["code"])  # validates the check digit before anything is written
-        upsert = insert(Municipality).values(id=uuid.uuid4(), **values)
-        upsert = upsert.on_conflict_do_update(index_elements=["code"], set_=values)
-        municipality_id = (await session.execute(upsert.returning(Municipality.id))).scalar_one()
-
-        facilities = _features(folder / "facilities.geojson")
-        ids = [f["properties"]["sourceId"] for f in facilities]
-        rows = await session.execute(select(Facility).where(Facility.source_ids.overlap(ids)))
-        existing = {sid: row for row in rows.scalars() for sid in row.source_ids}
-        created = 0
-        for feature in facilities:
-            p = feature["properties"]
-            facility = existing.get(p["sourceId"])
-            if facility is None:
-                facility = Facility(municipality_id=municipality_id, source_ids=[p["sourceId"]])
-                session.add(facility)
-                created += 1
-            facility.kinds = p["kinds"]
-            facility.name, facility.name_kana, facility.name_en = p["name"], p["nameKana"], p["nameEn"]
-            facility.address = p["address"]
-            facility.capacity, facility.capacity_text = p["capacity"], p["capacityText"]
-            facility.suitable_hazards = p["suitableHazards"]
-            facility.geom = from_shape(shape(feature["geometry"]), srid=4326)
-
-        # Hazard zones have no dependants: replace the demo's set as a whole.
-        await session.execute(
-            delete(HazardZone).where(HazardZone.source == DEMO_SOURCE, HazardZone.municipality_id == municipality_id)
-        )
-        zones = _features(folder / "hazards.geojson")
-        for feature in zones:
-            p = feature["properties"]
-            session.add(
-                HazardZone(
-                    hazard_type=p["hazardType"],
-                    rank_code=p["rankCode"],
-                    rank_label=p["rankLabel"],
-                    depth_min_m=p["depthMinM"],
-                    depth_max_m=p["depthMaxM"],
-                    geom=from_shape(shape(feature["geometry"]), srid=4326),
-                    source=p["source"],
-                    municipality_id=municipality_id,
-                    attributes={"id": p["id"]},
-                )
-            )
+    """Import the demo city's files, as `bosai import --municipality 029998` would; return a
+    one-line summary."""
+    boundary, facilities, zones = await _import(
+        engine, [folder / name for name in DEMO_FILES], Options(municipality=DEMO_CODE)
+    )
+    failed = [error for s in (boundary, facilities, zones) for error in s.errors]
+    if failed:
+        raise DemoImportError("; ".join(str(ImportFailure(**e)) for e in failed[:5]))
+    async with session_factory(engine)() as session:
+        name = await session.scalar(select(Municipality.name).where(Municipality.code == DEMO_CODE))
     return (
-        f"demo municipality {props['name']} ({props['code']}): {len(facilities)} facilities "
-        f"({created} created, {len(facilities) - created} updated), {len(zones)} hazard zones"
+        f"demo municipality {name} ({DEMO_CODE}): {facilities.read} facilities "
+        f"({facilities.created} created, {facilities.updated} updated), {zones.read} hazard zones"
     )
 
 
@@ -114,9 +75,9 @@ DEMO_IMPORTS = (
 async def import_demo_files(engine: AsyncEngine, folder: Path) -> list[FileSummary]:
     """Import the good files among the import fixtures (not those in broken/)."""
     return [
-        await import_file(engine, source, options)
+        summary
         for subfolder, options in DEMO_IMPORTS
-        for source in expand([folder / subfolder])
+        for summary in await _import(engine, [folder / subfolder], options)
     ]
 
 
@@ -131,13 +92,13 @@ async def demo_accounts(engine: AsyncEngine) -> list[tuple[str, str]]:
         shelter = await session.scalar(
             select(Facility.id)
             .join(Municipality, Municipality.id == Facility.municipality_id)
-            .where(Municipality.code == "029998", Facility.kinds.contains(["designated_shelter"]))
+            .where(Municipality.code == DEMO_CODE, Facility.kinds.contains(["designated_shelter"]))
             .order_by(Facility.name)
             .limit(1)
         )
         accounts = [
             ("staff@demo.bosai.example", RoleRequest("staff", shelters=[str(shelter)]), "shelter staff"),
-            ("city-hq@demo.bosai.example", RoleRequest("municipal_hq", "029998"), "見本市 headquarters"),
+            ("city-hq@demo.bosai.example", RoleRequest("municipal_hq", DEMO_CODE), "見本市 headquarters"),
             ("pref-hq@demo.bosai.example", RoleRequest("prefectural_hq"), "prefectural headquarters"),
             ("data-admin@demo.bosai.example", RoleRequest("data_admin"), "data admin (imports)"),
         ]
@@ -192,13 +153,13 @@ async def demo_event(engine: AsyncEngine, keys: Keys) -> str:
         )
         if existing is not None:
             return f"demo event {DEMO_EVENT} is open ({existing.id})"
-        event = await open_event(session, "flood", DEMO_EVENT, ["029998"])
+        event = await open_event(session, "flood", DEMO_EVENT, [DEMO_CODE])
         await session.flush()
         facilities = (
             await session.scalars(
                 select(Facility)
                 .join(Municipality, Municipality.id == Facility.municipality_id)
-                .where(Municipality.code == "029998", Facility.kinds.contains(["designated_shelter"]))
+                .where(Municipality.code == DEMO_CODE, Facility.kinds.contains(["designated_shelter"]))
                 .order_by(Facility.name)
                 .limit(len(DEMO_SHELTERS))
             )

@@ -1,17 +1,20 @@
 """Polygon layers from 国土数値情報 and municipalities: N03 boundaries and hazard zones (A31a/A31
 flood depth, A33 landslide warning zones, A40 tsunami inundation, and any other hazard file given
 its hazard type and rank attribute). GeoJSON or Shapefile, in JGD2011, JGD2000 or any CRS with a
-definition, reprojected to WGS84."""
+definition, reprojected to WGS84. Also Bosai's own boundary and hazard GeoJSON (the demo city's),
+which say what the national files cannot: a town's kana and English names, a zone's rank and depth
+band together."""
 
 from __future__ import annotations
 
+import io
 import re
-import tempfile
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -66,6 +69,8 @@ class BoundaryRecord:
     prefecture: str
     geometry: BaseGeometry
     features: int
+    name_kana: str | None = None  # N03 has none: a stored one is kept
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class ParsedAreas:
     errors: list[ImportFailure]
     rows: int
     notes: list[str]
+    # The zones' source (what a later import of the same source replaces); None: the format and
+    # the file's name.
+    source: str | None = None
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -107,20 +115,19 @@ def read_layer(source: Source, max_features: int = MAX_ROWS) -> Layer:
                 )
         if ".cpg" not in source.sidecars:
             encoding = dbf_encoding(source.sidecars[".dbf"])
-    with tempfile.TemporaryDirectory(prefix="bosai-import-") as folder:
-        path = Path(folder) / f"layer{suffix}"
-        path.write_bytes(source.data)
-        for extension, data in source.sidecars.items():
-            path.with_suffix(extension).write_bytes(data)
-        try:
-            with warnings.catch_warnings():
-                # GDAL warns of rings left unclosed; they are closed below, as GDAL would.
-                warnings.simplefilter("ignore", RuntimeWarning)
-                meta, _, wkb, values = pyogrio.raw.read(
-                    path, encoding=encoding, force_2d=True, datetime_as_string=True, max_features=max_features + 1
-                )
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-            raise ImportFailure(source.name, f"not a readable GeoJSON or Shapefile: {exc}") from None
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns of rings left unclosed; they are closed below, as GDAL would.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, _, wkb, values = pyogrio.raw.read(
+                _in_memory(source, suffix),
+                encoding=encoding,
+                force_2d=True,
+                datetime_as_string=True,
+                max_features=max_features + 1,
+            )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise ImportFailure(source.name, f"not a readable GeoJSON or Shapefile: {exc}") from None
     if len(wkb) > max_features:
         raise too_many(source.name, max_features, "features")
     geometries = shapely.from_wkb(wkb, on_invalid="fix")
@@ -131,6 +138,20 @@ def read_layer(source: Source, max_features: int = MAX_ROWS) -> Layer:
         geometries = _to_wgs84(source.name, crs, geometries)
     columns = [str(c) for c in meta["fields"]]
     return Layer(source.name, frozenset(columns), geometries, dict(zip(columns, values, strict=True)))
+
+
+def _in_memory(source: Source, suffix: str) -> bytes:
+    """What GDAL reads the file from, in memory (the file was read from disk once, to be hashed):
+    a GeoJSON as it is; a Shapefile with its sidecars as an uncompressed zip, the one way GDAL
+    reads several files from one buffer."""
+    if suffix != ".shp":
+        return source.data
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("layer.shp", source.data)
+        for extension, data in source.sidecars.items():
+            archive.writestr(f"layer{extension}", data)
+    return buffer.getvalue()
 
 
 def dbf_encoding(dbf: bytes) -> str:
@@ -299,6 +320,18 @@ def a40_tsunami(reader: Reader, index: int) -> ZoneRecord:
     return _zone(reader, index, "tsunami", None, band, None if text is None else str(text).strip())
 
 
+def bosai_hazards(reader: Reader, index: int) -> ZoneRecord:
+    """Bosai's own zones: hazard type, rank, label and depth band as the API answers them."""
+    props = reader.layer.properties(index)
+    low, high = props.get("depthMinM"), props.get("depthMaxM")
+    band = None if low is None and high is None else (_metres_or_none(low), _metres_or_none(high))
+    return _zone(reader, index, str(props["hazardType"]), props.get("rankCode"), band, props.get("rankLabel"))
+
+
+def _metres_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def hazard_zones(reader: Reader, index: int) -> ZoneRecord:
     """Any other hazard file: the operator names the hazard and the rank attribute."""
     hazard, column = str(reader.options.hazard), reader.options.rank_attribute  # hazard checked in parse()
@@ -316,6 +349,8 @@ AREA_FORMATS: dict[str, Callable[[frozenset[str]], bool]] = {
     "a31_flood": lambda columns: "A31_001" in columns,
     "a33_landslide": lambda columns: {"A33_001", "A33_002"} <= columns,
     "a40_tsunami": lambda columns: "A40_003" in columns,
+    "bosai_boundary": lambda columns: {"code", "name", "prefecture"} <= columns,
+    "bosai_hazards": lambda columns: {"hazardType", "rankCode"} <= columns,
     "hazard_zones": lambda _columns: False,  # only when the operator names the hazard
 }
 ZONE_READERS: dict[str, Callable[[Reader, int], ZoneRecord]] = {
@@ -323,8 +358,11 @@ ZONE_READERS: dict[str, Callable[[Reader, int], ZoneRecord]] = {
     "a31_flood": a31_flood,
     "a33_landslide": a33_landslide,
     "a40_tsunami": a40_tsunami,
+    "bosai_hazards": bosai_hazards,
     "hazard_zones": hazard_zones,
 }
+#: The formats whose records are municipalities' boundaries (the others are hazard zones).
+BOUNDARY_FORMATS = ("n03_boundary", "bosai_boundary")
 
 
 def detect(columns: frozenset[str], options: Options) -> str | None:
@@ -354,11 +392,66 @@ def parse(source: Source, options: Options, layer: Layer | None = None, max_feat
     if name == "n03_boundary":
         boundaries, notes = _boundaries(reader, errors)
         return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), notes)
+    if name == "bosai_boundary":
+        boundaries = [] if errors else _bosai_boundaries(reader, errors)
+        return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), [])
+    if name == "bosai_hazards":
+        errors += _check_bosai_zones(reader)
     zones = []
     if not errors:
         read = ZONE_READERS[name]
         zones = [read(reader, i) for i in range(len(layer))]
-    return ParsedAreas(source.name, name, [], zones, errors, len(layer), [])
+    return ParsedAreas(source.name, name, [], zones, errors, len(layer), [], _source(layer) if zones else None)
+
+
+def _source(layer: Layer) -> str | None:
+    """The one ``source`` every zone of a Bosai file names (the source it was exported with)."""
+    sources = {str(v) for v in layer.values.get("source", ()) if v is not None and v != ""}
+    return sources.pop() if len(sources) == 1 else None
+
+
+def _check_bosai_zones(reader: Reader) -> list[ImportFailure]:
+    errors = []
+    for index in range(len(reader.layer)):
+        props = reader.layer.properties(index)
+        hazard = props.get("hazardType")
+        if hazard not in HAZARD_TYPES:
+            errors.append(reader.fail(index, f"one of {', '.join(HAZARD_TYPES)}", "hazardType", hazard))
+        for column in ("depthMinM", "depthMaxM"):
+            value = props.get(column)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                errors.append(reader.fail(index, "a depth in metres", column, value))
+        if len(errors) >= MAX_ERRORS:
+            break
+    return errors
+
+
+def _bosai_boundaries(reader: Reader, errors: list[ImportFailure]) -> list[BoundaryRecord]:
+    records = []
+    for index in range(len(reader.layer)):
+        props = reader.layer.properties(index)
+        try:
+            code = normalize(str(props.get("code", "")))
+        except InvalidCodeError as exc:
+            errors.append(reader.fail(index, str(exc), "code", props.get("code")))
+            continue
+        name = props.get("name")
+        if not name:
+            errors.append(reader.fail(index, "the name is empty", "name"))
+            continue
+        geometry = reader.layer.geometries[index]
+        records.append(
+            BoundaryRecord(
+                code,
+                str(name),
+                str(props.get("prefecture", "")),
+                geometry if isinstance(geometry, MultiPolygon) else MultiPolygon([geometry]),
+                1,
+                props.get("nameKana"),
+                props.get("nameEn"),
+            )
+        )
+    return [] if errors else records
 
 
 def _check_generic(file: str, layer: Layer, options: Options) -> None:

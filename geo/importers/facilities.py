@@ -1,5 +1,6 @@
 """Facility files: GSI designated shelters and emergency sites (CSV, GeoJSON) and the Digital
-Agency standard data sets 03 (emergency sites, current and v1), 08 (AED) and 10 (medical).
+Agency standard data sets 03 (emergency sites, current and v1), 08 (AED) and 10 (medical); and
+Bosai's own facility GeoJSON (the demo city's), which says every kind of place.
 
 Columns are found by header name, never by position (DATA.md). Each row becomes a
 FacilityRecord, or the whole file fails with the line, column and value at fault.
@@ -14,7 +15,7 @@ from pathlib import PurePath
 from geo.codes import InvalidCodeError, normalize
 from geo.importers.base import MAX_ROWS, FacilityRecord, ImportFailure, ParsedFile
 from geo.importers.rows import Row, Table, read_table
-from geo.kinds import HAZARD_TYPES
+from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
 
 # Hazard flag columns, in HAZARD_TYPES order; the standard data prefixes them with 災害種別_.
 HAZARD_COLUMNS = ("洪水", "崖崩れ、土石流及び地滑り", "高潮", "地震", "津波", "大規模な火事", "内水氾濫", "火山現象")
@@ -219,6 +220,49 @@ def standard_medical(row: Row, ctx: Context) -> FacilityRecord:
     return _standard(row, ctx, "std10", ("medical",))
 
 
+def _listed(row: Row, column: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    values = row.values.get(column) or []
+    if not isinstance(values, list) or not all(isinstance(v, str) and v in known for v in values):
+        raise row.fail(f"a list of {', '.join(known)}", column, values)
+    return tuple(v for v in known if v in values)
+
+
+def bosai_facility(row: Row, ctx: Context) -> FacilityRecord:
+    """Bosai's own GeoJSON (the demo's, fixtures/demo/): a place as the API describes it, with the
+    id it has in its source; kinds national files cannot say (津波避難ビル, 広域避難場所) included."""
+    source_id = row.text("sourceId")
+    if source_id is None:
+        raise row.fail("the record has no sourceId", "sourceId")
+    kinds = _listed(row, "kinds", FACILITY_KINDS)
+    if not kinds:
+        raise row.fail("a place has at least one kind", "kinds", [])
+    capacity = row.values.get("capacity")
+    if capacity is not None and (type(capacity) is not int or capacity < 0):
+        raise row.fail("a capacity is a whole number of people", "capacity", capacity)
+    municipality = ctx.municipality(row, "municipality")
+    lon, lat = coordinates(row)
+    return FacilityRecord(
+        line=row.line,
+        source_id=source_id,
+        dataset=f"bosai:{municipality}",
+        place_key=None,
+        municipality=municipality,
+        municipality_name=None,
+        prefecture=None,
+        kinds=kinds,
+        name=_name(row, "name"),
+        name_kana=row.text("nameKana"),
+        name_en=row.text("nameEn"),
+        address=row.text("address"),
+        lon=lon,
+        lat=lat,
+        capacity=capacity,
+        capacity_text=row.text("capacityText"),
+        suitable_hazards=_listed(row, "suitableHazards", HAZARD_TYPES),
+        attributes=_originals(row),
+    )
+
+
 def _originals(row: Row) -> dict[str, object]:
     """The source row as published, minus empty values (kept for history and display)."""
     return {k: v for k, v in row.values.items() if v is not None and str(v).strip() != ""}
@@ -234,6 +278,7 @@ FORMATS: dict[str, tuple[frozenset[str], Reader]] = {
     "standard_emergency_site": (frozenset({"名称", "災害種別_洪水"}), standard_emergency_site),
     "standard_aed": (frozenset({"名称", "設置位置"}), standard_aed),
     "standard_medical": (frozenset({"名称", "医療機関の種類"}), standard_medical),
+    "bosai_facilities": (frozenset({"sourceId", "kinds", "name"}), bosai_facility),
 }
 
 

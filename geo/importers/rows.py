@@ -3,7 +3,6 @@ behind one interface: values by header name, and where each row came from."""
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -61,29 +60,19 @@ class Table:
 
 
 BOM = b"\xef\xbb\xbf"
-_DECODE_CHUNK = 1024 * 1024
 
 
-def _is_utf8(data: bytes) -> bool:
-    """Whether ``data`` is UTF-8, checked a chunk at a time (a large file is not decoded whole)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(view), _DECODE_CHUNK):
-            decoder.decode(view[start : start + _DECODE_CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+class _NotUtf8(Exception):  # noqa: N818 - a signal to read the file again as Shift_JIS
+    pass
 
 
-def text_stream(data: bytes) -> io.TextIOWrapper:
-    """The text of ``data`` decoded as it is read, as :func:`decode` would decode it whole: a
-    large CSV is never held twice (bytes and text) and the decoding is done in small steps."""
+def text_stream(data: bytes, encoding: str) -> io.TextIOWrapper:
+    """The text of ``data`` decoded as it is read (a BOM dropped): a large CSV is never held twice
+    (bytes and text) and the decoding is done in small steps."""
     stream = io.BytesIO(data)
     if data.startswith(BOM):
         stream.seek(len(BOM))
-    return io.TextIOWrapper(stream, encoding="utf-8" if _is_utf8(data) else "cp932", newline="")
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
 #: Characters of one CSV line at most (a field may hold at most csv's own 128 Ki): a file of one
@@ -99,7 +88,18 @@ def _lines(file: str, stream: io.TextIOWrapper) -> Iterator[str]:
 
 
 def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
-    reader = csv.reader(_lines(file, text_stream(data)))
+    """The rows of a CSV in UTF-8, else Shift_JIS (cp932, as Excel writes it), as :func:`decode`
+    would choose. It is read as UTF-8 and read again as Shift_JIS only at the first byte that is not
+    UTF-8 (in a Shift_JIS file, within its first line): the file is decoded once, not checked whole
+    first and then decoded."""
+    try:
+        return _read_csv(file, text_stream(data, "utf-8"), max_rows, utf8=True)
+    except _NotUtf8:
+        return _read_csv(file, text_stream(data, "cp932"), max_rows, utf8=False)
+
+
+def _read_csv(file: str, stream: io.TextIOWrapper, max_rows: int, utf8: bool) -> Table:
+    reader = csv.reader(_lines(file, stream))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -107,6 +107,8 @@ def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     except csv.Error as exc:
         raise ImportFailure(file, f"not a readable CSV: {exc}", 1) from None
     except UnicodeDecodeError:
+        if utf8:
+            raise _NotUtf8 from None
         raise ImportFailure(file, "neither UTF-8 nor Shift_JIS text (undecodable byte on line 1)") from None
     rows: list[Row] = []
     try:
@@ -121,6 +123,8 @@ def read_csv(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     except csv.Error as exc:  # e.g. a field past csv's own bound (128 KiB)
         raise ImportFailure(file, f"not a readable CSV: {exc}", reader.line_num) from None
     except UnicodeDecodeError:
+        if utf8:
+            raise _NotUtf8 from None
         raise ImportFailure(
             file, f"neither UTF-8 nor Shift_JIS text (undecodable byte after line {reader.line_num})"
         ) from None
@@ -131,10 +135,21 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
-def load_json(text: str) -> Any:
+class TooManyItemsError(ValueError):
+    """An array of the top-level object holds more than the limit :func:`load_json` was given."""
+
+    def __init__(self, key: str, limit: int) -> None:
+        super().__init__(f"{key!r} holds more than {limit:,} items")
+        self.key, self.limit = key, limit
+
+
+def load_json(text: str, limits: dict[str, int] | None = None) -> Any:
     """``json.loads(text)``, except that the arrays of a top-level object (a FeatureCollection's
     features) are decoded an element at a time: a large file is never one call holding the GIL
-    for seconds, which would stall the server's event loop while a worker thread parses it."""
+    for seconds, which would stall the server's event loop while a worker thread parses it.
+    ``limits`` bounds the items of such arrays by key: TooManyItemsError as soon as one more is
+    read, before the rest of the file is parsed."""
+    limits = limits or {}
     pos = _skip(text, 0)
     if not text.startswith("{", pos):
         return json.loads(text)
@@ -151,7 +166,7 @@ def load_json(text: str) -> Any:
             raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
         pos = _skip(text, pos + 1)
         if text.startswith("[", pos):
-            document[key], pos = _array(text, pos + 1)
+            document[key], pos = _array(text, pos + 1, key, limits.get(key))
         else:
             document[key], pos = _DECODER.raw_decode(text, pos)
         pos = _skip(text, pos)
@@ -163,12 +178,14 @@ def load_json(text: str) -> Any:
             raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
 
 
-def _array(text: str, pos: int) -> tuple[list[Any], int]:
+def _array(text: str, pos: int, key: str, limit: int | None) -> tuple[list[Any], int]:
     items: list[Any] = []
     pos = _skip(text, pos)
     if text.startswith("]", pos):
         return items, pos + 1
     while True:
+        if limit is not None and len(items) >= limit:
+            raise TooManyItemsError(key, limit)
         item, pos = _DECODER.raw_decode(text, pos)
         items.append(item)
         pos = _skip(text, pos)
@@ -193,7 +210,9 @@ def _end(text: str, pos: int, document: dict[str, Any]) -> dict[str, Any]:
 
 def read_geojson(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     try:
-        document = load_json(decode(file, data))
+        document = load_json(decode(file, data), {"features": max_rows})
+    except TooManyItemsError:
+        raise too_many(file, max_rows, "features", max_rows) from None
     except json.JSONDecodeError as exc:
         raise ImportFailure(file, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
@@ -203,8 +222,6 @@ def read_geojson(file: str, data: bytes, max_rows: int = MAX_ROWS) -> Table:
     features = document.get("features") or []
     if not isinstance(features, list):
         raise ImportFailure(file, 'not a GeoJSON FeatureCollection (its "features" must be a list)')
-    if len(features) > max_rows:
-        raise too_many(file, max_rows, "features")
     rows: list[Row] = []
     columns: set[str] = set()
     for index, feature in enumerate(features):

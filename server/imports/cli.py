@@ -54,7 +54,8 @@ def import_command(
 ) -> None:
     """Import open data: GSI shelters and emergency sites (CSV, GeoJSON); standard data 03, 08
     and 10 (CSV); 国土数値情報 N03 boundaries and A31a/A31/A33/A40 hazard zones (GeoJSON or
-    Shapefile); other hazard-zone files with --hazard. Accepts files, folders and zip archives.
+    Shapefile); other hazard-zone files with --hazard; Bosai's own GeoJSON (fixtures/demo/).
+    Accepts files, folders and zip archives.
     Each file is all or nothing; the command exits 1 if any file failed, after importing the
     good ones."""
     if rank_attribute and not hazard:

@@ -176,7 +176,7 @@ def _sha256(data: bytes) -> str:
 
 # Property names that mark a GeoJSON file as one of the polygon formats, looked for in its first
 # bytes so that a large file is parsed once.
-_AREA_MARKERS = re.compile(rb'"(N03_007|A31a_[1-4]05|A31_001|A33_001|A40_003)"')
+_AREA_MARKERS = re.compile(rb'"(N03_007|A31a_[1-4]05|A31_001|A33_001|A40_003|hazardType|prefecture)"')
 
 
 def read(source: Source, options: Options, max_rows: int = MAX_ROWS) -> ParsedFile | ParsedAreas:
@@ -368,7 +368,7 @@ async def _apply_areas(
     options: Options,
     progress: Progress,
 ) -> None:
-    if parsed.format == "n03_boundary":
+    if parsed.format in areas.BOUNDARY_FORMATS:
         await _apply_boundaries(session, parsed, summary, progress)
     else:
         await _apply_zones(session, parsed, run_id, summary, options, progress)
@@ -377,16 +377,17 @@ async def _apply_areas(
 async def _apply_boundaries(
     session: AsyncSession, parsed: ParsedAreas, summary: FileSummary, progress: Progress
 ) -> None:
-    """Each municipality's boundary and bbox replace the stored ones; its name follows N03, its
-    kana and English name (N03 has none) are kept."""
+    """Each municipality's boundary and bbox replace the stored ones; its name follows the file, its
+    kana and English name too when the file has them (N03 has none: the stored ones are kept)."""
     upsert = text(
         # Stored geometries are made valid (ST_MakeValid keeps every part of a self-intersecting
         # ring) and kept polygonal.
         """
-        INSERT INTO municipality AS m (id, code, name, prefecture, boundary, bbox)
-        SELECT CAST(:id AS uuid), :code, :name, :prefecture, g, ST_Envelope(g)
+        INSERT INTO municipality AS m (id, code, name, name_kana, name_en, prefecture, boundary, bbox)
+        SELECT CAST(:id AS uuid), :code, :name, :name_kana, :name_en, :prefecture, g, ST_Envelope(g)
         FROM (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFromWKB(:wkb, 4326)), 3)) AS g) made
         ON CONFLICT (code) DO UPDATE SET name = excluded.name, prefecture = excluded.prefecture,
+            name_kana = coalesce(excluded.name_kana, m.name_kana), name_en = coalesce(excluded.name_en, m.name_en),
             boundary = excluded.boundary, bbox = excluded.bbox, updated_at = now()
         RETURNING m.id, (xmax = 0) AS created
         """
@@ -394,7 +395,14 @@ async def _apply_boundaries(
     ids = set()
     for done, record in enumerate(parsed.boundaries):
         progress(0.2 + 0.8 * done / len(parsed.boundaries))
-        values = {"id": str(uuid7()), "code": record.code, "name": record.name, "prefecture": record.prefecture}
+        values = {
+            "id": str(uuid7()),
+            "code": record.code,
+            "name": record.name,
+            "name_kana": record.name_kana,
+            "name_en": record.name_en,
+            "prefecture": record.prefecture,
+        }
         row = (await session.execute(upsert, {**values, "wkb": record.geometry.wkb})).one()
         ids.add(row.id)
         summary.created += row.created
@@ -412,7 +420,7 @@ async def _apply_zones(
 ) -> None:
     """A file's zones replace those of the previous import of the same source (its format and file
     name); zones have no dependants, so they are replaced, not withdrawn."""
-    source = f"{parsed.format}:{parsed.file.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+    source = parsed.source or f"{parsed.format}:{parsed.file.replace(chr(92), '/').rsplit('/', 1)[-1]}"
     code = options.municipality or Context(parsed.file, None).from_name
     municipality_id = None
     if code:

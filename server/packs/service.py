@@ -5,7 +5,6 @@ oldest versions pruned. A pack is stale when the digest of its municipality's da
 from __future__ import annotations
 
 import asyncio
-import gzip
 import hashlib
 import json
 import logging
@@ -18,17 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from pmtiles.reader import MmapSource
-from pmtiles.reader import Reader as PMTilesReader
-from pmtiles.tile import Compression, TileType, zxy_to_tileid
-from pmtiles.writer import Writer
 from shapely import wkb
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from geo.layers import vector_layers
+from geo.pmtiles import Basemap, TileArchive, tile_order
 from geo.tiling import covering
 from server.db.engine import session_factory
 from server.lib.errors import NotFoundError
@@ -162,8 +157,8 @@ async def build(
     area = state.boundary or await _data_extent(engine, state.id)
     if area is None:
         raise NotFoundError(f"{state.name} ({code}) has no boundary and no data to build a pack from")
-    tiles = sorted(covering(area, MIN_ZOOM, MAX_ZOOM), key=lambda t: zxy_to_tileid(*t))
-    basemap = _Basemap(settings.basemap) if settings.basemap else None
+    tiles = tile_order(list(covering(area, MIN_ZOOM, MAX_ZOOM)))
+    basemap = Basemap(settings.basemap) if settings.basemap else None
 
     folder = settings.folder / code
     folder.mkdir(parents=True, exist_ok=True)
@@ -245,7 +240,7 @@ async def _write_archive(
     tiles: list[tuple[int, int, int]],
     area: BaseGeometry,
     state: DataState,
-    basemap: _Basemap | None,
+    basemap: Basemap | None,
     progress: Progress | None,
 ) -> int:
     """Render every tile (a few at a time), write them in tile-id order; return how many."""
@@ -256,68 +251,21 @@ async def _write_archive(
             blob = await render_tile(pool, z, x, y)
         return (blob or b"") + (basemap.tile(z, x, y) if basemap else b"")
 
-    written = 0
-    temporary = path.with_suffix(".part")
-    with temporary.open("wb") as out:
-        writer = Writer(out)
+    with TileArchive(path) as archive:
         done = 0
         for start in range(0, len(tiles), 64):
             batch = tiles[start : start + 64]
             for (z, x, y), blob in zip(batch, await asyncio.gather(*(render(*t) for t in batch)), strict=True):
-                if blob:
-                    writer.write_tile(zxy_to_tileid(z, x, y), gzip.compress(blob, compresslevel=6, mtime=0))
-                    written += 1
+                archive.add(z, x, y, blob)
             done += len(batch)
             if progress:
                 progress(done, len(tiles))
-        if written == 0:  # an archive needs one tile: an empty one at the lowest zoom
-            z, x, y = tiles[0]
-            writer.write_tile(zxy_to_tileid(z, x, y), gzip.compress(b"", mtime=0))
-        west, south, east, north = area.bounds
-        centre = area.representative_point()
-        header = {
-            "tile_type": TileType.MVT,
-            "tile_compression": Compression.GZIP,
-            "min_lon_e7": round(west * 1e7),
-            "min_lat_e7": round(south * 1e7),
-            "max_lon_e7": round(east * 1e7),
-            "max_lat_e7": round(north * 1e7),
-            "center_zoom": 12,
-            "center_lon_e7": round(centre.x * 1e7),
-            "center_lat_e7": round(centre.y * 1e7),
-        }
-        layers = vector_layers(MIN_ZOOM, MAX_ZOOM)
         metadata = {
             "name": f"{state.name} ({state.code})",
             "description": "Bosai offline pack: boundaries, hazard zones, facilities",
-            "vector_layers": layers,
             "dataAsOf": state.data_as_of.isoformat() if state.data_as_of else None,
         }
-        writer.finalize(header, metadata)
-    temporary.replace(path)
-    return written
-
-
-class _Basemap:
-    """The operator's basemap archive: its tile at z/x/y, uncompressed (MVT layers concatenate)."""
-
-    def __init__(self, path: Path) -> None:
-        self._file = path.open("rb")
-        self._reader = PMTilesReader(MmapSource(self._file))
-        header = self._reader.header()
-        self._gzip = header["tile_compression"] == Compression.GZIP
-        self._max_zoom = header["max_zoom"]
-
-    def close(self) -> None:
-        self._file.close()
-
-    def tile(self, z: int, x: int, y: int) -> bytes:
-        if z > self._max_zoom:
-            return b""
-        data = self._reader.get(z, x, y)
-        if not data:
-            return b""
-        return gzip.decompress(data) if self._gzip else bytes(data)
+        return archive.finish(area, MIN_ZOOM, MAX_ZOOM, metadata)
 
 
 async def _facilities(engine: AsyncEngine, municipality_id: Any) -> bytes:

@@ -40,6 +40,8 @@ def _mvt(geom_3857: Any) -> ColumnElement[object]:
 
 
 def _layer(name: str, rows: Select[*tuple[Any, ...]]) -> ColumnElement[bytes]:
+    # ``rows`` are ordered: a tile is the same bytes whatever plan reads them (an offline pack holds
+    # exactly the tiles /tiles serves, and a plan changes when statistics do).
     sub: Subquery = rows.subquery(name)
     mvt = select(func.ST_AsMVT(sub.table_valued(), name, EXTENT, "geom")).select_from(sub).scalar_subquery()
     return func.coalesce(mvt, cast(literal(b""), LargeBinary))
@@ -52,7 +54,9 @@ def _boundaries() -> ColumnElement[bytes]:
             _mvt_area(Municipality.boundary).label("geom"),
             Municipality.code,
             Municipality.name,
-        ).where(Municipality.boundary.op("&&")(_clip)),
+        )
+        .where(Municipality.boundary.op("&&")(_clip))
+        .order_by(Municipality.code),
     )
 
 
@@ -66,7 +70,9 @@ def _hazards() -> ColumnElement[bytes]:
             HazardZone.rank_label.label("rankLabel"),
             HazardZone.depth_min_m.label("depthMinM"),
             HazardZone.depth_max_m.label("depthMaxM"),
-        ).where(HazardZone.geom.op("&&")(_clip)),
+        )
+        .where(HazardZone.geom.op("&&")(_clip))
+        .order_by(HazardZone.id),
     )
 
 
@@ -84,7 +90,9 @@ def _facilities() -> ColumnElement[bytes]:
             Facility.address,
             Facility.capacity,
             func.array_to_string(Facility.suitable_hazards, ",").label("suitableHazards"),
-        ).where(Facility.geom.op("&&")(_clip), Facility.withdrawn_at.is_(None)),
+        )
+        .where(Facility.geom.op("&&")(_clip), Facility.withdrawn_at.is_(None))
+        .order_by(Facility.id),
     )
 
 

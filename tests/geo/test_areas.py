@@ -171,3 +171,50 @@ def test_a_layer_of_more_features_than_the_bound_is_refused_naming_the_bound(nam
     with pytest.raises(ImportFailure, match=f"more than {features - 1} features") as refused:
         parse(layer, Options(), max_features=features - 1)
     assert refused.value.file == layer.name and "BOSAI_IMPORT_MAX_ROWS" in refused.value.message
+
+
+@pytest.mark.parametrize("name", ["A33-23_02_landslide.shp", "N03-20000401_02.shp", "A31a-24_02_flood.geojson"])
+def test_a_layer_is_read_from_memory_never_written_to_disk_again(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    layer = source(name)  # read from disk once, as the importer does
+    written: list[Path] = []
+    write_bytes = Path.write_bytes
+
+    def spy(path: Path, data: bytes) -> int:
+        written.append(path)
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", spy)
+    parsed = parse(layer, Options())
+    assert parsed.rows > 0 and not parsed.errors
+    assert written == []
+
+
+def test_bosai_boundary_and_zones_keep_kana_rank_and_depth_band_and_their_source() -> None:
+    (city,) = json.loads((DEMO / "municipality.geojson").read_text(encoding="utf-8"))["features"]
+    boundary = parse(Source("municipality.geojson", (DEMO / "municipality.geojson").read_bytes()), Options())
+    assert boundary.format == "bosai_boundary"
+    (record,) = boundary.boundaries
+    assert (record.code, record.name, record.name_kana, record.name_en, record.prefecture) == (
+        "029998",
+        "見本市",
+        "みほんし",
+        "Mihon City",
+        "青森県",
+    )
+    assert record.geometry.equals(shape(city["geometry"]))
+    zones = parse(Source("hazards.geojson", (DEMO / "hazards.geojson").read_bytes()), Options())
+    assert zones.format == "bosai_hazards" and zones.source == "bosai-demo" and not zones.errors
+    demo = json.loads((DEMO / "hazards.geojson").read_text(encoding="utf-8"))["features"]
+    assert [(z.hazard_type, z.rank_code, z.rank_label, z.depth_min_m, z.depth_max_m) for z in zones.zones] == [
+        tuple(f["properties"][k] for k in ("hazardType", "rankCode", "rankLabel", "depthMinM", "depthMaxM"))
+        for f in demo
+    ]
+
+
+def test_a_bosai_zone_of_an_unknown_hazard_is_located() -> None:
+    square = mapping(box(140.7, 40.7, 140.8, 40.8))
+    data = geojson(
+        [({"hazardType": "meteor", "rankCode": "1"}, square), ({"hazardType": "flood", "rankCode": "1"}, square)]
+    )
+    (error,) = parse(Source("zones.geojson", data), Options()).errors
+    assert (error.line, error.column, error.value) == (0, "hazardType", "meteor")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import encodings.utf_8
 import json
 from pathlib import Path
 
@@ -188,3 +189,38 @@ def test_json_decoded_a_feature_at_a_time_is_what_json_loads_gives(text: str) ->
             load_json(text)
     else:
         assert load_json(text) == expected
+
+
+def test_a_geojson_past_the_row_bound_is_refused_for_the_bound_before_the_rest_is_parsed() -> None:
+    shelters = json.loads((FIXTURES / "029980_designated_shelters.geojson").read_text())["features"]
+    good = ",".join(json.dumps(f, ensure_ascii=False) for f in shelters[:6])
+    data = ('{"type": "FeatureCollection", "features": [' + good + ', {"type": "Feature", broken]}').encode()
+    with pytest.raises(ImportFailure, match="not valid JSON"):
+        parse("shelters.geojson", data, max_rows=7)  # within the bound, the broken feature is read
+    with pytest.raises(ImportFailure) as refused:
+        parse("shelters.geojson", data, max_rows=5)
+    assert "more than 5 features" in refused.value.message and refused.value.line == 5
+
+
+@pytest.mark.parametrize("name", ["standard_03_current.csv", "029980_emergency_sites.csv"])
+def test_a_utf8_csv_is_decoded_once(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[int] = []
+    decode = encodings.utf_8.IncrementalDecoder._buffer_decode
+
+    def spy(data: bytes, errors: str, final: bool) -> tuple[str, int]:
+        decoded.append(len(data))
+        return decode(data, errors, final)
+
+    monkeypatch.setattr(encodings.utf_8.IncrementalDecoder, "_buffer_decode", staticmethod(spy))
+    data = (FIXTURES / name).read_bytes()  # UTF-8 (the second with a BOM), smaller than one read
+    assert not parse(name, data).errors
+    assert sum(decoded) == len(data.removeprefix(b"\xef\xbb\xbf"))
+
+
+def test_a_shift_jis_csv_is_read_again_from_its_first_byte_that_is_not_utf8() -> None:
+    data = (FIXTURES / "standard_03_v1_sjis.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    parsed = parse("sjis.csv", data)
+    assert not parsed.errors and parsed.records[0].municipality_name == "見本町"
+    assert parsed == parse("sjis.csv", data.decode("cp932").encode("utf-8"))

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from geo.codes import is_valid
 from geo.kinds import FACILITY_KINDS
-from server.cli import FIXTURES
-from server.demo import load_demo
+from server.cli import FIXTURES, IMPORT_FIXTURES
+from server.demo import import_demo_files, load_demo
 from tests.generated import assert_matches_generator
 
 
@@ -62,3 +62,58 @@ async def test_loaded_demo_has_a_dozen_of_each_kind_and_several_hazard_types(eng
     (town,) = features("municipality.geojson")
     assert tuple(bbox) == shape(town["geometry"]).bounds
     assert flooded > 0  # some places lie in a flood zone: what "nearest suitable shelter" must handle
+
+
+async def _rows(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
+    async with engine.connect() as connection:
+        return [tuple(r) for r in await connection.execute(text(sql))]
+
+
+# What an imported file leaves, per municipality: each place's source ids are those of its records,
+# each record and zone comes from a succeeded import run, and a boundary's import is recorded too.
+_AS_IMPORTED = """
+    SELECT m.code,
+           (SELECT count(*) FROM facility f WHERE f.municipality_id = m.id),
+           (SELECT count(*) FROM facility_record r JOIN facility f ON f.id = r.facility_id
+            WHERE f.municipality_id = m.id),
+           (SELECT count(*) FROM facility f WHERE f.municipality_id = m.id AND f.source_ids IS DISTINCT FROM
+               (SELECT array_agg(r.source_id ORDER BY r.created_at) FROM facility_record r WHERE r.facility_id = f.id)),
+           (SELECT count(*) FROM facility_record r JOIN facility f ON f.id = r.facility_id
+            LEFT JOIN import_run i ON i.id = r.import_run_id
+            WHERE f.municipality_id = m.id AND i.status IS DISTINCT FROM 'succeeded'),
+           (SELECT count(*) FROM hazard_zone z LEFT JOIN import_run i ON i.id = z.import_run_id
+            WHERE z.municipality_id = m.id AND i.status IS DISTINCT FROM 'succeeded')
+    FROM municipality m ORDER BY m.code
+"""
+
+
+async def test_the_demo_city_has_its_source_records_as_an_imported_town_does(engine: AsyncEngine) -> None:
+    await load_demo(engine, FIXTURES)
+    summaries = await import_demo_files(engine, IMPORT_FIXTURES)
+    assert all(s.ok for s in summaries)
+    town, city = await _rows(engine, _AS_IMPORTED)
+    assert town[0] == "029980" and town[1] and town[3:] == (0, 0, 0)
+    assert city == ("029998", 84, 84, 0, 0, 0)
+    records = await _rows(
+        engine, "SELECT r.source_id, r.dataset, f.name FROM facility_record r JOIN facility f ON f.id = r.facility_id"
+    )
+    demo = {(f["properties"]["sourceId"], f["properties"]["name"]) for f in features("facilities.geojson")}  # type: ignore[index]
+    assert {(source_id, name) for source_id, dataset, name in records if dataset == "bosai:029998"} == demo
+    runs = await _rows(
+        engine, "SELECT file_name, format, status FROM import_run WHERE file_name LIKE '%fixtures/demo/%'"
+    )
+    assert sorted((Path(str(f)).name, fmt, s) for f, fmt, s in runs) == [
+        ("facilities.geojson", "bosai_facilities", "succeeded"),
+        ("hazards.geojson", "bosai_hazards", "succeeded"),
+        ("municipality.geojson", "bosai_boundary", "succeeded"),
+    ]
+
+
+async def test_loading_the_demo_twice_changes_nothing_but_the_import_runs(engine: AsyncEngine) -> None:
+    state = """SELECT (SELECT array_agg(id ORDER BY id) FROM facility), (SELECT count(*) FROM facility_record),
+                      (SELECT count(*) FROM hazard_zone), (SELECT count(*) FROM municipality)"""
+    first = await load_demo(engine, FIXTURES)
+    before = await _rows(engine, state)
+    second = await load_demo(engine, FIXTURES)
+    assert "84 facilities (84 created, 0 updated)" in first and "(0 created, 84 updated)" in second
+    assert await _rows(engine, state) == before
