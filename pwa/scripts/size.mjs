@@ -31,6 +31,7 @@ const entry = [...seen].map((file) => ({ file, kb: gz(file) }));
 const total = entry.reduce((sum, f) => sum + f.kb, 0);
 const { readdirSync } = await import("node:fs");
 const later = readdirSync(join(dist, "assets"))
+  .filter((name) => !/\.(?:br|gz)$/.test(name)) // the precompressed copies (scripts/compress.mjs)
   .map((name) => `assets/${name}`)
   .filter((file) => !seen.has(file))
   .map((file) => ({ file, kb: gz(file) }));
