@@ -51,8 +51,10 @@ def serve(request: Request[Any, Any, Any], folder: Path, path: str) -> Response[
     immutable = found.parent == folder / "assets"
     headers = {"Cache-Control": IMMUTABLE if immutable else REVALIDATE}
     encoding, sent = None, found
+    # A copy older than its file is stale (the file was changed after the build): never sent.
+    changed = found.stat().st_mtime_ns
     variants = [(name, found.with_name(found.name + suffix)) for name, suffix in ENCODINGS]
-    variants = [(name, file) for name, file in variants if file.is_file()]
+    variants = [(name, file) for name, file in variants if file.is_file() and file.stat().st_mtime_ns >= changed]
     if variants:
         headers["Vary"] = "Accept-Encoding"
         accepted = accepted_encodings(request.headers.get("accept-encoding", ""))

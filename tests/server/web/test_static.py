@@ -5,6 +5,8 @@ revalidates with a 304 while unchanged; nothing outside the folder is served."""
 from __future__ import annotations
 
 import gzip
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +51,16 @@ def test_the_encoding_the_browser_prefers_is_sent_precompressed(client: TestClie
     plain = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.content == SCRIPT
     assert plain.headers["vary"] == "Accept-Encoding"
+
+
+def test_a_copy_older_than_its_file_is_never_sent(client: TestClient[Litestar], tmp_path: Path) -> None:
+    script = tmp_path / "dist" / "assets" / "index-abc123.js"
+    changed = SCRIPT + b"// patched after the build"
+    script.write_bytes(changed)
+    os.utime(script, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    answer = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip, br"})
+    assert answer.headers.get("content-encoding") != "br"  # not the stale copy (gzipped on the fly: fine)
+    assert answer.content == changed
 
 
 def test_the_page_revalidates_and_is_answered_304_while_unchanged(client: TestClient[Litestar]) -> None:
