@@ -23,6 +23,7 @@ from server.hazards.routes import HazardController
 from server.health.routes import HealthController
 from server.households.routes import HouseholdController, QrController
 from server.imports.routes import ImportController
+from server.lib.compression import Compression
 from server.lib.errors import EXCEPTION_HANDLERS
 from server.lib.guard import MAX_BODY_BYTES, EdgeGuard
 from server.lib.headers import security_headers
@@ -35,7 +36,7 @@ from server.shelters.routes import CheckinController, DoorController, Operations
 from server.shelters.service import status_of
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
-from server.web.static import static_routers
+from server.web.static import static_router
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OperationsController,
             LiveController,
             AuditController,
-            *static_routers(settings.server.static_dir),
+            static_router(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.
         state=State(
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={**DEPENDENCIES, "status_of": Provide(lambda: status_of, sync_to_thread=False)},
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[EdgeGuard()],
+        middleware=[EdgeGuard(), Compression()],
         before_send=[security_headers],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(title="Bosai API", version=__version__),

@@ -10,6 +10,9 @@ render(<App />, document.getElementById("app") as HTMLElement);
 
 outbox.start();
 void refreshPacks();
+// The map's code (MapLibre) once the shell has loaded, whichever screen is open: the map must work
+// offline later even if the service worker had not finished storing the app before the network went.
+addEventListener("load", () => void import("./features/map/MapView"), { once: true });
 
 if ("serviceWorker" in navigator) {
   // "Reload" tells the waiting worker to take over; the page reloads once it has. (Done here: the

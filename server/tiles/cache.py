@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.datasets.models import DataVersion
 
-TileKey = tuple[int, int, int, int]  # version, z, x, y
+TileKey = tuple[int, int, int, int, str]  # version, z, x, y, content coding ("gzip" or "")
 
 
 class TileCache:

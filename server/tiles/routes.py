@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath
@@ -9,6 +11,7 @@ from sqlalchemy import func, select
 
 from geo.layers import MAX_ZOOM, MIN_ZOOM, vector_layers
 from server.accounts.guards import anyone
+from server.lib.compression import LEVEL, accepted_encodings
 from server.lib.errors import InvalidParameterError
 from server.municipalities.models import Municipality
 from server.tiles.cache import DataVersionClock, TileCache
@@ -54,17 +57,26 @@ class TileController(Controller):
         clock: DataVersionClock = state.data_version
         cache: TileCache = state.tile_cache
         version = await clock.current()
-        etag = f'"{version}-{z}-{x}-{row}"'
-        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+        # Tiles shrink by about half in gzip; the compressed copy is cached beside the plain one, so
+        # a cached tile costs no compression (and the ETag names the coding it was sent in).
+        coding = "gzip" if "gzip" in accepted_encodings(request.headers.get("accept-encoding", "")) else ""
+        etag = f'"{version}-{z}-{x}-{row}{"-" + coding if coding else ""}"'
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
         if request.headers.get("if-none-match") == etag:
             return Response(b"", status_code=304, headers=headers)
-        key = (version, z, x, row)
-        blob = cache.get(key)
+        blob = cache.get((version, z, x, row, coding))
         if blob is None:
-            blob = await render_tile(state.fast_pool, z, x, row)
-            cache.put(key, blob)
+            blob = cache.get((version, z, x, row, ""))
+            if blob is None:
+                blob = await render_tile(state.fast_pool, z, x, row)
+                cache.put((version, z, x, row, ""), blob)
+            if coding and blob:
+                blob = gzip.compress(blob, LEVEL, mtime=0)
+                cache.put((version, z, x, row, coding), blob)
         if not blob:
             return Response(b"", status_code=204, headers=headers)
+        if coding:
+            headers["Content-Encoding"] = coding
         return Response(blob, media_type=MVT, headers=headers)
 
     @get("/tilejson.json", summary="TileJSON 3.0 describing the vector tiles")

@@ -31,6 +31,7 @@ export const easy: Record<MessageKey, string> = {
   "map.label": "きけんな ばしょの ちず",
   "map.loading": "ちずを よんでいます…",
   "map.error": "ちずが でません: {reason}",
+  "map.notLoaded": "ちずの データが とどきません。でんぱの よい ところで もう いちど ひらいて ください",
   "map.locate": "いまの ばしょ",
   "map.locating": "いまの ばしょを しらべています…",
   "map.locateError": "いまの ばしょが わかりません: {reason}",

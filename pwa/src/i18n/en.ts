@@ -30,6 +30,7 @@ export const en: Record<MessageKey, string> = {
   "map.label": "Hazard map",
   "map.loading": "Loading the map…",
   "map.error": "The map cannot be shown: {reason}",
+  "map.notLoaded": "the map library could not be downloaded; open the app again where the signal is better",
   "map.locate": "Locate me",
   "map.locating": "Finding your location…",
   "map.locateError": "Your location is unknown: {reason}",

@@ -29,6 +29,7 @@ export const ja = {
   "map.label": "ハザードマップ",
   "map.loading": "地図を読み込んでいます…",
   "map.error": "地図を表示できません: {reason}",
+  "map.notLoaded": "地図の部品を受け取れませんでした。電波のよい所で開き直してください",
   "map.locate": "現在地",
   "map.locating": "現在地を調べています…",
   "map.locateError": "現在地がわかりません: {reason}",

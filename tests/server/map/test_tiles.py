@@ -26,7 +26,7 @@ def tile_of(lat: float, lon: float, z: int) -> tuple[int, int, int]:
 
 async def test_a_city_tile_has_every_layer_with_the_attributes_the_app_needs(demo: Client) -> None:
     z, x, y = tile_of(40.80, 140.76, 13)
-    response = await demo.get(f"/tiles/{z}/{x}/{y}.mvt")
+    response = await demo.get(f"/tiles/{z}/{x}/{y}.mvt", headers={"Accept-Encoding": "identity"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     assert "content-encoding" not in response.headers
@@ -37,6 +37,19 @@ async def test_a_city_tile_has_every_layer_with_the_attributes_the_app_needs(dem
     hazard = layers["hazards"]["features"][0]["properties"]
     assert {"hazardType", "rankCode", "rankLabel"} <= set(hazard)
     assert layers["boundaries"]["features"][0]["properties"] == {"code": "029998", "name": "見本市"}
+
+
+async def test_a_browser_gets_the_tile_gzipped_with_an_etag_of_its_own(demo: Client) -> None:
+    url = "/tiles/{}/{}/{}.mvt".format(*tile_of(40.80, 140.76, 13))
+    plain = await demo.get(url, headers={"Accept-Encoding": "identity"})
+    for _ in range(2):  # rendered and compressed, then from the cache
+        packed = await demo.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed.headers["content-encoding"] == "gzip" and packed.headers["vary"] == "Accept-Encoding"
+        assert packed.content == plain.content  # decoded by the client
+        assert packed.num_bytes_downloaded < len(plain.content)
+        assert packed.headers["etag"] != plain.headers["etag"]
+    again = await demo.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]})
+    assert again.status_code == 304
 
 
 async def test_low_zooms_leave_out_detail_layers(demo: Client) -> None:

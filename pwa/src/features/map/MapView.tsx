@@ -1,17 +1,15 @@
 import { effect } from "@preact/signals";
-import * as maplibregl from "maplibre-gl";
-import "maplibre-gl/dist/maplibre-gl.css";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { offline, serverReachable } from "../../lib/status";
+import { maplibregl } from "../../map/maplibre";
+import { hiddenHazards, openFacility, place } from "../../map/state";
+import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
+import { drawSymbol, symbolId } from "../../map/symbols";
 import { FACILITY_KINDS } from "../facilities/api";
 import { HAZARD_TYPES } from "../hazards/api";
 import { type Bbox, municipalities } from "../municipalities/api";
 import { packKey, packSourceUrl, storedPacks } from "../packs/stored";
-import "../../map/protocol";
-import { hiddenHazards, openFacility, place } from "../../map/state";
-import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
-import { drawSymbol, symbolId } from "../../map/symbols";
 
 const JAPAN: Bbox = [128.0, 30.0, 146.0, 46.0];
 const MIN_START_ZOOM = 11;

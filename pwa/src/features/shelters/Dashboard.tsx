@@ -1,8 +1,7 @@
-import * as maplibregl from "maplibre-gl";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { reason } from "../../lib/useQuery";
-import "../../map/protocol";
+import { maplibregl } from "../../map/maplibre";
 import { buildStyle } from "../../map/style";
 import { me } from "../accounts/session";
 import {
