@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from server.accounts.guards import anyone
 from server.facilities.models import Facility
 from server.municipalities.models import Municipality
-from server.municipalities.schemas import MunicipalityList, MunicipalitySummary
+from server.packs.schemas import MunicipalityList, MunicipalitySummary
 from server.packs.service import latest_packs, manifest
 
 _kind = func.unnest(Facility.kinds).label("kind")

@@ -20,7 +20,7 @@ from server.db.engine import session_factory
 from server.lib.errors import NotFoundError
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
-from server.packs.schemas import PackList, PackManifest, PackVersions
+from server.packs.schemas import PackList, PackVersions
 from server.packs.service import latest_packs, manifest, pack_path
 
 _FILE = re.compile(r"(\d{1,9})(\.pmtiles|\.facilities\.json)")
@@ -49,7 +49,7 @@ class PackController(Controller):
         async with state.read_engine.connect() as connection:
             names = dict((await connection.execute(select(Municipality.code, Municipality.name))).all())
         manifests = [manifest(pack, code, names[code]) for code, pack in packs.items()]
-        return PackList(msgspec.convert(manifests, list[PackManifest]))
+        return PackList(manifests)
 
     @get("/{code:str}", summary="A municipality's newest pack, and the versions still downloadable")
     async def get_pack(self, state: State, code: FromPath[str]) -> PackVersions:
@@ -67,9 +67,8 @@ class PackController(Controller):
             ).all()
         if not packs:
             raise NotFoundError(f"no offline pack of {town.name} ({code}) has been built yet")
-        return msgspec.convert(
-            {**manifest(packs[0], code, town.name), "versions": [p.version for p in packs]}, PackVersions
-        )
+        newest = msgspec.structs.asdict(manifest(packs[0], code, town.name))
+        return PackVersions(**newest, versions=[p.version for p in packs])
 
 
 class PackFileController(Controller):

@@ -41,3 +41,20 @@ class PackVersions(PackManifest):
     """A municipality's newest pack, and every version still downloadable (newest first)."""
 
     versions: list[int]
+
+
+class MunicipalitySummary(msgspec.Struct, rename="camel"):
+    """A municipality in the list residents choose a pack from (answered by packs/catalog.py)."""
+
+    code: str
+    name: str
+    name_kana: str | None
+    name_en: str | None
+    prefecture: str
+    bbox: tuple[float, float, float, float] | None
+    facility_counts: dict[str, int]
+    pack: PackManifest | None = None  # its newest offline pack, once one is built
+
+
+class MunicipalityList(msgspec.Struct):
+    municipalities: list[MunicipalitySummary]

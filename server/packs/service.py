@@ -29,6 +29,7 @@ from server.db.engine import session_factory
 from server.lib.errors import NotFoundError
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
+from server.packs.schemas import PackFacilities, PackManifest
 from server.settings import PackSettings
 from server.tiles.service import render_tile
 
@@ -111,30 +112,30 @@ async def stale(engine: AsyncEngine) -> list[DataState]:
     return [s for s in await data_states(engine) if s.code not in packs or packs[s.code].fingerprint != s.fingerprint]
 
 
-def manifest(pack: OfflinePack, code: str, name: str) -> dict[str, Any]:
+def manifest(pack: OfflinePack, code: str, name: str) -> PackManifest:
     base = f"/packs/{code}/{pack.version}"
-    return {
-        "municipality": code,
-        "name": name,
-        "version": pack.version,
-        "builtAt": pack.built_at.isoformat(),
-        "dataAsOf": pack.data_as_of.isoformat() if pack.data_as_of else None,
-        "url": f"{base}.pmtiles",
-        "bytes": pack.bytes,
-        "sha256": pack.sha256,
-        "bbox": pack.bbox,
-        "minZoom": pack.min_zoom,
-        "maxZoom": pack.max_zoom,
-        "layers": pack.layers,
-        "tileCount": pack.tile_count,
-        "facilities": {
-            "url": f"{base}.facilities.json",
-            "bytes": pack.facilities_bytes,
-            "sha256": pack.facilities_sha256,
-            "count": pack.facilities_count,
-        },
-        "buildSeconds": round(pack.build_seconds, 2),
-    }
+    return PackManifest(
+        municipality=code,
+        name=name,
+        version=pack.version,
+        built_at=pack.built_at.isoformat(),
+        data_as_of=pack.data_as_of.isoformat() if pack.data_as_of else None,
+        url=f"{base}.pmtiles",
+        bytes=pack.bytes,
+        sha256=pack.sha256,
+        bbox=(pack.bbox[0], pack.bbox[1], pack.bbox[2], pack.bbox[3]),
+        min_zoom=pack.min_zoom,
+        max_zoom=pack.max_zoom,
+        layers=list(pack.layers),
+        tile_count=pack.tile_count,
+        facilities=PackFacilities(
+            url=f"{base}.facilities.json",
+            bytes=pack.facilities_bytes,
+            sha256=pack.facilities_sha256,
+            count=pack.facilities_count,
+        ),
+        build_seconds=round(pack.build_seconds, 2),
+    )
 
 
 def pack_path(folder: Path, code: str, version: int, suffix: str) -> Path:

@@ -1206,9 +1206,7 @@ export interface components {
             name: string;
             nameEn: string | null;
             nameKana: string | null;
-            pack?: {
-                [key: string]: unknown;
-            } | null;
+            pack?: components["schemas"]["PackManifest"] | null;
             prefecture: string;
         };
         /** NearestCollection */
@@ -2502,7 +2500,7 @@ export interface operations {
                      * @description The files' format, when it cannot be told from them
                      * @enum {string}
                      */
-                    format?: "a31_flood" | "a31a_flood" | "a33_landslide" | "a40_tsunami" | "gsi_emergency_site" | "gsi_shelter" | "hazard_zones" | "n03_boundary" | "standard_aed" | "standard_emergency_site" | "standard_medical";
+                    format?: "a31_flood" | "a31a_flood" | "a33_landslide" | "a40_tsunami" | "bosai_boundary" | "bosai_facilities" | "bosai_hazards" | "gsi_emergency_site" | "gsi_shelter" | "hazard_zones" | "n03_boundary" | "standard_aed" | "standard_emergency_site" | "standard_medical";
                     /**
                      * @description The hazard type of hazard-area files
                      * @enum {string}
