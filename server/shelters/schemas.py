@@ -28,7 +28,7 @@ Item = Annotated[str, msgspec.Meta(max_length=200)]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 Direction = Literal["in", "out"]
 FillStatus = Literal["open", "crowded", "full", "closed"]
-# The care needs occupancy counts (server.shelters.service.CARE_NEEDS; a test keeps them the same).
+# The care needs occupancy counts (server.shelters.service.CARE_NEEDS is read from here).
 CareNeed = Literal[
     "wheelchair",
     "mobilityHelp",
@@ -151,13 +151,11 @@ class ShelterState(msgspec.Struct, rename="camel"):
     needs: Needs
 
 
-class ShelterOccupancy(msgspec.Struct, rename="camel"):
-    """One shelter of an event now, as its operators and headquarters see it (counts, no one named)."""
+class OccupancyProperties(msgspec.Struct, rename="camel"):
+    """A shelter's occupancy as a GeoJSON feature's properties (its place is the geometry)."""
 
     shelter_id: str
     name: str
-    lat: float
-    lon: float
     municipality: str
     municipality_name: str
     event: str
@@ -171,6 +169,13 @@ class ShelterOccupancy(msgspec.Struct, rename="camel"):
     pets_accepted: bool
     needs: Needs
     updated_at: str
+
+
+class ShelterOccupancy(OccupancyProperties):
+    """One shelter of an event now, as its operators and headquarters see it (counts, no one named)."""
+
+    lat: float
+    lon: float
 
 
 class Total(msgspec.Struct, rename="camel"):
@@ -209,26 +214,6 @@ class PublicShelter(msgspec.Struct, rename="camel"):
 
 class PublicShelters(msgspec.Struct):
     shelters: list[PublicShelter]
-
-
-class OccupancyProperties(msgspec.Struct, rename="camel"):
-    """A shelter's occupancy as a GeoJSON feature's properties (its place is the geometry)."""
-
-    shelter_id: str
-    name: str
-    municipality: str
-    municipality_name: str
-    event: str
-    event_name: str
-    status: FillStatus
-    capacity: int | None
-    people: int
-    fill: float | None
-    by_stay: dict[str, int]
-    care: dict[str, int]
-    pets_accepted: bool
-    needs: Needs
-    updated_at: str
 
 
 class PointGeometry(msgspec.Struct, tag="Point", tag_field="type"):

@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 from sqlalchemy import Integer, case, cast, func, select, true
@@ -21,7 +21,7 @@ from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterErr
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
 from server.shelters.models import STAYS, Checkin, DisasterEvent, EventMunicipality, ShelterOperation
-from server.shelters.schemas import Override, ShelterUpdate
+from server.shelters.schemas import CareNeed, Override, ShelterUpdate
 
 EVENT_TYPES = (*HAZARD_TYPES, "other")
 CROWDED_AT = 0.8  # of capacity
@@ -131,18 +131,7 @@ class Recorded:
 
 
 # Care needs counted per shelter (never who): keys of Checkin.care and of occupancy's "care".
-CARE_NEEDS = (
-    "wheelchair",
-    "mobilityHelp",
-    "medication",
-    "allergy",
-    "illness",
-    "disability",
-    "pregnancy",
-    "infant",
-    "language",
-    "pets",
-)
+CARE_NEEDS: tuple[str, ...] = get_args(CareNeed)
 
 
 def member_needs(member: dict[str, Any]) -> list[str]:

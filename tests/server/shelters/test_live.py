@@ -239,6 +239,19 @@ async def opened_stream(reader: Reader) -> asyncio.Task[None]:
     return task
 
 
+async def past_events(engine: AsyncEngine, event_id: str, shelter: str, count: int) -> list[int]:
+    """``count`` changes of the shelter already in the outbox; every outbox id, in order."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO live_event (event_id, facility_id, kind) "
+                "SELECT :e, :f, 'shelter' FROM generate_series(1, :n)"
+            ),
+            {"e": event_id, "f": shelter, "n": count},
+        )
+        return list((await connection.scalars(text("SELECT id FROM live_event ORDER BY id"))).all())
+
+
 async def other_town_hq(engine: AsyncEngine) -> str:
     """Municipal headquarters of a town with no shelter open: it may see none of the events."""
     async with engine.begin() as connection:
@@ -263,15 +276,7 @@ async def test_streams_resuming_from_distinct_points_share_one_computation_per_e
     resume point."""
     event_id, shelter = opened
     code, _ = await family_code(settings, engine)
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO live_event (event_id, facility_id, kind) "
-                "SELECT :e, :f, 'shelter' FROM generate_series(1, 60)"
-            ),
-            {"e": event_id, "f": shelter},
-        )
-        ids = list((await connection.scalars(text("SELECT id FROM live_event ORDER BY id"))).all())
+    ids = await past_events(engine, event_id, shelter, 60)
     emails = [await operator(engine, role) for role in ("prefectural_hq", "municipal_hq", STAFF_ONLY)]
     emails.append(await other_town_hq(engine))
     async with serving(settings) as (base, hub):
@@ -462,15 +467,7 @@ async def test_a_stream_that_resumes_nothing_starts_now_not_at_the_first_event(
     gets what happens from then on, not the whole outbox replayed."""
     event_id, shelter = opened
     code, _ = await family_code(settings, engine)
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "INSERT INTO live_event (event_id, facility_id, kind) "
-                "SELECT :e, :f, 'shelter' FROM generate_series(1, 30)"
-            ),
-            {"e": event_id, "f": shelter},
-        )
-        newest = await connection.scalar(text("SELECT max(id) FROM live_event"))
+    newest = (await past_events(engine, event_id, shelter, 30))[-1]
     staff = await operator(engine, STAFF_ONLY)
     async with serving(settings) as (base, hub):
         client = await signed(base, staff)
