@@ -12,17 +12,20 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from itertools import count
 from pathlib import Path
 
 import asyncpg
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from server.accounts import service as accounts
 from server.app import create_app
 from server.db.cluster import LocalCluster
 from server.db.migrate import upgrade
@@ -31,6 +34,10 @@ from server.settings import DatabaseSettings, Settings
 
 TEMPLATE = "bosai_test_template"
 _numbers = count()
+# argon2id at the lowest cost, for the in-process tests: at production's (slow on purpose, ~0.3 s of
+# CPU a hash) the suite's hundreds of accounts and sign-ins spent minutes hashing.
+# tests/server/accounts/test_password_cost.py checks that the app as shipped hashes at production's.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,15 @@ def private_tmp(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix))
     path.chmod(0o755)
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "HASHER", TEST_HASHER)
+        # An unknown account still costs one verification like a wrong password: at the same cost.
+        patch.setattr(accounts, "_DUMMY", TEST_HASHER.hash("not a password"))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +108,13 @@ async def template_database(postgres: Postgres) -> str:
     return TEMPLATE
 
 
-async def _fresh_database(postgres: Postgres, template: str) -> AsyncIterator[str]:
+@asynccontextmanager
+async def fresh_database(postgres: Postgres, template: str) -> AsyncIterator[str]:
+    """A new database copied from ``template`` (a database name), dropped when the caller is done.
+
+    A seeded database is a template too: state that costs time to make (accounts, whose argon2
+    hashes are slow on purpose, or the demo) is made once and each test gets a copy of it.
+    """
     name = f"bosai_test_{os.getpid()}_{next(_numbers)}"
     admin = await postgres.admin()
     try:
@@ -101,6 +123,18 @@ async def _fresh_database(postgres: Postgres, template: str) -> AsyncIterator[st
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+async def _fresh_database(postgres: Postgres, template: str) -> AsyncIterator[str]:
+    async with fresh_database(postgres, template) as url:
+        yield url
+
+
+def database_name(url: str) -> str:
+    """The database a URL made by :func:`_fresh_database` names (to copy it as a template)."""
+    name = make_url(url).database
+    assert name is not None, url
+    return name
 
 
 @pytest.fixture

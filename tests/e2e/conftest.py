@@ -23,7 +23,7 @@ from server.cli import FIXTURES, IMPORT_FIXTURES
 from server.demo import import_demo_files, load_demo
 from server.packs.worker import build_packs
 from server.settings import PackSettings
-from tests.conftest import TEST_KEYS, Postgres, _fresh_database, settings_for
+from tests.conftest import TEST_KEYS, Postgres, database_name, fresh_database, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "pwa" / "dist"
@@ -94,20 +94,32 @@ class Demo:
     packs: Path
 
 
-@pytest.fixture(scope="module")
-async def demo(postgres: Postgres, template_database: str) -> AsyncIterator[Demo]:
+@pytest.fixture(scope="session")
+async def demo_template(postgres: Postgres, template_database: str) -> AsyncIterator[Demo]:
+    """The demo loaded and its packs built once for the session (the slowest part of the setup);
+    each module works on copies of both."""
     if not (DIST / "index.html").is_file():
         pytest.fail("pwa/dist is missing: `make test` builds the PWA (or: cd pwa && npm run build)")
     packs = Path(tempfile.mkdtemp(prefix="bosai-e2e-packs-"))
-    async for url in _fresh_database(postgres, template_database):
+    async with fresh_database(postgres, template_database) as url:
         engine = create_async_engine(url)
         try:
             await load_demo(engine, FIXTURES)
             assert all(s.ok for s in await import_demo_files(engine, IMPORT_FIXTURES))
         finally:
-            await engine.dispose()
+            await engine.dispose()  # a template must have no connections when it is copied
         settings = replace(settings_for(url), packs=PackSettings(folder=packs))
         await build_packs(settings)
+        yield Demo(url, packs)
+    shutil.rmtree(packs, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+async def demo(postgres: Postgres, demo_template: Demo) -> AsyncIterator[Demo]:
+    """The demo data in a database of the module's own, with its packs (a copy: tests write both)."""
+    packs = Path(tempfile.mkdtemp(prefix="bosai-e2e-packs-"))
+    shutil.copytree(demo_template.packs, packs, dirs_exist_ok=True)
+    async with fresh_database(postgres, database_name(demo_template.url)) as url:
         yield Demo(url, packs)
     shutil.rmtree(packs, ignore_errors=True)
 

@@ -3,11 +3,12 @@
 Schemathesis reads the app's own OpenAPI document. Every operation gets edge cases first (a valid
 request with one field at a time set to a hostile value: NUL, huge numbers, long text), then
 generated requests, valid ones (positive) and ones that break the schema (negative); path ids are
-sometimes taken from the demo data so that requests reach real objects, not only 404s. Each caller (anonymous, a
-resident, and one account per operator role, as `bosai demo` makes them) sends its cases with its
-session cookie and CSRF token. The app runs in-process (schemathesis' ASGI transport runs its
-lifespan once, so the pools exist). Any 5xx is a finding: its first request per operation is kept
-as a curl command, with the exception the server logged.
+sometimes taken from the demo data so that requests reach real objects, not only 404s. Each caller
+(anonymous, a resident, and one account per operator role, as `bosai demo` makes them) sends the
+same cases, made once per operation, with its session cookie and CSRF token. The app runs
+in-process (schemathesis' ASGI transport runs its lifespan once, so the pools exist). Any 5xx is a
+finding: its first request per operation is kept as a curl command, with the exception the server
+logged.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import math
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -346,16 +347,13 @@ def _variant(operation: Operation, seed: Request, **changed: Any) -> Request:
     return operation.Case(**{**fields, **changed})
 
 
-class _ClosedError(Exception):
-    """The operation turned this caller away every time: more cases would only be turned away."""
-
-
 # Cases after which an operation that answered nothing but 401/403 counts as closed to the caller.
 PROBE = 5
 DENIED = {401, 403}
 
 
 def _closed(tally: Tally) -> bool:
+    """The operation turned this caller away every time: more cases would only be turned away."""
     return tally.cases >= PROBE and set(tally.statuses) <= DENIED
 
 
@@ -375,31 +373,49 @@ def _send(case: Request, caller: Caller, tally: Tally) -> None:
             tally.first = Finding(status, _curl(case, caller), "; ".join(errors.lines) or detail)
 
 
+def generated_cases(operation: Operation, known: Mapping[str, Any], examples: int) -> list[Request]:
+    """Up to ``examples`` generated cases of ``operation``: drawn once, sent by every caller.
+
+    Derandomized, the draw never depended on the caller (each drew the same sequence), and
+    drawing, not sending, was most of the fuzzer's time.
+    """
+    key = (id(operation.schema), operation.label, examples)
+    if key not in _GENERATED:
+        cases: list[Request] = []
+
+        @settings(
+            max_examples=examples,
+            derandomize=True,  # the same cases every run: a finding reproduces
+            database=None,
+            deadline=None,
+            phases=[Phase.generate],  # findings are recorded, not raised: nothing to shrink
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+        )
+        @given(case=_strategy(operation, known))
+        def draw(case: Request) -> None:
+            cases.append(case)
+
+        draw()
+        _GENERATED[key] = cases
+    return _GENERATED[key]
+
+
+_GENERATED: dict[tuple[int, str, int], list[Request]] = {}
+
+
 def fuzz_operation(operation: Operation, caller: Caller, known: Mapping[str, Any], examples: int) -> Tally:
-    """Send up to ``examples`` generated cases of ``operation`` as ``caller``; count the 5xx."""
+    """Send the edge cases and up to ``examples`` generated cases of ``operation`` as ``caller``;
+    count the 5xx."""
     tally = Tally(operation.label, caller.name)
-
-    @settings(
-        max_examples=examples,
-        derandomize=True,  # the same cases every run: a finding reproduces
-        database=None,
-        deadline=None,
-        phases=[Phase.generate],  # findings are recorded, not raised: nothing to shrink
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-    )
-    @given(case=_strategy(operation, known))
-    def run(case: Request) -> None:
-        if _closed(tally):
-            raise _ClosedError
-        _send(case, caller, tally)
-
     started = time.monotonic()
     # The edge cases all go: a sign-in endpoint answers 401 to wrong credentials, not to the caller.
     for case in edge_cases(operation, known):
         _send(case, caller, tally)
-    with suppress(_ClosedError):
-        run()
+    for case in generated_cases(operation, known, examples):
+        if _closed(tally):
+            break
+        _send(case, caller, tally)
     tally.seconds = time.monotonic() - started
     return tally
 

@@ -1,18 +1,27 @@
 """Each role can do exactly what it should and nothing more: every endpoint that needs a session,
-tried with every role and with none."""
+tried with every role and with none.
+
+Each case runs on a database of its own in which the role has just signed in. Signing in costs
+argon2 hashes (slow on purpose), so it is done once per role into a seeded database, and each case
+gets a copy of that database and the session's cookie and CSRF token.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from server.app import create_app
 from server.settings import Settings
+from tests.conftest import Postgres, database_name, fresh_database, settings_for
 from tests.server.roles import Client, an_open_shelter, sign_in
 
 ROLES = (None, "resident", "staff", "municipal_hq", "prefectural_hq", "data_admin")
@@ -141,17 +150,62 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
 ]
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """A database in which ``sign_in`` has run for one role, and that session's cookie and CSRF token."""
+
+    template: str
+    cookies: httpx.Cookies
+    csrf: str | None
+
+
+async def _signed_in(postgres: Postgres, template: str, role: str | None, stack: AsyncExitStack) -> SignedIn:
+    url = await stack.enter_async_context(fresh_database(postgres, template))
+    engine = create_async_engine(url)
+    try:
+        async with AsyncTestClient(app=create_app(settings_for(url))) as client:
+            me = await sign_in(client, engine, role)
+    finally:
+        await engine.dispose()  # a template must have no connections when it is copied
+    return SignedIn(database_name(url), httpx.Cookies(client.cookies), me.get("csrfToken"))
+
+
+@pytest.fixture(scope="module")
+async def signed_in(postgres: Postgres, template_database: str) -> AsyncIterator[dict[str | None, SignedIn]]:
+    """For each role, a database in which it has signed in, made once for the module."""
+    async with AsyncExitStack() as stack:
+        yield {role: await _signed_in(postgres, template_database, role, stack) for role in ROLES}
+
+
+@pytest.fixture
+async def database_url(
+    postgres: Postgres, signed_in: dict[str | None, SignedIn], role: str | None
+) -> AsyncIterator[str]:
+    """A copy of the database in which ``role`` has just signed in (``settings`` and ``engine`` use it)."""
+    async with fresh_database(postgres, signed_in[role].template) as url:
+        yield url
+
+
 @pytest.mark.parametrize(("what", "call", "allowed"), ENDPOINTS, ids=[e[0] for e in ENDPOINTS])
 @pytest.mark.parametrize("role", ROLES, ids=[str(r) for r in ROLES])
 async def test_endpoint_by_role(
-    settings: Settings, engine: AsyncEngine, what: str, call: Call, allowed: set[str | None], role: str | None
+    settings: Settings,
+    engine: AsyncEngine,
+    signed_in: dict[str | None, SignedIn],
+    what: str,
+    call: Call,
+    allowed: set[str | None],
+    role: str | None,
 ) -> None:
     if what == "POST /api/qr/verify":
         code = await a_resident_code(settings, engine)
     else:
         code = await an_open_shelter(engine) if "/shelters/{id}" in what else ""
     async with AsyncTestClient(app=create_app(settings)) as client:
-        await sign_in(client, engine, role)
+        # What sign_in leaves on a client: the session cookie and, for writes, the CSRF header.
+        client.cookies = httpx.Cookies(signed_in[role].cookies)
+        if (csrf := signed_in[role].csrf) is not None:
+            client.headers["X-CSRF-Token"] = csrf
         response = await call(client, code)
     if role in allowed and what in PAST_THE_WALL:
         assert response.status_code not in (401, 403) and response.status_code < 500, (role, response.text)
