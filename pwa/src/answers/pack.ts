@@ -24,11 +24,13 @@ export const packAnswers: MaybeAnswers = {
     const all = (await Promise.all(storedPacks.value.map((p) => packFacilities(p.manifest.municipality)))).flat();
     const chosen: NearestFacility[] = all
       .filter((f) => f.properties.kinds.some((k) => SHELTER_KINDS.has(k)))
-      .filter((f) => hazard === null || f.properties.suitableHazards.includes(hazard))
+      .filter((f) => hazard === null || hazard === "any" || f.properties.suitableHazards.includes(hazard))
       .map((f) => {
         const distanceM = greatCircleM(lat, lon, f.geometry.coordinates[1], f.geometry.coordinates[0]);
         const walkingMinutes = Math.ceil(distanceM / WALKING_M_PER_MIN);
-        return { ...f, properties: { ...f.properties, distanceM, walkingMinutes, insideHazardZone: false } };
+        // A pack has no live status: an old "open" or "full" would mislead.
+        const properties = { ...f.properties, distanceM, walkingMinutes, insideHazardZone: false, status: null };
+        return { ...f, properties };
       })
       .sort((a, b) => a.properties.distanceM - b.properties.distanceM)
       .slice(0, limit);
@@ -36,10 +38,13 @@ export const packAnswers: MaybeAnswers = {
       type: "FeatureCollection",
       features: chosen,
       origin: { lat, lon },
-      hazard,
+      hazard: hazard === "any" ? null : hazard,
       excludedInside: 0,
       distanceMethod: "sphere",
       note: "offline pack",
+      avoidedHazards: [],
+      zonesHere: [],
+      liveStatus: false,
     };
   },
 
