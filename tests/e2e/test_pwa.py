@@ -23,6 +23,7 @@ from tests.e2e.conftest import ARTIFACTS, AXE, DIST, LOADED_IMAGE, Demo, Server
 
 SCREENS = [
     "#/resident/map",
+    "#/resident/shelters",
     "#/resident/offline",
     "#/resident/myinfo",
     "#/resident/alerts",
