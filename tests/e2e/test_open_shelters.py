@@ -104,6 +104,13 @@ async def test_an_open_crowded_shelter_shows_its_state_on_the_map_and_in_the_lis
     await page.screenshot(path=str(ARTIFACTS / "open-shelters-nearest.png"))
     assert await serious_violations(page) == []
 
+    # Its sheet shows one capacity: the operating one.
+    await crowded.get_by_role("button").click()
+    sheet = page.locator("dialog.sheet")
+    await expect(sheet).to_contain_text("混雑")
+    await expect(sheet.locator("dd", has_text="人").first).to_have_text("10人")
+    await sheet.get_by_role("button", name="閉じる").click()
+
     # The resident's list of open shelters in the municipality, with fill level.
     await page.goto(f"{server.url}/#/resident/shelters")
     listed = page.locator("ul.open-shelters > li")
