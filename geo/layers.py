@@ -42,8 +42,10 @@ LAYERS: Final = (
             "nameKana": "String",
             "nameEn": "String",
             "address": "String",
-            "capacity": "Number",
+            "capacity": "Number (the operating capacity while the shelter is open)",
             "suitableHazards": "String (comma-separated hazard types)",
+            "status": "String (open or closed: the shelter in the current event; absent if not operated, "
+            "and in offline packs. How full it is: GET /api/shelters/open)",
         },
     ),
 )

@@ -33,7 +33,7 @@ from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
 from server.shelters.live import LiveController, LiveHub
 from server.shelters.routes import CheckinController, DoorController, OperationsController
-from server.shelters.service import status_of
+from server.shelters.service import status_of, statuses_of
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
 from server.web.static import static_router
@@ -98,7 +98,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         # The caller, a session in a transaction and the keys, for handlers that declare them.
-        dependencies={**DEPENDENCIES, "status_of": Provide(lambda: status_of, sync_to_thread=False)},
+        dependencies={
+            **DEPENDENCIES,
+            "status_of": Provide(lambda: status_of, sync_to_thread=False),
+            "statuses_of": Provide(lambda: statuses_of, sync_to_thread=False),
+        },
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[EdgeGuard(), Compression()],

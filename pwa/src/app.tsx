@@ -6,6 +6,7 @@ import { SignInPanel } from "./features/accounts/SignIn";
 import { me } from "./features/accounts/session";
 import { MyInfoScreen } from "./features/households/MyInfoScreen";
 import { MapScreen } from "./features/map/MapScreen";
+import { OpenSheltersScreen } from "./features/map/OpenSheltersScreen";
 import { OfflineScreen } from "./features/packs/OfflineScreen";
 import { packsDataAsOf } from "./features/packs/stored";
 import { htmlLang, LANGUAGES, type Language, language, setLanguage, t } from "./i18n";
@@ -57,6 +58,7 @@ function Banners() {
 function Screen() {
   const { area, screen } = route.value;
   if (area === "resident" && screen === "map") return <MapScreen />;
+  if (area === "resident" && screen === "shelters") return <OpenSheltersScreen />;
   if (area === "resident" && screen === "outbox") return <OutboxScreen />;
   if (area === "resident" && screen === "offline") return <OfflineScreen />;
   if (area === "resident" && screen === "myinfo") return <MyInfoScreen />;

@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from geoalchemy2 import Geography
-from sqlalchemy import ARRAY, Select, String, bindparam, cast, false, func, literal_column, select
+from sqlalchemy import ARRAY, Select, String, bindparam, cast, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.fast import Compiled
 from server.facilities.models import Facility
+from server.hazards.models import HazardZone, HazardZonePart
 from server.municipalities.models import Municipality
 
 COLUMNS = (
@@ -43,6 +44,14 @@ _point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 
 _origin = cast(_point, Geography(srid=4326))
 
 
+#: The hazard zones containing the origin (the hazards "nearest" avoids by default), deepest first.
+ZONES_HERE = Compiled(
+    select(HazardZone.hazard_type, HazardZone.rank_label, HazardZone.depth_min_m, HazardZone.depth_max_m)
+    .where(HazardZone.id.in_(select(HazardZonePart.zone_id).where(func.ST_Intersects(HazardZonePart.geom, _point))))
+    .order_by(HazardZone.hazard_type, HazardZone.depth_max_m.desc().nulls_first(), HazardZone.rank_code)
+)
+
+
 def _suitable(with_hazard: bool) -> list[ColumnElement[bool]]:
     conditions = [Facility.withdrawn_at.is_(None), Facility.kinds.overlap(bindparam("kinds", type_=ARRAY(String)))]
     if with_hazard:
@@ -53,8 +62,9 @@ def _suitable(with_hazard: bool) -> list[ColumnElement[bool]]:
 @lru_cache(maxsize=256)
 def nearest(scan: int, with_hazard: bool) -> Compiled:
     """The ``scan`` nearest facilities of the given kinds (suitable for ``hazard`` if given), each
-    with its distance on the sphere and whether it lies in a zone of that hazard. About nearest
-    first: the caller sorts by that distance.
+    with its distance on the sphere and whether it lies in a zone of one of the hazards ``avoid``
+    (an array: the hazard asked for, or the hazards at the origin). About nearest first: the caller
+    sorts by that distance.
 
     KNN runs on the Web Mercator twin (conformal: locally the same order as metres, and a far
     faster index than geography's). Whether a place lies in a zone is the trigger-kept
@@ -62,7 +72,7 @@ def nearest(scan: int, with_hazard: bool) -> Compiled:
     limit is a literal: a bound limit lets PostgreSQL's generic plan pick a sequential scan
     (STACK.md).
     """
-    inside = Facility.inside_hazards.any_() == bindparam("hazard", type_=String) if with_hazard else false()
+    inside = Facility.inside_hazards.overlap(bindparam("avoid", type_=ARRAY(String)))
     statement = (
         facilities()
         .add_columns(func.ST_Distance(Facility.geog, _origin, False).label("distance"), inside.label("inside"))

@@ -72,10 +72,15 @@ class FacilityController(Controller):
             links.append(Link("next", f"{request.url.path}?{urlencode({**query, 'cursor': next_cursor})}"))
         return FacilityCollection(features, len(features), next_cursor, links)
 
-    @get("/nearest", media_type=GEOJSON, summary="Nearest places suitable for a hazard, with distance and time")
+    @get(
+        "/nearest",
+        media_type=GEOJSON,
+        summary="Nearest places suitable for a hazard (by default: away from the hazards here), with live status",
+    )
     async def nearest(
         self,
         state: State,
+        statuses_of: NamedDependency[service.StatusesOf],
         lat: FromQuery[str | None] = None,
         lon: FromQuery[str | None] = None,
         hazard: FromQuery[str | None] = None,
@@ -85,15 +90,17 @@ class FacilityController(Controller):
     ) -> NearestCollection:
         latitude, longitude = params.latitude(lat), params.longitude(lon)
         chosen_kind = params.choice(kind, "kind", FACILITY_KINDS)
-        return await service.nearest(
+        answer = await service.nearest(
             state.fast_pool,
             latitude,
             longitude,
-            params.choice(hazard, "hazard", HAZARD_TYPES),
+            params.choice(hazard, "hazard", [*HAZARD_TYPES, service.ANY_HAZARD]),
             [chosen_kind] if chosen_kind else list(service.SHELTER_KINDS),
             params.whole(limit, "limit", 5, 1, MAX_NEAREST),
             params.flag(include_inside, "includeInside"),
         )
+        async with state.read_engine.connect() as connection:
+            return await service.with_status(connection, answer, statuses_of)
 
     @get("/{facility_id:str}", media_type=GEOJSON, summary="One facility with every designation and source id")
     async def get_facility(

@@ -10,7 +10,9 @@ from server.lib.geojson import Point
 
 
 class ShelterStatus(msgspec.Struct, rename="camel"):
-    """Live operation of a shelter; filled by the shelter-operation feature."""
+    """Live operation of a shelter in the current event; filled by the shelter-operation feature.
+    ``status`` is one of the shelters' fill statuses (open, crowded, full, closed), ``occupancy``
+    the people inside now and ``capacity`` the operating capacity (the one to show while open)."""
 
     status: str
     occupancy: int | None = None
@@ -83,6 +85,15 @@ class Origin(msgspec.Struct):
     lon: float
 
 
+class ZoneHere(msgspec.Struct, rename="camel"):
+    """A hazard zone containing the origin, whose hazard the answer avoided."""
+
+    hazard_type: str
+    rank_label: str | None
+    depth_min_m: float | None
+    depth_max_m: float | None
+
+
 class NearestCollection(msgspec.Struct, rename="camel"):
     features: list[NearestFeature]
     origin: Origin
@@ -90,4 +101,11 @@ class NearestCollection(msgspec.Struct, rename="camel"):
     excluded_inside: int
     distance_method: str
     note: str
+    #: The hazards whose zones places were left out of (or flagged in, with includeInside): the
+    #: hazard asked for, or by default the hazards at the origin.
+    avoided_hazards: list[str]
+    #: By default (no hazard asked for), the zones containing the origin: why places were left out.
+    zones_here: list[ZoneHere]
+    #: Whether ``status`` is live (from the server) — false in answers read from an offline pack.
+    live_status: bool
     type: Literal["FeatureCollection"] = "FeatureCollection"

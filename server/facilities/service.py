@@ -26,6 +26,7 @@ from server.facilities.schemas import (
     NearestProperties,
     Origin,
     ShelterStatus,
+    ZoneHere,
 )
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.lib.geojson import point
@@ -36,8 +37,11 @@ MAX_SCAN = 10_000  # candidates looked at, at most, before answering with fewer 
 SHELTER_KINDS = ("designated_shelter", "welfare_shelter", "emergency_site", "tsunami_building", "wide_area_site")
 NEAREST_NOTE = (
     "Distances are straight lines on the sphere and walking times assume 4 km/h along them; "
-    "real routes are longer. A shelter's live status is in its detail (GET /api/facilities/{id})."
+    "real routes are longer. Without a hazard, places inside the hazard zones at the origin are "
+    "left out (hazard=any: none). A shelter open in the current event carries its live status."
 )
+#: hazard=any: no hazard filter (places in any zone are listed, unflagged).
+ANY_HAZARD = "any"
 
 
 _FIELDS = ("municipality", "kinds", "name", "name_kana", "name_en", "address", "capacity", "capacity_text")
@@ -109,6 +113,8 @@ async def page(
 # How a facility's shelter status now is found: given by the shelters feature, which sits above
 # facilities (create_app provides it as the dependency ``status_of``).
 StatusOf = Callable[[AsyncConnection, uuid.UUID], Awaitable[ShelterStatus | None]]
+# The same for many facilities at once (those not operated now are absent from the answer).
+StatusesOf = Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[dict[uuid.UUID, ShelterStatus]]]
 
 
 async def one(connection: AsyncConnection, facility_id: str, status_of: StatusOf) -> FacilityDetail:
@@ -134,11 +140,27 @@ async def nearest(
     include_inside: bool,
 ) -> NearestCollection:
     """The ``limit`` nearest places of ``kinds`` suitable for ``hazard``. Places inside a zone of
-    that hazard are left out (and counted) unless ``include_inside``."""
+    that hazard are left out (and counted) unless ``include_inside``. Without a hazard, the
+    hazards avoided are those whose zones contain the origin (a resident in a flood zone is not
+    sent to a place in a flood zone); ``ANY_HAZARD`` avoids none."""
+    zones_here: list[ZoneHere] = []
+    if hazard is None:
+        zones = await fetch(pool, queries.ZONES_HERE, lat=lat, lon=lon)
+        zones_here = [ZoneHere(z["hazard_type"], z["rank_label"], z["depth_min_m"], z["depth_max_m"]) for z in zones]
+        avoid = list(dict.fromkeys(z.hazard_type for z in zones_here))
+    else:
+        avoid = [] if hazard == ANY_HAZARD else [hazard]
+    suitable_for = None if hazard in (None, ANY_HAZARD) else hazard
     scan = limit * 2 + 5  # enough where half the places nearby lie in the zone; widened below if not
     while True:
         rows = await fetch(
-            pool, queries.nearest(scan, hazard is not None), lat=lat, lon=lon, hazard=hazard, kinds=kinds
+            pool,
+            queries.nearest(scan, suitable_for is not None),
+            lat=lat,
+            lon=lon,
+            hazard=suitable_for,
+            kinds=kinds,
+            avoid=avoid,
         )
         chosen: list[NearestFeature] = []
         excluded = 0
@@ -164,8 +186,21 @@ async def nearest(
     return NearestCollection(
         features=chosen,
         origin=Origin(lat, lon),
-        hazard=hazard,
+        hazard=None if hazard == ANY_HAZARD else hazard,
         excluded_inside=excluded,
         distance_method="straight_line",
         note=NEAREST_NOTE,
+        avoided_hazards=avoid,
+        zones_here=zones_here,
+        live_status=True,
     )
+
+
+async def with_status(
+    connection: AsyncConnection, answer: NearestCollection, statuses_of: StatusesOf
+) -> NearestCollection:
+    """The answer with the live status of each place operated as a shelter in an open event."""
+    found = await statuses_of(connection, [uuid.UUID(f.id) for f in answer.features])
+    for feature in answer.features:
+        feature.properties.status = found.get(uuid.UUID(feature.id))
+    return answer

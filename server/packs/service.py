@@ -249,7 +249,7 @@ async def _write_archive(
 
     async def render(z: int, x: int, y: int) -> bytes:
         async with limit:
-            blob = await render_tile(pool, z, x, y)
+            blob = await render_tile(pool, z, x, y, live=False)
         return (blob or b"") + (basemap.tile(z, x, y) if basemap else b"")
 
     with TileArchive(path) as archive:

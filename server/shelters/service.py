@@ -405,8 +405,22 @@ async def public_shelters(
 
 async def status_of(connection: AsyncConnection, facility_id: uuid.UUID) -> ShelterStatus | None:
     """The facility's shelter status now, for its sheet (counts only)."""
-    live = await public_shelters(connection, facility_id)
-    return ShelterStatus(live[0]["status"], live[0]["people"], live[0]["capacity"]) if live else None
+    return (await statuses_of(connection, [facility_id])).get(facility_id)
+
+
+async def statuses_of(connection: AsyncConnection, facility_ids: list[uuid.UUID]) -> dict[uuid.UUID, ShelterStatus]:
+    """The shelter status now (fill status, people, operating capacity) of each of these
+    facilities operated in an open event, for the nearest answer and a facility's sheet."""
+    if not facility_ids:
+        return {}
+    async with AsyncSession(connection) as session:
+        every = await occupancy(session, None, None, None, facility_ids)
+    found: dict[uuid.UUID, ShelterStatus] = {}
+    for shelter in every:  # the newest operation of a facility comes first
+        found.setdefault(
+            uuid.UUID(shelter["shelterId"]), ShelterStatus(shelter["status"], shelter["people"], shelter["capacity"])
+        )
+    return found
 
 
 def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:

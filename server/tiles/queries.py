@@ -9,7 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, Select, Text, bindparam, cast, func, literal, select
+from sqlalchemy import ColumnElement, LargeBinary, Select, Text, bindparam, case, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql import Subquery
 
 from geo.layers import LAYER_MIN_ZOOM
@@ -17,6 +18,7 @@ from server.db.fast import Compiled
 from server.facilities.models import Facility
 from server.hazards.models import HazardZone
 from server.municipalities.models import Municipality
+from server.shelters.models import DisasterEvent, ShelterOperation
 
 EXTENT = 4096
 BUFFER = 64
@@ -76,36 +78,66 @@ def _hazards() -> ColumnElement[bytes]:
     )
 
 
-def _facilities() -> ColumnElement[bytes]:
-    return _layer(
-        "facilities",
-        select(
-            _mvt(Facility.merc).label("geom"),  # stored already projected
-            cast(Facility.id, Text).label("id"),
-            Facility.kinds[1].label("kind"),
-            func.array_to_string(Facility.kinds, ",").label("kinds"),
-            Facility.name,
-            Facility.name_kana.label("nameKana"),
-            Facility.name_en.label("nameEn"),
-            Facility.address,
-            Facility.capacity,
-            func.array_to_string(Facility.suitable_hazards, ",").label("suitableHazards"),
-        )
-        .where(Facility.geom.op("&&")(_clip), Facility.withdrawn_at.is_(None))
-        .order_by(Facility.id),
+def _operations() -> Subquery:
+    """Each facility's shelter in the newest open event: open or closed, and its capacity.
+
+    Only what changes when a shelter opens, closes or changes capacity: triggers bump the data
+    version on those changes (migration 0013), so a cached tile is never older than them. How full
+    a shelter is changes with every check-in and stays out of tiles (it would empty the tile cache
+    at every scan at a busy door): the app reads it from GET /api/shelters/open and the nearest
+    answer."""
+    return (
+        select(ShelterOperation.facility_id, ShelterOperation.status, ShelterOperation.capacity)
+        .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
+        .where(DisasterEvent.status == "open")
+        .ext(distinct_on(ShelterOperation.facility_id))
+        .order_by(ShelterOperation.facility_id, ShelterOperation.opened_at.desc())
+        .subquery("operation")
     )
 
 
-@lru_cache(maxsize=4)
-def tile(with_hazards: bool, with_facilities: bool) -> Compiled:
-    """The whole tile as one bytea: the layers' MVT blobs concatenated (a valid MVT)."""
+def _facilities(live: bool) -> ColumnElement[bytes]:
+    operation = _operations()
+    # One capacity: the operating one while the shelter is open.
+    capacity = (
+        case(
+            (operation.c.status == "open", func.coalesce(operation.c.capacity, Facility.capacity)),
+            else_=Facility.capacity,
+        )
+        if live
+        else Facility.capacity
+    )
+    rows = select(
+        _mvt(Facility.merc).label("geom"),  # stored already projected
+        cast(Facility.id, Text).label("id"),
+        Facility.kinds[1].label("kind"),
+        func.array_to_string(Facility.kinds, ",").label("kinds"),
+        Facility.name,
+        Facility.name_kana.label("nameKana"),
+        Facility.name_en.label("nameEn"),
+        Facility.address,
+        capacity.label("capacity"),
+        func.array_to_string(Facility.suitable_hazards, ",").label("suitableHazards"),
+    ).where(Facility.geom.op("&&")(_clip), Facility.withdrawn_at.is_(None))
+    rows = rows.order_by(Facility.id)
+    if live:
+        rows = rows.add_columns(operation.c.status.label("status")).outerjoin(
+            operation, operation.c.facility_id == Facility.id
+        )
+    return _layer("facilities", rows)
+
+
+@lru_cache(maxsize=8)
+def tile(with_hazards: bool, with_facilities: bool, live: bool = True) -> Compiled:
+    """The whole tile as one bytea: the layers' MVT blobs concatenated (a valid MVT). ``live``
+    adds the shelters' status in the current event (never in offline packs: it would go stale)."""
     blob = _boundaries()
     if with_hazards:
         blob = blob.op("||")(_hazards())
     if with_facilities:
-        blob = blob.op("||")(_facilities())
+        blob = blob.op("||")(_facilities(live))
     return Compiled(select(blob.label("mvt")))
 
 
-def for_zoom(z: int) -> Compiled:
-    return tile(z >= LAYER_MIN_ZOOM["hazards"], z >= LAYER_MIN_ZOOM["facilities"])
+def for_zoom(z: int, live: bool = True) -> Compiled:
+    return tile(z >= LAYER_MIN_ZOOM["hazards"], z >= LAYER_MIN_ZOOM["facilities"], live)

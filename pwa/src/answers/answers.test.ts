@@ -35,6 +35,9 @@ const packNearest: Nearest = {
   excludedInside: 0,
   distanceMethod: "sphere",
   note: "offline pack",
+  avoidedHazards: [],
+  zonesHere: [],
+  liveStatus: false,
 };
 const packHazards: HazardsAt = { ...here, zones: [], note: null };
 

@@ -1,8 +1,8 @@
 // Where the resident's map gets its answers: one interface, whether they come from the server or
 // from a pack stored on the device (as PMTiles' Tileset hides where tiles come from).
 import { ApiError } from "../api/client";
-import type { Facility, Nearest } from "../features/facilities/api";
-import type { HazardsAt, HazardType } from "../features/hazards/api";
+import type { Facility, Nearest, NearestHazard } from "../features/facilities/api";
+import type { HazardsAt } from "../features/hazards/api";
 
 export interface Point {
   lat: number;
@@ -10,8 +10,8 @@ export interface Point {
 }
 
 export interface NearestOptions {
-  /** Only shelters suitable for this hazard (null: any). */
-  hazard: HazardType | null;
+  /** Only shelters suitable for this hazard; "any": every shelter; null: away from the hazards at the point. */
+  hazard: NearestHazard;
   limit?: number;
 }
 

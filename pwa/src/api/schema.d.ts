@@ -249,7 +249,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Nearest places suitable for a hazard, with distance and time */
+        /** Nearest places suitable for a hazard (by default: away from the hazards here), with live status */
         get: operations["ApiFacilitiesNearestNearest"];
         put?: never;
         post?: never;
@@ -1211,10 +1211,12 @@ export interface components {
         };
         /** NearestCollection */
         NearestCollection: {
+            avoidedHazards: string[];
             distanceMethod: string;
             excludedInside: number;
             features: components["schemas"]["NearestFeature"][];
             hazard: string | null;
+            liveStatus: boolean;
             note: string;
             origin: components["schemas"]["Origin"];
             /**
@@ -1222,6 +1224,7 @@ export interface components {
              * @constant
              */
             type: "FeatureCollection";
+            zonesHere: components["schemas"]["ZoneHere"][];
         };
         /** NearestFeature */
         NearestFeature: {
@@ -1682,6 +1685,13 @@ export interface components {
             /** Format: uuid */
             householdId: string;
             members: components["schemas"]["WalkInMember"][];
+        };
+        /** ZoneHere */
+        ZoneHere: {
+            depthMaxM: number | null;
+            depthMinM: number | null;
+            hazardType: string;
+            rankLabel: string | null;
         };
     };
     responses: never;

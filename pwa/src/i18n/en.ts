@@ -341,4 +341,42 @@ export const en: Record<MessageKey, string> = {
   "staff.transferTo": "Move to",
   "staff.transferGo": "Transfer ({count})",
   "staff.transferLabel": "Transfer: {names} → {shelter}",
+  "nearest.hazardHere": "Hazards at this place (automatic)",
+  "nearest.hazardAny": "Any hazard (all places)",
+  "nearest.leftOut": "Places inside {hazards} zones are left out (this place is in the {zones} zone).",
+  "nearest.zone": "{hazard} ({band})",
+  "nearest.noLive": "Offline: whether shelters are open or full cannot be shown.",
+  "nearest.people": "{people} of {capacity} people",
+  "nearest.nearerFull": "{name} is nearer but {status}.",
+  "nearest.fullShort": "full",
+  "nearest.closedShort": "closed",
+  "advice.flood.shallow":
+    "Water may reach the floor. In heavy rain go upstairs; do not go out when outside is already dangerous.",
+  "advice.flood.floor1":
+    "The first floor floods: go to a designated evacuation site or an upper floor of a sturdy building.",
+  "advice.flood.floor2":
+    "The second floor floods: leave early for a site outside the flood zone; if too late, go to the third floor or higher of a sturdy building.",
+  "advice.flood.deep": "Houses may be submerged: leave the flood zone early.",
+  "advice.flood.any":
+    "This place may flood: when told to evacuate, go to a site outside the flood zone or an upper floor of a sturdy building.",
+  "advice.landslide": "Landslide zone: leave for a place outside it before heavy rain.",
+  "advice.tsunami": "Tsunami: after a strong quake or a warning, go high and far at once.",
+  "advice.storm_surge":
+    "Storm surge: before the typhoon comes, go outside the zone or to a high floor of a sturdy building.",
+  "advice.earthquake":
+    "In a quake protect your head; when the shaking stops, watch for fallen things and fire, and go to a shelter.",
+  "advice.large_fire": "Large fires: if fire spreads, go upwind to a wide-area evacuation site.",
+  "advice.volcano": "Volcano: when an eruption warning is issued, leave the zone at once.",
+  "advice.inland_flood":
+    "Heavy rain may flood streets and houses: keep away from low places and basements; go upstairs.",
+  "screen.shelters": "Open shelters",
+  "shelters.title": "Shelters open now",
+  "shelters.municipality": "Municipality",
+  "shelters.none": "No shelter is open now.",
+  "shelters.loading": "Loading…",
+  "shelters.error": "Cannot load: {reason}",
+  "shelters.offline": "Offline: which shelters are open cannot be shown.",
+  "shelters.fill": "{percent}% full",
+  "shelters.onMap": "Show on map",
+  "legend.statuses": "Shelter status (open now)",
 };

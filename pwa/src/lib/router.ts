@@ -2,7 +2,7 @@ import { computed, signal } from "@preact/signals";
 import type { MessageKey } from "../i18n";
 
 export const AREAS = {
-  resident: ["map", "offline", "myinfo", "alerts", "family", "outbox"],
+  resident: ["map", "shelters", "offline", "myinfo", "alerts", "family", "outbox"],
   staff: ["shelter", "scan", "walkin"],
   hq: ["dashboard"],
 } as const;

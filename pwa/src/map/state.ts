@@ -12,7 +12,8 @@ export interface Place {
 export const place = signal<Place | null>(null);
 export const openFacility = signal<string | null>(null);
 export const hiddenHazards = signal<ReadonlySet<HazardType>>(new Set());
-export const nearestHazard = signal<HazardType | null>(null);
+/** What "nearest" avoids: null (the default) the hazards at the place, "any" none, or one hazard. */
+export const nearestHazard = signal<HazardType | "any" | null>(null);
 
 export function toggleHazard(hazard: HazardType): void {
   const next = new Set(hiddenHazards.value);

@@ -79,10 +79,27 @@ export function buildStyle(origin: string): StyleSpecification {
     sources: {
       bosai: { type: "vector", tiles: [`${origin}${TILE_URL}`], minzoom: 0, maxzoom: 16 },
       here: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      // Shelters open now, with how full they are: from GET /api/shelters/open, not from tiles
+      // (tiles are cached per data version; a check-in would renew them all).
+      "shelters-live": { type: "geojson", data: { type: "FeatureCollection", features: [] } },
     },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#f3f1ec" } },
       ...dataLayers("bosai", ""),
+      {
+        id: "shelter-status",
+        type: "symbol",
+        source: "shelters-live",
+        minzoom: 10,
+        layout: {
+          "icon-image": ["concat", "status-", ["get", "status"]],
+          "icon-size": ["interpolate", ["linear"], ["zoom"], 10, 0.6, 15, 0.9],
+          // Above and right of the facility symbol, which stays visible beneath.
+          "icon-offset": [14, -14],
+          "icon-allow-overlap": true,
+          "icon-ignore-placement": true,
+        },
+      },
       {
         id: "here",
         type: "circle",

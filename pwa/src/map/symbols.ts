@@ -85,3 +85,40 @@ export function drawSymbol(kind: FacilityKind, pixels: number): HTMLCanvasElemen
 }
 
 export const symbolId = (kind: FacilityKind) => `kind-${kind}`;
+
+// A shelter's live status as a badge beside its symbol: a shape AND a mark per status (a circle
+// with a tick, a triangle with "!", a square with "×", a circle with a bar), never colour alone.
+// Paths in a 24×24 box, shared by the map's canvas and the lists' inline SVG.
+const CIRCLE = "M1 12a11 11 0 1 0 22 0a11 11 0 1 0 -22 0Z";
+export const STATUS_BADGES = {
+  open: { colour: "#1b5e20", shape: CIRCLE, mark: "M6.5 12.5l3.5 3.5 7.5-8" },
+  crowded: { colour: "#a14800", shape: "M12 1.5L23 22H1Z", mark: "M12 8.5v6.5M12 18.2v0.6" },
+  full: { colour: "#b71c1c", shape: "M2 2H22V22H2Z", mark: "M7.5 7.5l9 9M16.5 7.5l-9 9" },
+  closed: { colour: "#455a64", shape: CIRCLE, mark: "M6 12H18" },
+} as const;
+export type BadgeStatus = keyof typeof STATUS_BADGES;
+export const BADGE_STATUSES = Object.keys(STATUS_BADGES) as BadgeStatus[];
+
+/** The status badge on a square canvas of `pixels`. */
+export function drawStatusBadge(status: BadgeStatus, pixels: number): HTMLCanvasElement {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = pixels;
+  const c = canvas.getContext("2d");
+  if (c === null) return canvas;
+  const badge = STATUS_BADGES[status];
+  c.scale(pixels / 26, pixels / 26);
+  c.translate(1, 1);
+  const shape = new Path2D(badge.shape);
+  c.lineJoin = "round";
+  c.lineCap = "round";
+  c.lineWidth = 2.5;
+  c.strokeStyle = "#ffffff";
+  c.stroke(shape);
+  c.fillStyle = badge.colour;
+  c.fill(shape);
+  c.lineWidth = 3;
+  c.stroke(new Path2D(badge.mark));
+  return canvas;
+}
+
+export const badgeId = (status: BadgeStatus) => `status-${status}`;

@@ -147,8 +147,8 @@ async def test_a_shelter_counts_for_a_hazard_through_its_emergency_site_designat
     assert {"designated_shelter"} not in kinds  # a shelter with no site designation has no suitability
 
 
-async def test_nearest_without_hazard_and_with_a_kind(demo: Client) -> None:
-    body = (await demo.get("/api/facilities/nearest?lat=40.80&lon=140.76&kind=aed&limit=3")).json()
+async def test_nearest_for_any_hazard_and_with_a_kind(demo: Client) -> None:
+    body = (await demo.get("/api/facilities/nearest?lat=40.80&lon=140.76&kind=aed&limit=3&hazard=any")).json()
     assert [f["properties"]["kinds"] for f in body["features"]] == [["aed"]] * 3
     d = [f["properties"]["distanceM"] for f in body["features"]]
     assert d == sorted(d)

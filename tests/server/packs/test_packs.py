@@ -79,7 +79,10 @@ async def test_every_tile_is_the_tile_the_server_serves(built: Client, pack_sett
     assert zooms == set(range(8, 17))
     for (z, x, y), data in tiles:
         served = await built.get(f"/tiles/{z}/{x}/{y}.mvt")
-        assert gzip.decompress(data) == served.content, (z, x, y)
+        # The same features; the served tile also names the live shelter status (none open here),
+        # which a pack leaves out: it would go stale on the device.
+        stored, live = mapbox_vector_tile.decode(gzip.decompress(data)), mapbox_vector_tile.decode(served.content)
+        assert stored == live, (z, x, y)
     facilities = [
         layer
         for (z, _, _), data in tiles

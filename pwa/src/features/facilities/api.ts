@@ -25,16 +25,47 @@ type Feature<P> = Omit<Schemas["FacilityDetail"], "properties"> & { properties: 
 export type FacilityProperties = Narrowed<Schemas["FacilityDetailProperties"]>;
 export type Facility = Feature<FacilityProperties>;
 export type NearestFacility = Feature<Narrowed<Schemas["NearestProperties"]>>;
-export type Nearest = Omit<Schemas["NearestCollection"], "features" | "hazard"> & {
+export type ZoneHere = Omit<Schemas["ZoneHere"], "hazardType"> & { hazardType: HazardType };
+export type Nearest = Omit<Schemas["NearestCollection"], "features" | "hazard" | "avoidedHazards" | "zonesHere"> & {
   features: NearestFacility[];
   hazard: HazardType | null;
+  avoidedHazards: HazardType[];
+  zonesHere: ZoneHere[];
 };
+
+/** What "nearest" avoids: a hazard, "any" (none), or null: the hazards at the place (the default). */
+export type NearestHazard = HazardType | "any" | null;
 
 export const facility = (id: string, f?: Fetch) => getJson<Facility>(`/api/facilities/${encodeURIComponent(id)}`, f);
 
-/** The nearest shelters to a point (suitable for `hazard` when given). */
-export const nearest = (lat: number, lon: number, hazard: HazardType | null, limit = 5, f?: Fetch) =>
+/** The nearest shelters to a point: suitable for `hazard` when given, else away from the hazards there. */
+export const nearest = (lat: number, lon: number, hazard: NearestHazard, limit = 5, f?: Fetch) =>
   getJson<Nearest>(
     `/api/facilities/nearest?${coordinates(lat, lon)}&limit=${limit}${hazard ? `&hazard=${hazard}` : ""}`,
     f,
   );
+
+// Open shelters first: the order a resident should consider them in, then by distance. Places not
+// operated as shelters now (evacuation sites, or no event) come after the open ones; full and
+// closed ones last — the list says when one of those is nearer.
+const RANK: Record<string, number> = { open: 0, crowded: 1, none: 2, full: 3, closed: 4 };
+const rank = (f: NearestFacility) => RANK[f.properties.status?.status ?? "none"] ?? 2;
+
+export function openFirst(features: readonly NearestFacility[]): NearestFacility[] {
+  return [...features].sort((a, b) => rank(a) - rank(b) || a.properties.distanceM - b.properties.distanceM);
+}
+
+/** The full (or closed) shelters nearer than the first one the sorted list proposes. */
+export function nearerButFull(features: readonly NearestFacility[]): NearestFacility[] {
+  const first = openFirst(features)[0];
+  if (first === undefined) return [];
+  return features.filter(
+    (f) =>
+      (f.properties.status?.status === "full" || f.properties.status?.status === "closed") &&
+      f.properties.distanceM < first.properties.distanceM,
+  );
+}
+
+/** The one capacity to show: the operating one while the shelter is operated, else the facility's. */
+export const shownCapacity = (p: { capacity: number | null; status?: ShelterStatus | null }) =>
+  p.status && p.status.status !== "closed" && p.status.capacity != null ? p.status.capacity : p.capacity;

@@ -3,6 +3,8 @@ import { answers } from "../../answers";
 import { language, t } from "../../i18n";
 import { useQuery } from "../../lib/useQuery";
 import { openFacility } from "../../map/state";
+import { shownCapacity } from "../facilities/api";
+import { StatusBadge } from "./StatusBadge";
 
 /** The details of the facility tapped on the map or chosen in a list, as a modal sheet. */
 export function FacilitySheet() {
@@ -21,6 +23,8 @@ export function FacilitySheet() {
     openFacility.value = null;
   };
   const facility = query.state === "done" ? query.value.properties : null;
+  // One capacity: the operating one while the shelter is operated, else the facility's.
+  const capacity = facility ? shownCapacity(facility) : null;
   const name = facility ? (language.value === "en" && facility.nameEn ? facility.nameEn : facility.name) : "";
 
   return (
@@ -56,21 +60,18 @@ export function FacilitySheet() {
               <dd>{facility.address}</dd>
             </>
           )}
-          {(facility.capacity !== null || facility.capacityText) && (
+          {(capacity !== null || facility.capacityText) && (
             <>
               <dt>{t("sheet.capacity")}</dt>
-              <dd>
-                {facility.capacity !== null
-                  ? t("sheet.capacityValue", { count: facility.capacity })
-                  : facility.capacityText}
-              </dd>
+              <dd>{capacity !== null ? t("sheet.capacityValue", { count: capacity }) : facility.capacityText}</dd>
             </>
           )}
           <dt>{t("sheet.status")}</dt>
           <dd>
-            {facility.status ? t(`status.${facility.status.status}`) : t("sheet.statusUnknown")}
+            {facility.status ? <StatusBadge status={facility.status.status} /> : t("sheet.statusUnknown")}
             {facility.status?.occupancy != null &&
-              ` — ${t("sheet.occupancy", { people: facility.status.occupancy, capacity: facility.status.capacity ?? "?" })}`}
+              facility.status.status !== "closed" &&
+              ` — ${t("sheet.occupancy", { people: facility.status.occupancy, capacity: capacity ?? "?" })}`}
           </dd>
         </dl>
       )}

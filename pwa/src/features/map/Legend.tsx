@@ -2,9 +2,10 @@ import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { hiddenHazards, toggleHazard } from "../../map/state";
 import { HAZARD_COLOURS } from "../../map/style";
-import { drawSymbol } from "../../map/symbols";
+import { BADGE_STATUSES, drawSymbol } from "../../map/symbols";
 import { FACILITY_KINDS, type FacilityKind } from "../facilities/api";
 import { HAZARD_TYPES } from "../hazards/api";
+import { StatusBadge } from "./StatusBadge";
 
 function useSymbols(): Partial<Record<FacilityKind, string>> {
   const [urls, setUrls] = useState<Partial<Record<FacilityKind, string>>>({});
@@ -47,6 +48,14 @@ export function Legend() {
           <span class="boundary-sample" aria-hidden="true" />
           {t("legend.boundary")}
         </li>
+      </ul>
+      <h3>{t("legend.statuses")}</h3>
+      <ul class="kinds">
+        {BADGE_STATUSES.map((status) => (
+          <li key={status}>
+            <StatusBadge status={status} />
+          </li>
+        ))}
       </ul>
     </details>
   );

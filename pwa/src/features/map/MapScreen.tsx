@@ -1,9 +1,9 @@
 import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
+import { place } from "../../map/state";
 import { FacilitySheet } from "./FacilitySheet";
 import { Legend } from "./Legend";
-import { LocateButton } from "./LocateButton";
 import { NearestPanel } from "./NearestPanel";
 import { RiskPanel } from "./RiskPanel";
 
@@ -31,10 +31,10 @@ function LazyMapView() {
 
 export function MapScreen() {
   return (
-    <div class="map-screen">
+    // Once a place is chosen, a phone shows a shorter map so that what to do there is in the first screen.
+    <div class={place.value ? "map-screen has-place" : "map-screen"}>
       <LazyMapView />
       <div class="panels">
-        <LocateButton />
         <RiskPanel />
         <NearestPanel />
         <Legend />

@@ -5,11 +5,13 @@ import { offline, serverReachable } from "../../lib/status";
 import { maplibregl } from "../../map/maplibre";
 import { hiddenHazards, openFacility, place } from "../../map/state";
 import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
-import { drawSymbol, symbolId } from "../../map/symbols";
+import { BADGE_STATUSES, badgeId, drawStatusBadge, drawSymbol, symbolId } from "../../map/symbols";
 import { FACILITY_KINDS } from "../facilities/api";
 import { HAZARD_TYPES } from "../hazards/api";
 import { type Bbox, municipalities } from "../municipalities/api";
 import { packKey, packSourceUrl, storedPacks } from "../packs/stored";
+import { LocateButton } from "./LocateButton";
+import { liveShelters, pollLiveShelters } from "./liveShelters";
 
 const JAPAN: Bbox = [128.0, 30.0, 146.0, 46.0];
 const MIN_START_ZOOM = 11;
@@ -51,9 +53,10 @@ export function MapView() {
     // Facility symbols are drawn when the style first needs them.
     map.setMissingStyleImageResolver((id) => {
       const kind = FACILITY_KINDS.find((k) => symbolId(k) === id);
-      if (kind === undefined || map.hasImage(id)) return;
+      const status = BADGE_STATUSES.find((s) => badgeId(s) === id);
+      if ((kind === undefined && status === undefined) || map.hasImage(id)) return;
       const ratio = Math.max(1, Math.round(window.devicePixelRatio));
-      const canvas = drawSymbol(kind, 28 * ratio);
+      const canvas = kind ? drawSymbol(kind, 28 * ratio) : drawStatusBadge(status ?? "open", 22 * ratio);
       const image = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height);
       if (image) map.addImage(id, image, { pixelRatio: ratio });
     });
@@ -75,6 +78,7 @@ export function MapView() {
       });
     };
     clickable("facilities");
+    clickable("shelter-status");
     map.on("contextmenu", (event) => {
       place.value = { lat: event.lngLat.lat, lon: event.lngLat.lng, origin: "point" };
     });
@@ -128,21 +132,47 @@ export function MapView() {
       applyLatest = apply;
       if (styleReady) apply();
     });
+    // Sources exist before "load" fires: on load, the latest data is set (a place chosen before
+    // then was otherwise wiped by the empty data of the first run).
+    let latestPlace: maplibregl.GeoJSONSourceSpecification["data"] = { type: "FeatureCollection", features: [] };
+    map.once("load", () => (map.getSource("here") as maplibregl.GeoJSONSource).setData(latestPlace));
     const stopPlace = effect(() => {
       const here = place.value;
-      const source = map.getSource("here") as maplibregl.GeoJSONSource | undefined;
-      const data: maplibregl.GeoJSONSourceSpecification["data"] = {
+      latestPlace = {
         type: "FeatureCollection",
         features: here
           ? [{ type: "Feature", properties: {}, geometry: { type: "Point", coordinates: [here.lon, here.lat] } }]
           : [],
       };
-      if (source) source.setData(data);
-      else map.once("load", () => (map.getSource("here") as maplibregl.GeoJSONSource).setData(data));
+      (map.getSource("here") as maplibregl.GeoJSONSource | undefined)?.setData(latestPlace);
       // The device's location is brought into view; a place chosen on the map already is in view.
-      if (here?.origin === "here") map.easeTo({ center: [here.lon, here.lat], zoom: Math.max(map.getZoom(), 14) });
+      // After the frame in which the map shrinks for the chosen place, so the place ends centred.
+      if (here?.origin === "here") {
+        requestAnimationFrame(() => {
+          map.resize();
+          map.easeTo({ center: [here.lon, here.lat], zoom: Math.max(map.getZoom(), 14) });
+        });
+      }
     });
+    // The live status badges: shelters open now (none offline: an old state would mislead).
+    let latestLive: maplibregl.GeoJSONSourceSpecification["data"] = { type: "FeatureCollection", features: [] };
+    map.once("load", () => (map.getSource("shelters-live") as maplibregl.GeoJSONSource).setData(latestLive));
+    const stopLive = effect(() => {
+      const shelters = offline.value ? [] : liveShelters.value;
+      latestLive = {
+        type: "FeatureCollection",
+        features: shelters.map((s) => ({
+          type: "Feature",
+          properties: { id: s.shelterId, status: s.status, people: s.people, capacity: s.capacity },
+          geometry: { type: "Point", coordinates: [s.lon, s.lat] },
+        })),
+      };
+      (map.getSource("shelters-live") as maplibregl.GeoJSONSource | undefined)?.setData(latestLive);
+    });
+    const stopPolling = pollLiveShelters();
     return () => {
+      stopLive();
+      stopPolling();
       stopPacks();
       stopPlace();
       map.remove();
@@ -161,6 +191,7 @@ export function MapView() {
     <section class="map-area" aria-label={t("map.label")}>
       <div ref={container} class="map" role="application" aria-label={t("map.label")} data-ready={ready} />
       <div class="map-actions">
+        <LocateButton />
         <button type="button" class="secondary" onClick={checkCentre}>
           {t("map.checkCentre")}
         </button>
@@ -171,7 +202,7 @@ export function MapView() {
           {t("map.error", { reason: error })}
         </p>
       )}
-      <p class="hint">{t("map.tapHint")}</p>
+      {!place.value && <p class="hint">{t("map.tapHint")}</p>}
     </section>
   );
 }

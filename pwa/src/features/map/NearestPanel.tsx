@@ -1,9 +1,25 @@
 import { answers } from "../../answers";
 import { t } from "../../i18n";
-import { distance } from "../../lib/format";
+import { depthBand, distance } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { nearestHazard, openFacility, place, placeKey } from "../../map/state";
+import { type Nearest, nearerButFull, openFirst, type ShelterStatus, shownCapacity } from "../facilities/api";
 import { HAZARD_TYPES, type HazardType } from "../hazards/api";
+import { StatusBadge } from "./StatusBadge";
+
+/** "flood (0.5–3 m), landslide": the zones at the place whose places were left out. */
+function zonesText(answer: Nearest): string {
+  const named = answer.avoidedHazards.map((hazard) => {
+    const zone = answer.zonesHere.find((z) => z.hazardType === hazard);
+    const band = zone ? depthBand(zone) : null;
+    return band ? t("nearest.zone", { hazard: t(`hazard.${hazard}`), band }) : t(`hazard.${hazard}`);
+  });
+  return named.join("・");
+}
+
+function statusWord(status: ShelterStatus): string {
+  return status.status === "full" ? t("nearest.fullShort") : t("nearest.closedShort");
+}
 
 export function NearestPanel() {
   const hazard = nearestHazard.value;
@@ -12,6 +28,8 @@ export function NearestPanel() {
     const { lat, lon } = place.value ?? { lat: 0, lon: 0 };
     return answers.nearestShelters({ lat, lon }, { hazard });
   });
+  const answer = query.state === "done" ? query.value : null;
+  const features = answer ? openFirst(answer.features) : [];
   return (
     <section class="panel" aria-labelledby="nearest-title" aria-live="polite">
       <h2 id="nearest-title">{t("nearest.title")}</h2>
@@ -21,10 +39,11 @@ export function NearestPanel() {
           value={hazard ?? ""}
           onChange={(event) => {
             const value = (event.target as HTMLSelectElement).value;
-            nearestHazard.value = value === "" ? null : (value as HazardType);
+            nearestHazard.value = value === "" ? null : (value as HazardType | "any");
           }}
         >
-          <option value="">—</option>
+          <option value="">{t("nearest.hazardHere")}</option>
+          <option value="any">{t("nearest.hazardAny")}</option>
           {HAZARD_TYPES.map((h) => (
             <option key={h} value={h}>
               {t(`hazard.${h}`)}
@@ -35,32 +54,61 @@ export function NearestPanel() {
       {query.state === "idle" && <p>{t("nearest.empty")}</p>}
       {query.state === "loading" && <p>{t("nearest.loading")}</p>}
       {query.state === "error" && <p class="error">{t("nearest.error", { reason: query.reason })}</p>}
-      {query.state === "done" && query.value.features.length === 0 && <p>{t("nearest.none")}</p>}
-      {query.state === "done" && query.value.features.length > 0 && (
+      {answer && answer.avoidedHazards.length > 0 && answer.excludedInside > 0 && (
+        <p class="left-out" data-testid="left-out">
+          {t("nearest.leftOut", {
+            hazards: answer.avoidedHazards.map((h) => t(`hazard.${h}`)).join("・"),
+            zones: zonesText(answer),
+          })}
+        </p>
+      )}
+      {answer && !answer.liveStatus && <p class="notice">{t("nearest.noLive")}</p>}
+      {answer &&
+        nearerButFull(answer.features).map((f) => (
+          <p key={f.id} class="notice" data-testid="nearer-full">
+            {t("nearest.nearerFull", {
+              name: f.properties.name,
+              status: statusWord(f.properties.status as ShelterStatus),
+            })}
+          </p>
+        ))}
+      {answer && features.length === 0 && <p>{t("nearest.none")}</p>}
+      {features.length > 0 && (
         <ol class="nearest">
-          {query.value.features.map((f) => (
-            <li key={f.id}>
-              <div>
-                <strong>{f.properties.name}</strong>
-                <div class="muted">{f.properties.kinds.map((k) => t(`kind.${k}`)).join("・")}</div>
+          {features.map((f) => {
+            const status = f.properties.status;
+            const capacity = shownCapacity(f.properties);
+            return (
+              <li key={f.id} data-status={status?.status ?? "none"}>
                 <div>
-                  {t("nearest.distance", {
-                    distance: distance(f.properties.distanceM),
-                    minutes: f.properties.walkingMinutes,
-                  })}
+                  <strong>{f.properties.name}</strong>
+                  <div class="muted">{f.properties.kinds.map((k) => t(`kind.${k}`)).join("・")}</div>
+                  <div>
+                    {t("nearest.distance", {
+                      distance: distance(f.properties.distanceM),
+                      minutes: f.properties.walkingMinutes,
+                    })}
+                  </div>
+                  {status && (
+                    <div class="live-status">
+                      <StatusBadge status={status.status} />
+                      {status.status !== "closed" && status.occupancy != null && capacity != null && (
+                        <span> {t("nearest.people", { people: status.occupancy, capacity })}</span>
+                      )}
+                    </div>
+                  )}
                 </div>
-                {f.properties.status && <div>{t(`status.${f.properties.status.status}`)}</div>}
-              </div>
-              <button type="button" class="secondary" onClick={() => (openFacility.value = f.id)}>
-                {t("nearest.open")}
-                <span class="visually-hidden">: {f.properties.name}</span>
-              </button>
-            </li>
-          ))}
+                <button type="button" class="secondary" onClick={() => (openFacility.value = f.id)}>
+                  {t("nearest.open")}
+                  <span class="visually-hidden">: {f.properties.name}</span>
+                </button>
+              </li>
+            );
+          })}
         </ol>
       )}
-      {query.state === "done" && query.value.excludedInside > 0 && (
-        <p class="muted">{t("nearest.excluded", { count: query.value.excludedInside })}</p>
+      {answer && answer.avoidedHazards.length === 0 && answer.excludedInside > 0 && (
+        <p class="muted">{t("nearest.excluded", { count: answer.excludedInside })}</p>
       )}
     </section>
   );

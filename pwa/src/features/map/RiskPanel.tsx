@@ -3,6 +3,7 @@ import { t } from "../../i18n";
 import { depthBand } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { place, placeKey } from "../../map/state";
+import { adviceKey, worstPerHazard } from "./advice";
 
 export function RiskPanel() {
   const key = placeKey();
@@ -20,10 +21,10 @@ export function RiskPanel() {
       {query.state === "done" && query.value.zones.length === 0 && <p>{t("risk.none")}</p>}
       {query.state === "done" && query.value.zones.length > 0 && (
         <ul class="zones">
-          {query.value.zones.map((zone) => {
+          {worstPerHazard(query.value.zones).map((zone) => {
             const band = depthBand(zone);
             return (
-              <li key={zone.zoneId}>
+              <li key={zone.zoneId} data-hazard={zone.hazardType}>
                 <strong>{t(`hazard.${zone.hazardType}`)}</strong>
                 {band && (
                   <span>
@@ -31,6 +32,7 @@ export function RiskPanel() {
                     — {zone.depthMinM !== null || zone.depthMaxM !== null ? t("risk.depth", { band }) : band}
                   </span>
                 )}
+                <p class="advice">{t(adviceKey(zone))}</p>
               </li>
             );
           })}
