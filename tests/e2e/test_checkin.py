@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -47,6 +47,16 @@ async def operations(demo: Demo) -> str:
     finally:
         await engine.dispose()
     return shelter
+
+
+async def in_view_unscrolled(page: Page, target: Locator) -> bool:
+    """Whether ``target`` is wholly on the first screen, the page scrolled neither down nor sideways."""
+    box = await target.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None
+    scrolled = await page.evaluate("[window.scrollY, document.documentElement.scrollWidth - window.innerWidth]")
+    inside = 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    return scrolled == [0, 0] and inside and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
 
 
 async def signed_in(browser: Browser, server: Server, email: str, route: str) -> tuple[BrowserContext, Page]:
@@ -117,9 +127,16 @@ async def test_staff_scan_a_residents_code_and_headquarters_see_it_live(
         await expect(confirm).to_contain_text("森 さくら")
         await expect(confirm).to_contain_text("車いす")
         assert await serious_violations(staff) == []
+        # At the door on a 360×640 phone: who came, where they stay and the button, without scrolling.
+        check_in = confirm.get_by_role("button", name="全員を受付（1 人）")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await staff.screenshot(path=str(ARTIFACTS / "door-confirm.png"))
+        assert await in_view_unscrolled(staff, check_in), "the check-in button needs scrolling"
         started = time.monotonic()
-        await confirm.get_by_role("button", name="全員を受付（1 人）").click()
-        await expect(staff.get_by_text("1 人を受付しました。")).to_be_visible()
+        await check_in.click()
+        done = staff.get_by_text("1 人を受付しました。")
+        await expect(done).to_be_visible()
+        assert await in_view_unscrolled(staff, done), "the result is off-screen"
         await expect(row.get_by_test_id("people")).to_contain_text(f"{before + 1} /", timeout=10_000)
         seen_after = time.monotonic() - started
         assert seen_after < 2.0, f"headquarters saw the check-in after {seen_after:.2f} s"
@@ -200,6 +217,11 @@ async def test_a_walk_in_gets_a_card_a_printable_code_and_is_found_by_kana(
         code = staff.get_by_role("img", name="避難者のQRコード")
         await expect(code).to_be_visible(timeout=10_000)
         await staff.wait_for_function(LOADED_IMAGE, arg=await code.element_handle())
+        # The code is brought into view, and the card to print says whose it is.
+        await expect(code).to_be_in_viewport()
+        printed = staff.locator(".print-card")
+        await expect(printed).to_contain_text("野口 ふみ")
+        await expect(printed).to_contain_text("ノグチ フミ")
 
         await staff.goto(f"{server.url}/#/staff/shelter")
         await staff.get_by_label("名前・ふりがなで探す").fill("のぐち")

@@ -480,5 +480,6 @@ async def test_staff_sign_in_on_the_staff_screens(page: Page, server: Server, de
     await page.get_by_role("button", name="サインイン", exact=True).click()
     await expect(page.get_by_text(f"{email} でサインイン中（staff）")).to_be_visible()
     assert await serious_violations(page) == []
+    await page.get_by_text(f"{email} でサインイン中（staff）").click()  # the account menu opens
     await page.get_by_role("button", name="サインアウト").click()
     await expect(page.get_by_label("メールアドレス")).to_be_visible()

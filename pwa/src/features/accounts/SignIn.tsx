@@ -13,14 +13,18 @@ export function SignInPanel() {
   }, []);
   const who = me.value;
   if (who?.kind === "operator") {
+    const signedIn = t("signin.signedIn", { email: who.email ?? "", roles: who.roles.map((r) => r.role).join(", ") });
+    // Signed in: one line, its details and sign-out folded away, so the work is on the first screen.
     return (
-      <section class="panel">
-        <p>{t("signin.signedIn", { email: who.email ?? "", roles: who.roles.map((r) => r.role).join(", ") })}</p>
-        <button type="button" class="secondary" onClick={() => void signOut()}>
-          {t("signin.signOut")}
-        </button>
-        <PasskeyButtons add signIn={false} />
-      </section>
+      <details class="panel account-menu">
+        <summary title={signedIn}>{signedIn}</summary>
+        <div class="buttons">
+          <button type="button" class="secondary" onClick={() => void signOut()}>
+            {t("signin.signOut")}
+          </button>
+          <PasskeyButtons add signIn={false} />
+        </div>
+      </details>
     );
   }
   async function submit(event: Event) {

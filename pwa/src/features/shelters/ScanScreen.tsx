@@ -26,6 +26,8 @@ type Scan =
  * checked in with one tap through the outbox (kept and sent when the network allows). */
 export function ScanScreen() {
   const [scan, setScan] = useState<Scan>({ state: "idle" });
+  const scanRef = useRef(scan);
+  scanRef.current = scan;
   const [keys, setKeys] = useState<PublicKey[] | null>(null);
   const [readerReady, setReaderReady] = useState(false);
   const [camera, setCamera] = useState<{ stop: () => void } | null>(null);
@@ -33,8 +35,17 @@ export function ScanScreen() {
   cameraRef.current = camera;
   const [cameraError, setCameraError] = useState<string | null>(null);
   const video = useRef<HTMLVideoElement>(null);
+  const result = useRef<HTMLDivElement>(null);
   const chosen = shelter.value;
   useOccupancy();
+
+  // After each scan the outcome is in view (and announced by the live region).
+  useEffect(() => {
+    if (scan.state === "done" || scan.state === "refused") {
+      result.current?.scrollIntoView({ block: "nearest" });
+      if (scan.state === "done") result.current?.focus({ preventScroll: true });
+    }
+  }, [scan]);
 
   useEffect(() => {
     void signingKeys().then(setKeys);
@@ -91,7 +102,8 @@ export function ScanScreen() {
     try {
       const current = video.current;
       if (!current) return;
-      setCamera(await scanCamera(current, (text) => void handle(text)));
+      // A code read while a household is being confirmed waits: the camera keeps running.
+      setCamera(await scanCamera(current, (text) => scanRef.current.state !== "verified" && void handle(text)));
     } catch (error) {
       setCameraError(t("scan.cameraError", { reason: reason(error) }));
     }
@@ -106,8 +118,10 @@ export function ScanScreen() {
   }
   return (
     <div class="panels scan">
-      <Counter />
-      <section class="panel" data-reader={readerReady && keys ? "ready" : "loading"}>
+      <Counter compact />
+      {/* While a household is confirmed the reader steps aside: the confirm panel and its button
+          sit where the reader was, on the first screen of a phone. */}
+      <section class="panel" data-reader={readerReady && keys ? "ready" : "loading"} hidden={scan.state === "verified"}>
         <h2>{t("scan.title", { shelter: chosen.name })}</h2>
         <video ref={video} class="camera" muted playsInline hidden={!camera} aria-label={t("scan.camera")} />
         <div class="buttons">
@@ -130,7 +144,7 @@ export function ScanScreen() {
             {cameraError}
           </p>
         )}
-        <div role="status" aria-live="polite">
+        <div role="status" aria-live="polite" ref={result} tabIndex={-1}>
           {scan.state === "reading" && <p>{t("scan.reading")}</p>}
           {scan.state === "done" && (
             <p class="ok">{scan.people === null ? t("scan.doneHousehold") : t("scan.done", { count: scan.people })}</p>
@@ -170,6 +184,12 @@ function Confirm({
   const [ticked, setTicked] = useState<Set<string>>(new Set(scan.member ? [scan.member] : arriving.map((m) => m.id)));
   const [stay, setStay] = useState<Stay>("inside");
   const everyone = view !== null && ticked.size === arriving.length;
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => {
+    // The button in view (a large household may not fit above it), its title read out first.
+    panel.current?.querySelector(".buttons")?.scrollIntoView({ block: "nearest" });
+    panel.current?.querySelector<HTMLElement>("h2")?.focus({ preventScroll: true });
+  }, []);
 
   async function confirm(memberIds: string[] | null) {
     const body = { shelterId, qr: scan.code, stay, ...(memberIds ? { memberIds } : {}) };
@@ -182,8 +202,15 @@ function Confirm({
   }
 
   return (
-    <section class="panel confirm" aria-labelledby="confirm-title">
-      <h2 id="confirm-title">{scan.checked.kind === "member" ? t("scan.member") : t("scan.household")}</h2>
+    <section class="panel confirm" aria-labelledby="confirm-title" ref={panel}>
+      <div class="title-row">
+        <h2 id="confirm-title" tabIndex={-1}>
+          {scan.checked.kind === "member" ? t("scan.member") : t("scan.household")}
+        </h2>
+        <button type="button" class="secondary" onClick={onCancel}>
+          {t("scan.cancel")}
+        </button>
+      </div>
       {view === null ? (
         <p>{t("scan.offlineVerified")}</p>
       ) : (
@@ -216,15 +243,16 @@ function Confirm({
           {view.pets.length > 0 && <p>{t("scan.pets", { count: view.pets.reduce((sum, p) => sum + p.count, 0) })}</p>}
         </fieldset>
       )}
-      <fieldset class="stay">
-        <legend>{t("scan.stay")}</legend>
-        {STAYS.map((s) => (
-          <label key={s} class="toggle">
-            <input type="radio" name="stay" checked={stay === s} onChange={() => setStay(s)} />
-            <span>{t(`stay.${s}`)}</span>
-          </label>
-        ))}
-      </fieldset>
+      <label class="field">
+        <span>{t("scan.stay")}</span>
+        <select value={stay} onChange={(e) => setStay((e.target as HTMLSelectElement).value as Stay)}>
+          {STAYS.map((s) => (
+            <option key={s} value={s}>
+              {t(`stay.${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
       <div class="buttons">
         {view !== null && arriving.length === 0 ? (
           <p>{t("scan.allInside")}</p>
@@ -242,9 +270,6 @@ function Confirm({
             {t("scan.checkInSome", { count: ticked.size })}
           </button>
         )}
-        <button type="button" class="secondary" onClick={onCancel}>
-          {t("scan.cancel")}
-        </button>
       </div>
     </section>
   );

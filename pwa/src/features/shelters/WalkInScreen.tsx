@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { outboxItems } from "../../lib/outboxStore";
 import type { Member } from "../households/api";
@@ -16,8 +16,15 @@ export function WalkInScreen() {
   const chosen = shelter.value;
   useOccupancy();
   const [members, setMembers] = useState<Member[]>([newMember("self")]);
-  const [sentId, setSentId] = useState<string | null>(null);
-  const item = outboxItems.value.find((i) => i.id === sentId);
+  const [sent, setSent] = useState<{ id: string; members: Member[] } | null>(null);
+  const item = outboxItems.value.find((i) => i.id === sent?.id);
+  const status = useRef<HTMLElement>(null);
+  // What became of the card (queued, then its code to print) is at the top: brought into view
+  // from the bottom of the form where the button was, and focused for screen readers.
+  useEffect(() => {
+    status.current?.scrollIntoView({ block: "start" });
+    status.current?.focus({ preventScroll: true });
+  }, [sent, item?.state]);
   if (!chosen) {
     return (
       <section class="panel">
@@ -67,7 +74,7 @@ export function WalkInScreen() {
       card,
       t("walkin.label", { names: household.members.map((m) => m.name).join("・") }),
     );
-    setSentId(queued.id);
+    setSent({ id: queued.id, members });
     setMembers([newMember("self")]);
     formElement.reset();
   }
@@ -76,10 +83,19 @@ export function WalkInScreen() {
   return (
     <div class="panels walkin">
       {item && (
-        <section class="panel" role="status">
+        <section class="panel" role="status" ref={status} tabIndex={-1}>
           {item.state === "sent" && result?.householdId ? (
             <div class="print-card walkin-card">
-              <p>{t("walkin.registered")}</p>
+              <p class="no-print">{t("walkin.registered")}</p>
+              {/* The printed card says whose it is: names and kana beside the code. */}
+              <ul class="card-names">
+                {sent?.members.map((m) => (
+                  <li key={`${m.name}-${m.kana}-${m.birthDate}`}>
+                    <strong>{m.name}</strong>
+                    {m.kana && <span> （{m.kana}）</span>}
+                  </li>
+                ))}
+              </ul>
               <img
                 class="qr"
                 src={walkInQrUrl(shelterId, result.householdId)}
@@ -87,7 +103,7 @@ export function WalkInScreen() {
                 width={220}
                 height={220}
               />
-              <button type="button" class="primary" onClick={() => window.print()}>
+              <button type="button" class="primary no-print" onClick={() => window.print()}>
                 {t("walkin.print")}
               </button>
             </div>
