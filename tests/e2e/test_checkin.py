@@ -55,7 +55,7 @@ async def in_view_unscrolled(page: Page, target: Locator) -> bool:
     viewport = page.viewport_size
     assert box is not None and viewport is not None
     scrolled = await page.evaluate("[window.scrollY, document.documentElement.scrollWidth - window.innerWidth]")
-    inside = 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    inside = box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
     return scrolled == [0, 0] and inside and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
 
 

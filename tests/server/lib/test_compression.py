@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 from server.lib.access import anyone
 from server.lib.compression import Compression, accepted_encodings
 
-BIG = {"shelters": [{"name": "見本小学校", "people": n} for n in range(200)]}
+BIG: dict[str, object] = {"shelters": [{"name": "見本小学校", "people": n} for n in range(200)]}
 
 
 @get("/json", guards=[anyone], sync_to_thread=False)
