@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from litestar import HttpMethod, Request, Response, Router, route
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import File
 
 from server.lib.access import anyone
 from server.lib.compression import accepted_encodings
-from server.lib.errors import NotFoundError
 
 # Types Python does not know on every platform.
 mimetypes.add_type("application/manifest+json", ".webmanifest")
@@ -46,7 +46,7 @@ def find(folder: Path, path: str) -> Path | None:
 def serve(request: Request[Any, Any, Any], folder: Path, path: str) -> Response[Any]:
     found = find(folder, path)
     if found is None:
-        raise NotFoundError(f"no file {path!r}")
+        raise NotFoundException(f"no file {path!r}")
     media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
     immutable = found.parent == folder / "assets"
     headers = {"Cache-Control": IMMUTABLE if immutable else REVALIDATE}

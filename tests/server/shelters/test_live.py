@@ -239,6 +239,14 @@ async def opened_stream(reader: Reader) -> asyncio.Task[None]:
     return task
 
 
+async def close_all(tasks: list[asyncio.Task[None]], clients: list[httpx.AsyncClient]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for client in clients:
+        await client.aclose()
+
+
 async def past_events(engine: AsyncEngine, event_id: str, shelter: str, count: int) -> list[int]:
     """``count`` changes of the shelter already in the outbox; every outbox id, in order."""
     async with engine.begin() as connection:
@@ -300,11 +308,7 @@ async def test_streams_resuming_from_distinct_points_share_one_computation_per_e
             await eventually(lambda: all(r.reached > ids[-1] for r in readers), "the check-in on every stream")
             assert hub.computations == before + 1  # one for 50 streams, not one per stream
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for client in clients:
-                await client.aclose()
+            await close_all(tasks, clients)
     for n, reader in enumerate(readers):
         if n % 4 == 3:  # the other town's headquarters: ids move on, nothing shown
             assert reader.data == [] and reader.reached > ids[-1]
@@ -347,11 +351,7 @@ async def test_an_account_holds_a_few_streams_and_a_process_a_bounded_number(
                 assert "live streams" in json.loads(await response.aread())["detail"]
             assert full.status is None
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await mine.aclose()
-            await theirs.aclose()
+            await close_all(tasks, [mine, theirs])
 
 
 async def test_an_event_committed_after_a_later_one_still_reaches_the_stream(
@@ -519,8 +519,4 @@ async def test_a_stream_ends_when_its_session_ends_or_its_account_is_disabled(
             await eventually(lambda: readers[2].data, "the check-in on the open stream")
             assert readers[0].data == [] and readers[1].data == []
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for client in clients:
-                await client.aclose()
+            await close_all(tasks, clients)
