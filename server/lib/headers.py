@@ -8,7 +8,6 @@ service worker. Inline styles stay allowed: MapLibre and Preact position element
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -56,19 +55,25 @@ SECURITY_HEADERS = {
 }
 
 
-def _policy(path: str) -> str:
+# Encoded once: this runs on every answer (a tile, a check-in), so it only adds what is missing.
+_ENCODED = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()]
+_CSP = b"content-security-policy"
+
+
+def _policy(path: str) -> bytes:
     if path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml")):
-        return DOCS_CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY
+        return DOCS_CONTENT_SECURITY_POLICY.encode("latin-1")
+    return CONTENT_SECURITY_POLICY.encode("latin-1")
 
 
 async def security_headers(message: Message, scope: Scope) -> None:
-    """A ``before_send`` hook: adds the headers to the start of every HTTP answer."""
+    """A ``before_send`` hook: adds the headers to the start of every HTTP answer (those the
+    handler set itself are kept)."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in SECURITY_HEADERS.items():
-        if name not in headers:
-            headers[name] = value
-    if "Content-Security-Policy" not in headers:
-        headers["Content-Security-Policy"] = _policy(scope.get("path", ""))
+    headers = list(message.get("headers", ()))
+    present = {name.lower() for name, _ in headers}
+    headers.extend(header for header in _ENCODED if header[0] not in present)
+    if _CSP not in present:
+        headers.append((_CSP, _policy(scope.get("path", ""))))
+    message["headers"] = headers
