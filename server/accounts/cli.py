@@ -10,8 +10,8 @@ import click
 from geo.codes import InvalidCodeError, normalize
 from server.accounts.models import ROLES
 from server.accounts.service import RoleRequest, add_operator, disable_operator, list_operators
-from server.db.cli import in_session, prepare_database
-from server.lib.cli import friendly_errors, load_settings
+from server.db.cli import in_session, ready_settings
+from server.lib.cli import friendly_errors
 from server.lib.keys import generate
 
 # Residents make their own accounts in the app; every other role is given here.
@@ -49,8 +49,7 @@ def users_add(
             code = normalize(municipality)
         except InvalidCodeError as exc:
             raise click.BadParameter(str(exc), param_hint="--municipality") from exc
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     requests = [RoleRequest(role, code if role == "municipal_hq" else None, list(shelters)) for role in roles]
 
     in_session(settings, lambda session: add_operator(session, email, password, requests))
@@ -63,8 +62,7 @@ def users_add(
 @friendly_errors
 def users_list() -> None:
     """Every operator account with its roles and scopes."""
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     for row in in_session(settings, list_operators):
         scope = row.municipality or (str(row.shelter) if row.shelter else "")
         click.echo(f"{row.email:40} {row.role:16} {scope:36} {'disabled' if row.disabled else ''}".rstrip())
@@ -75,8 +73,7 @@ def users_list() -> None:
 @friendly_errors
 def users_disable(email: str) -> None:
     """Disable an account and end its sessions."""
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     if not in_session(settings, lambda session: disable_operator(session, email)):
         raise click.ClickException(f"no account {email}")
     click.echo(f"{email}: disabled, signed out everywhere")

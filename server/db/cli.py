@@ -32,6 +32,13 @@ def prepare_database(settings: Settings, *, quiet: bool = False) -> None:
         click.echo(f"PostgreSQL: {status.describe()}")
 
 
+def ready_settings() -> Settings:
+    """The settings from the environment, with the database up (what every data command needs first)."""
+    settings = load_settings()
+    prepare_database(settings, quiet=True)
+    return settings
+
+
 async def upgrade_database(settings: Settings) -> str | None:
     """Apply the migrations; the revision the database is at afterwards."""
     engine = create_engine(settings.database)

@@ -13,11 +13,11 @@ from geo.importers.areas import AREA_FORMATS
 from geo.importers.base import ImportFailure, Options
 from geo.importers.facilities import FORMATS
 from geo.kinds import HAZARD_TYPES
-from server.db.cli import prepare_database
+from server.db.cli import ready_settings
 from server.db.engine import create_engine
 from server.imports.service import FileSummary, import_staged
 from server.imports.sources import Staged, stage_paths
-from server.lib.cli import friendly_errors, load_settings, run
+from server.lib.cli import friendly_errors, run
 from server.lib.errors import BosaiError
 
 
@@ -61,8 +61,7 @@ def import_command(
     if rank_attribute and not hazard:
         raise click.UsageError("--rank-attribute needs --hazard")
     options = Options(format_, municipality, hazard, rank_attribute)
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     # Zip archives are unpacked to disk within the same bounds as uploads; files are read one at a time.
     folder = tempfile.TemporaryDirectory(prefix="bosai-import-")
     try:

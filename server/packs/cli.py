@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from geo.codes import InvalidCodeError, normalize
-from server.db.cli import prepare_database
-from server.lib.cli import friendly_errors, load_settings, run
+from server.db.cli import ready_settings
+from server.lib.cli import friendly_errors, run
 from server.packs.worker import build_packs, watch
 
 
@@ -29,8 +29,7 @@ def packs_build(codes: tuple[str, ...]) -> None:
         wanted = [normalize(c) for c in codes] or None
     except InvalidCodeError as exc:
         raise click.BadParameter(str(exc), param_hint="--municipality") from exc
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     built = run(build_packs(settings, wanted, pack_progress))
     for code, pack in built:
         click.echo(
@@ -66,7 +65,6 @@ def pack_progress(code: str, name: str) -> Callable[[int, int], None] | None:
 def packs_watch() -> None:
     """Rebuild a municipality's pack whenever its data changes (checks every BOSAI_PACK_INTERVAL s)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     click.echo(f"watching for changed data every {settings.packs.interval_s} s; packs in {settings.packs.folder}")
     run(watch(settings))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 
 from geo.codes import InvalidCodeError, normalize
-from server.db.cli import in_session, prepare_database
-from server.lib.cli import friendly_errors, load_settings
+from server.db.cli import in_session, ready_settings
+from server.lib.cli import friendly_errors
 from server.shelters.service import close_event, open_event, set_shelter
 
 
@@ -27,8 +27,7 @@ def events_open(hazard_type: str, name: str, codes: tuple[str, ...]) -> None:
         wanted = [normalize(c) for c in codes]
     except InvalidCodeError as exc:
         raise click.BadParameter(str(exc), param_hint="--municipality") from exc
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     event = in_session(settings, lambda s: open_event(s, hazard_type, name, wanted))
     click.echo(f"opened {event.name} ({event.hazard_type}) in {', '.join(wanted)}")
     click.echo(str(event.id))
@@ -39,8 +38,7 @@ def events_open(hazard_type: str, name: str, codes: tuple[str, ...]) -> None:
 @friendly_errors
 def events_close(event_id: str) -> None:
     """Close a disaster event and every shelter opened in it."""
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     event = in_session(settings, lambda s: close_event(s, event_id))
     click.echo(f"closed {event.name}")
 
@@ -57,8 +55,7 @@ def shelters() -> None:
 @friendly_errors
 def shelters_open(facility_id: str, event_id: str, capacity: int | None) -> None:
     """Open a facility as a shelter in an event."""
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     operation = in_session(settings, lambda s: set_shelter(s, event_id, facility_id, open_=True, capacity=capacity))
     click.echo(f"open: {facility_id} (capacity {operation.capacity or 'unknown'})")
 
@@ -69,7 +66,6 @@ def shelters_open(facility_id: str, event_id: str, capacity: int | None) -> None
 @friendly_errors
 def shelters_close(facility_id: str, event_id: str) -> None:
     """Close a shelter: no more check-ins there."""
-    settings = load_settings()
-    prepare_database(settings, quiet=True)
+    settings = ready_settings()
     in_session(settings, lambda s: set_shelter(s, event_id, facility_id, open_=False))
     click.echo(f"closed: {facility_id}")

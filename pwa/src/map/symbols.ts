@@ -66,11 +66,15 @@ export const SYMBOL_COLOURS: Record<FacilityKind, string> = Object.fromEntries(
   Object.entries(SHAPES).map(([kind, shape]) => [kind, shape.colour]),
 ) as Record<FacilityKind, string>;
 
-/** The kind's symbol on a square canvas of `pixels`. */
-export function drawSymbol(kind: FacilityKind, pixels: number): HTMLCanvasElement {
+function square(pixels: number): [HTMLCanvasElement, CanvasRenderingContext2D | null] {
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = pixels;
-  const c = canvas.getContext("2d");
+  return [canvas, canvas.getContext("2d")];
+}
+
+/** The kind's symbol on a square canvas of `pixels`. */
+export function drawSymbol(kind: FacilityKind, pixels: number): HTMLCanvasElement {
+  const [canvas, c] = square(pixels);
   if (c === null) return canvas;
   const shape = SHAPES[kind];
   c.scale(pixels, pixels);
@@ -101,9 +105,7 @@ export const BADGE_STATUSES = Object.keys(STATUS_BADGES) as BadgeStatus[];
 
 /** The status badge on a square canvas of `pixels`. */
 export function drawStatusBadge(status: BadgeStatus, pixels: number): HTMLCanvasElement {
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = pixels;
-  const c = canvas.getContext("2d");
+  const [canvas, c] = square(pixels);
   if (c === null) return canvas;
   const badge = STATUS_BADGES[status];
   c.scale(pixels / 26, pixels / 26);
