@@ -4,6 +4,7 @@ outside it, and what to do there, without scrolling."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -119,8 +120,20 @@ async def test_an_open_crowded_shelter_shows_its_state_on_the_map_and_in_the_lis
     row = page.locator("ul.open-shelters > li[data-status=crowded]")
     await expect(row).to_contain_text(shelters["crowded"]["properties"]["name"])
     await expect(row).to_contain_text("9人／定員10人")
+    await expect(row.locator(".distance")).to_have_text(re.compile(r"\d+(\.\d)?\s*k?m"))
     await page.screenshot(path=str(ARTIFACTS / "open-shelters-list.png"))
     assert await serious_violations(page) == []
+
+
+async def test_without_a_place_the_list_shows_the_municipality_where_shelters_are_open(
+    context: BrowserContext, server: Server, shelters: dict[str, dict[str, Any]]
+) -> None:
+    # No place chosen and no pack stored: the first municipality of the list (見本町) has no open
+    # shelter, so the list starts with the one that has (見本市), not with "none open".
+    page = await context.new_page()
+    await page.goto(f"{server.url}/#/resident/shelters")
+    await expect(page.locator("ul.open-shelters > li")).to_have_count(3)
+    assert await page.locator("ul.open-shelters .distance").count() == 0
 
 
 async def test_a_resident_in_a_flood_zone_sees_only_places_outside_it_by_default(

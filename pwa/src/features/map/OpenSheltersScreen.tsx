@@ -1,19 +1,23 @@
 // The resident's list of the shelters open now in a municipality, with how full each is.
 import { useEffect, useState } from "preact/hooks";
 import { language, t } from "../../i18n";
+import { distance } from "../../lib/format";
+import { greatCircleM } from "../../lib/geometry";
 import { href } from "../../lib/router";
 import { offline } from "../../lib/status";
 import { openFacility, place } from "../../map/state";
 import { type Municipality, municipalities } from "../municipalities/api";
 import { storedPacks } from "../packs/stored";
+import type { OpenShelter } from "../shelters/api";
 import { liveKnown, liveShelters, pollLiveShelters } from "./liveShelters";
 import { StatusBadge } from "./StatusBadge";
 
 // Shelters that take people first.
 const ORDER = { open: 0, crowded: 1, full: 2, closed: 3 } as const;
 
-/** My municipality: the one around the chosen place, else the one of a stored pack, else the first. */
-function mine(towns: Municipality[]): string | null {
+/** My municipality: the one around the chosen place, else the one of a stored pack, else the one
+ * with the most shelters open now, else the first. */
+function mine(towns: Municipality[], open: readonly OpenShelter[]): string | null {
   const here = place.value;
   const around = here
     ? towns.find(
@@ -21,26 +25,31 @@ function mine(towns: Municipality[]): string | null {
           m.bbox && m.bbox[0] <= here.lon && here.lon <= m.bbox[2] && m.bbox[1] <= here.lat && here.lat <= m.bbox[3],
       )
     : undefined;
-  return around?.code ?? storedPacks.value[0]?.manifest.municipality ?? towns[0]?.code ?? null;
+  const counts = new Map<string, number>();
+  for (const s of open) if (s.status !== "closed") counts.set(s.municipality, (counts.get(s.municipality) ?? 0) + 1);
+  const busiest = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return around?.code ?? storedPacks.value[0]?.manifest.municipality ?? busiest ?? towns[0]?.code ?? null;
 }
 
 export function OpenSheltersScreen() {
   const [towns, setTowns] = useState<Municipality[]>([]);
-  const [code, setCode] = useState<string | null>(null);
+  // The municipality the resident chose; until then, mine() (which waits for the open shelters).
+  const [chosen, setChosen] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
   useEffect(() => pollLiveShelters(), []);
   useEffect(() => {
     municipalities()
-      .then((found) => {
-        setTowns(found);
-        setCode((chosen) => chosen ?? mine(found));
-      })
+      .then(setTowns)
       .catch(() => undefined)
       .finally(() => setLoaded(true));
   }, []);
+  const code = chosen ?? mine(towns, liveShelters.value);
+  const here = place.value;
+  // Metres from the chosen place, when there is one: the list then goes nearest first.
+  const away = (s: OpenShelter) => (here ? greatCircleM(here.lat, here.lon, s.lat, s.lon) : 0);
   const shelters = liveShelters.value
     .filter((s) => code === null || s.municipality === code)
-    .sort((a, b) => ORDER[a.status] - ORDER[b.status] || a.name.localeCompare(b.name, "ja"));
+    .sort((a, b) => ORDER[a.status] - ORDER[b.status] || away(a) - away(b) || a.name.localeCompare(b.name, "ja"));
   const showOnMap = (id: string) => {
     openFacility.value = id;
     location.hash = href("resident", "map");
@@ -51,7 +60,7 @@ export function OpenSheltersScreen() {
       {towns.length > 1 && (
         <label class="field">
           <span>{t("shelters.municipality")}</span>
-          <select value={code ?? ""} onChange={(e) => setCode((e.target as HTMLSelectElement).value)}>
+          <select value={code ?? ""} onChange={(e) => setChosen((e.target as HTMLSelectElement).value)}>
             {towns.map((m) => (
               <option key={m.code} value={m.code}>
                 {language.value === "en" && m.nameEn ? m.nameEn : m.name}
@@ -73,6 +82,7 @@ export function OpenSheltersScreen() {
             return (
               <li key={s.shelterId} data-status={s.status}>
                 <strong>{s.name}</strong>
+                {here && <span class="distance"> {distance(away(s))}</span>}
                 <div class="live-status">
                   <StatusBadge status={s.status} />
                   {s.status !== "closed" && s.capacity != null && (
