@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import checkins, fuzz, imports, packs
+from bench import checkins, firstvisit, fuzz, imports, packs
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -38,6 +38,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_DATABASE = "bosai_bench"
 IMPORT_DATABASE = "bosai_bench_import"
 CHECKIN_DATABASE = "bosai_bench_checkins"
+FIRSTVISIT_DATABASE = "bosai_bench_firstvisit"
 
 
 @dataclass(frozen=True)
@@ -173,8 +174,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
         "--only",
-        choices=("map", "imports", "checkins", "fuzz"),
-        help="run one part: map, imports and packs, checkins, or fuzz",
+        choices=("map", "imports", "checkins", "fuzz", "firstvisit"),
+        help="run one part: map, imports and packs, checkins, fuzz, or firstvisit (a throttled first visit)",
     )
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
@@ -189,6 +190,13 @@ def main() -> None:
         checkins.report(checkins.measure(url, args.seconds, args.connections))
     if args.only in (None, "fuzz"):
         fuzz.report(fuzz.measure(settings))
+    if args.only in (None, "firstvisit"):
+        url = prepare_database(settings, FIRSTVISIT_DATABASE)
+        firstvisit.load_demo(url)
+        bosai = str(Path(sys.executable).with_name("bosai"))
+        env = {**os.environ, "DATABASE_URL": url, "BOSAI_LOG_LEVEL": "warning"}
+        with serving([bosai, "serve", "--workers", "1"], env, "/readyz") as base:
+            firstvisit.report(firstvisit.run(base))
 
 
 def map_bench(settings: Settings, args: argparse.Namespace) -> None:

@@ -4,6 +4,7 @@ import { App } from "./app";
 import { refreshPacks } from "./features/packs/stored";
 import { outbox } from "./lib/outboxStore";
 import { update } from "./lib/status";
+import { loadMapView } from "./map/load";
 import "./styles.css";
 
 render(<App />, document.getElementById("app") as HTMLElement);
@@ -12,7 +13,7 @@ outbox.start();
 void refreshPacks();
 // The map's code (MapLibre) once the shell has loaded, whichever screen is open: the map must work
 // offline later even if the service worker had not finished storing the app before the network went.
-addEventListener("load", () => void import("./features/map/MapView"), { once: true });
+addEventListener("load", () => void loadMapView(), { once: true });
 
 if ("serviceWorker" in navigator) {
   // "Reload" tells the waiting worker to take over; the page reloads once it has. (Done here: the

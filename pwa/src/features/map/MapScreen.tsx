@@ -1,6 +1,7 @@
 import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
+import { loadMapView } from "../../map/load";
 import { place } from "../../map/state";
 import { FacilitySheet } from "./FacilitySheet";
 import { Legend } from "./Legend";
@@ -13,7 +14,7 @@ function LazyMapView() {
   const [View, setView] = useState<FunctionComponent | null>(null);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
-    import("./MapView").then(
+    loadMapView().then(
       (module) => setView(() => module.MapView),
       () => setFailed(true),
     );
