@@ -19,7 +19,7 @@ from server.lib.keys import unb64
 from server.packs.worker import build_packs
 from server.settings import PackSettings
 from tests.conftest import settings_for
-from tests.e2e.conftest import ARTIFACTS, AXE, DIST, LOADED_IMAGE, Demo, Server
+from tests.e2e.conftest import ARTIFACTS, AXE, DIST, LOADED_IMAGE, PHONE, Demo, Server
 
 SCREENS = [
     "#/resident/map",
@@ -380,10 +380,16 @@ async def test_a_resident_registers_a_household_and_gets_a_signed_qr(page: Page,
     saved = await page.evaluate("fetch('/api/households/me').then((r) => r.json())")
     assert saved["members"][0]["name"] == "山田花子" and saved["members"][0]["careNeeds"]["allergy"] == "そば"
 
-    await page.reload()  # the server's copy comes back with the member's id
+    # The button is there as soon as the first save is sent, without leaving the screen.
     await page.get_by_role("button", name="QRコードを表示").click()
     image = page.get_by_role("img", name="世帯のQRコード（避難所の受付で見せてください）")
     await expect(image).to_be_visible()
+    # Full screen over the app's headers, "close" in the first screen and focused.
+    close = page.get_by_role("dialog").get_by_role("button", name="閉じる")
+    await expect(close).to_be_focused()
+    box = await close.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
+    assert await page.evaluate("document.elementFromPoint(180, 5).closest('.qr-full') !== null")
     await page.wait_for_function(LOADED_IMAGE, arg=await image.element_handle())
     codes = await page.evaluate("fetch('/api/households/me/qr').then((r) => r.json())")
     async with httpx.AsyncClient(base_url=server.url) as client:

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { outboxItems } from "../../lib/outboxStore";
 import { PasskeyButtons } from "../accounts/Passkeys";
@@ -40,11 +40,51 @@ function SaveState() {
   );
 }
 
+/** Keeps the screen on while the code is shown: a queue at the door is slow, and a dark screen
+ * makes the resident unlock and look for the code again. Where the browser cannot, it sleeps. */
+function useWakeLock(): void {
+  useEffect(() => {
+    let lock: WakeLockSentinel | undefined;
+    let released = false;
+    const take = () => {
+      if (document.visibilityState !== "visible" || !("wakeLock" in navigator)) return;
+      navigator.wakeLock.request("screen").then(
+        (taken) => {
+          if (released) void taken.release();
+          else lock = taken;
+        },
+        () => undefined,
+      );
+    };
+    take();
+    // The browser lets go when the page is hidden: take it again on return.
+    document.addEventListener("visibilitychange", take);
+    return () => {
+      released = true;
+      document.removeEventListener("visibilitychange", take);
+      void lock?.release();
+    };
+  }, []);
+}
+
 function QrView({ onClose }: { onClose: () => void }) {
   const members = household.value.members.flatMap((m) => (m.id ? [{ ...m, id: m.id }] : []));
+  const close = useRef<HTMLButtonElement>(null);
+  useWakeLock();
+  useEffect(() => {
+    close.current?.focus();
+    const onKey = (event: KeyboardEvent) => event.key === "Escape" && onClose();
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [onClose]);
   return (
     <div class="qr-full" role="dialog" aria-modal="true" aria-labelledby="qr-title">
-      <h2 id="qr-title">{t("myinfo.qrTitle")}</h2>
+      <div class="qr-bar">
+        <h2 id="qr-title">{t("myinfo.qrTitle")}</h2>
+        <button type="button" class="primary" ref={close} onClick={onClose}>
+          {t("sheet.close")}
+        </button>
+      </div>
       <img src={householdQrUrl} alt={t("myinfo.qrAlt")} class="qr" />
       <p>{t("myinfo.qrHint")}</p>
       {members.length > 1 && (
@@ -61,9 +101,6 @@ function QrView({ onClose }: { onClose: () => void }) {
       <div class="actions">
         <button type="button" class="secondary" onClick={() => window.print()}>
           {t("myinfo.print")}
-        </button>
-        <button type="button" class="primary" onClick={onClose}>
-          {t("sheet.close")}
         </button>
       </div>
       <section class="print-card" aria-label={t("myinfo.card")}>
@@ -86,9 +123,12 @@ export function MyInfoScreen() {
     void ensureResident().then(() => syncHousehold());
   }, []);
   const h = household.value;
-  const saved = h.members.some((m) => m.id);
+  // The server has the household once it gave ids, or once this phone's copy has been sent.
+  const saved =
+    h.members.some((m) => m.id) || outboxItems.value.some((i) => i.url === HOUSEHOLD_URL && i.state === "sent");
+  const hideQr = useCallback(() => setShowQr(false), []);
 
-  if (showQr) return <QrView onClose={() => setShowQr(false)} />;
+  if (showQr) return <QrView onClose={hideQr} />;
   return (
     <div class="panels myinfo">
       {recoveryCode.value && (
@@ -107,7 +147,14 @@ export function MyInfoScreen() {
         <p>{t("myinfo.intro")}</p>
         <SaveState />
         {saved && (
-          <button type="button" class="primary big" onClick={() => setShowQr(true)}>
+          <button
+            type="button"
+            class="primary big"
+            onClick={() => {
+              setShowQr(true);
+              void syncHousehold(); // the members' ids, for their own codes
+            }}
+          >
             {t("myinfo.showQr")}
           </button>
         )}
