@@ -113,6 +113,7 @@ def _facilities(live: bool) -> ColumnElement[bytes]:
         Facility.kinds[1].label("kind"),
         func.array_to_string(Facility.kinds, ",").label("kinds"),
         Facility.name,
+        func.array_to_string(Facility.names, "\n").label("names"),
         Facility.name_kana.label("nameKana"),
         Facility.name_en.label("nameEn"),
         Facility.address,
