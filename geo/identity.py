@@ -91,13 +91,19 @@ def same_place(a: Identity, b: Identity) -> bool:
 def places(records: Sequence[Identity]) -> list[list[Identity]]:
     """The records grouped into places: in rank then source-id order, each joins the first place
     all of whose records it is one place with, else starts its own. Deterministic, so the same
-    records always make the same places."""
+    records always make the same places. Only records of one place key can be one place, so each
+    key is grouped apart (a prefecture's files hold thousands of records)."""
+    ordered = sorted(records, key=lambda r: (r.rank, r.source_id))
+    by_key: dict[str | None, list[list[Identity]]] = {}
     groups: list[list[Identity]] = []
-    for record in sorted(records, key=lambda r: (r.rank, r.source_id)):
-        for group in groups:
+    for record in ordered:
+        candidates = by_key.setdefault(record.place_key, []) if record.place_key is not None else []
+        for group in candidates:
             if all(same_place(record, other) for other in group):
                 group.append(record)
                 break
         else:
-            groups.append([record])
+            group = [record]
+            groups.append(group)
+            candidates.append(group)
     return groups
