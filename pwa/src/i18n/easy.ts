@@ -78,6 +78,8 @@ export const easy: Record<MessageKey, string> = {
   "target.child": "こども",
   "target.medical_care": "いりょうの ケアが ひつような ひと",
   "target.needs_care": "たすけが ひつような ひと",
+  "myinfo.welfare":
+    "あなたの かぞくは ふくし ひなんじょ（{groups}）に はいれるかも しれません。ふくし ひなんじょは ひつような ときに あけます。ちずで ばしょを ひらくと わかります。",
   "sheet.close": "とじる",
   "sheet.kana": "よみかた",
   "sheet.kinds": "しゅるい",

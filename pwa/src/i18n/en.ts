@@ -78,6 +78,8 @@ export const en: Record<MessageKey, string> = {
   "target.child": "Children",
   "target.medical_care": "People needing medical care",
   "target.needs_care": "People needing special care",
+  "myinfo.welfare":
+    "Someone in your household may be taken in by welfare shelters ({groups}). Welfare shelters open when needed, on request. Open a facility on the map to see whom it takes in.",
   "sheet.close": "Close",
   "sheet.kana": "Reading",
   "sheet.kinds": "Type",

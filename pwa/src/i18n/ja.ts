@@ -76,6 +76,8 @@ export const ja = {
   "target.child": "児童",
   "target.medical_care": "医療的ケアが必要な方",
   "target.needs_care": "要配慮者",
+  "myinfo.welfare":
+    "あなたの世帯の方は福祉避難所（{groups}）の対象になることがあります。福祉避難所は必要に応じて開設されます。地図で施設を開くと、だれを受け入れるかが分かります。",
   "sheet.close": "閉じる",
   "sheet.kana": "よみがな",
   "sheet.kinds": "種類",

@@ -4,8 +4,8 @@ import { language, t } from "../../i18n";
 import { useQuery } from "../../lib/useQuery";
 import { openFacility } from "../../map/state";
 import { type FacilityKind, shownCapacity } from "../facilities/api";
-import { isTargetGroup, matchingGroups } from "../facilities/welfare";
 import { household } from "../households/household";
+import { isTargetGroup, matchingGroups } from "../households/welfare";
 import { StatusBadge } from "./StatusBadge";
 
 /** The details of the facility tapped on the map or chosen in a list, as a modal sheet. */

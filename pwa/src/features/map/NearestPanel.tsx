@@ -4,9 +4,9 @@ import { depthBand, distance } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { nearestHazard, openFacility, place, placeKey } from "../../map/state";
 import { type Nearest, nearerButFull, openFirst, type ShelterStatus, shownCapacity } from "../facilities/api";
-import { matchingGroups } from "../facilities/welfare";
 import { HAZARD_TYPES, type HazardType } from "../hazards/api";
 import { household } from "../households/household";
+import { matchingGroups } from "../households/welfare";
 import { StatusBadge } from "./StatusBadge";
 
 /** "flood (0.5–3 m), landslide": the zones at the place whose places were left out. */

@@ -2,7 +2,7 @@
 // (受入対象者, read by the server into TARGET_GROUPS) take in someone of the household. The
 // server says which needs match each group (TARGET_NEEDS); the household stays on the phone.
 import { TARGET_GROUPS, TARGET_NEEDS } from "../../api/values";
-import type { Household, Member } from "../households/api";
+import type { Household, Member } from "./api";
 
 export type TargetGroup = (typeof TARGET_GROUPS)[number];
 const KNOWN: ReadonlySet<string> = new Set(TARGET_GROUPS);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Household, Member } from "../households/api";
+import type { Household, Member } from "./api";
 import { matchingGroups, memberNeeds } from "./welfare";
 
 const TODAY = new Date("2026-11-29T12:00:00");
