@@ -122,9 +122,8 @@ async def test_migration_0014_splits_places_merged_the_old_way(engine: AsyncEngi
     await upgrade(engine)
     hall, home = "00000000-0000-7000-8000-0000000000f1", "00000000-0000-7000-8000-0000000000f2"
     async with engine.connect() as connection:
-        records: dict[str, str] = dict(
-            (await connection.execute(text("SELECT source_id, facility_id::text FROM facility_record"))).tuples().all()
-        )
+        found = await connection.execute(text("SELECT source_id, facility_id::text FROM facility_record"))
+        records: dict[str, str] = {row[0]: row[1] for row in found}
         places = {
             row.id: row[1:]
             for row in await connection.execute(
