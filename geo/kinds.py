@@ -28,3 +28,51 @@ FACILITY_KINDS: Final = (
     "medical",  # 医療機関
     "aed",  # AED
 )
+
+#: Who a welfare shelter (福祉避難所) takes in: the GSI and common data's 受入対象者, read into a
+#: fixed vocabulary (``geo.targets.target_groups``); text outside it is kept as published.
+TARGET_GROUPS: Final = (
+    "elderly",  # 高齢者
+    "disability",  # 障がい者 (kind not stated)
+    "disability_physical",  # 肢体不自由
+    "disability_visual",  # 視覚
+    "disability_hearing",  # 聴覚
+    "disability_internal",  # 内部
+    "disability_intellectual",  # 知的
+    "disability_mental",  # 精神
+    "disability_developmental",  # 発達
+    "pregnant",  # 妊婦・妊産婦
+    "infant",  # 乳幼児
+    "child",  # 児童・障がい児
+    "medical_care",  # 医療的ケア
+    "needs_care",  # 要配慮者 (any person needing care)
+)
+
+#: A household matches a welfare shelter's target group when one of its members has one of these
+#: care needs (the values of server.shelters.schemas.CareNeed) or, for "aged65", is 65 or older.
+#: A free-text disability says no kind, so it matches every kind of disability.
+TARGET_NEEDS: Final[dict[str, tuple[str, ...]]] = {
+    "elderly": ("aged65",),
+    "disability": ("disability", "wheelchair"),
+    "disability_physical": ("disability", "wheelchair", "mobilityHelp"),
+    "disability_visual": ("disability",),
+    "disability_hearing": ("disability",),
+    "disability_internal": ("disability", "illness"),
+    "disability_intellectual": ("disability",),
+    "disability_mental": ("disability",),
+    "disability_developmental": ("disability",),
+    "pregnant": ("pregnancy",),
+    "infant": ("infant",),
+    "child": ("infant",),
+    "medical_care": ("illness", "medication"),
+    "needs_care": (
+        "aged65",
+        "wheelchair",
+        "mobilityHelp",
+        "illness",
+        "medication",
+        "disability",
+        "pregnancy",
+        "infant",
+    ),
+}

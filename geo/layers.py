@@ -39,6 +39,7 @@ LAYERS: Final = (
             "kind": "String (first designation)",
             "kinds": "String (comma-separated designations)",
             "name": "String",
+            "names": "String (every name of the place's records, newline-separated: a search by any finds it)",
             "nameKana": "String",
             "nameEn": "String",
             "address": "String",

@@ -87,7 +87,7 @@ class FacilityRecord:
     line: int
     source_id: str
     dataset: str  # the unit a newer file replaces, e.g. "gsi_emergency_site:022055"
-    place_key: str | None  # records with the same key are one place (GSI 共通ID serial)
+    place_key: str | None  # records with the same key may be one place (GSI 共通ID serial): geo.identity
     municipality: str
     municipality_name: str | None
     prefecture: str | None
@@ -102,6 +102,9 @@ class FacilityRecord:
     capacity_text: str | None = None
     suitable_hazards: tuple[str, ...] = ()
     attributes: dict[str, Any] = field(default_factory=dict)
+    # A welfare shelter's 受入対象者: groups of geo.kinds.TARGET_GROUPS, and text outside it as published.
+    target_groups: tuple[str, ...] = ()
+    target_other: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

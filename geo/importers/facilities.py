@@ -16,6 +16,7 @@ from geo.codes import InvalidCodeError, normalize
 from geo.importers.base import MAX_ROWS, FacilityRecord, ImportFailure, ParsedFile
 from geo.importers.rows import Row, Table, read_table
 from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
+from geo.targets import target_groups
 
 # Hazard flag columns, in HAZARD_TYPES order; the standard data prefixes them with 災害種別_.
 HAZARD_COLUMNS = ("洪水", "崖崩れ、土石流及び地滑り", "高潮", "地震", "津波", "大規模な火事", "内水氾濫", "火山現象")
@@ -122,7 +123,14 @@ def _prefecture_and_name(row: Row) -> tuple[str | None, str | None]:
     return row.text("都道府県名", "所在地_都道府県"), row.text("市区町村名", "所在地_市区町村", "地方公共団体名")
 
 
-def _gsi(row: Row, ctx: Context, dataset: str, kinds: tuple[str, ...], hazards: tuple[str, ...]) -> FacilityRecord:
+def _gsi(
+    row: Row,
+    ctx: Context,
+    dataset: str,
+    kinds: tuple[str, ...],
+    hazards: tuple[str, ...],
+    targets: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+) -> FacilityRecord:
     gsi = _gsi_id(row)
     municipality = ctx.municipality(row, gsi_id=gsi)
     prefecture, town = _prefecture_and_name(row)
@@ -131,7 +139,9 @@ def _gsi(row: Row, ctx: Context, dataset: str, kinds: tuple[str, ...], hazards: 
         line=row.line,
         source_id=gsi,
         dataset=f"{dataset}:{municipality}",
-        place_key=f"gsi:{gsi[1:11]}",  # municipality + facility serial: one place in both GSI files
+        # Municipality + facility serial: records of both GSI files sharing it may be one place,
+        # when geo.identity says so.
+        place_key=f"gsi:{gsi[1:11]}",
         municipality=municipality,
         municipality_name=town,
         prefecture=prefecture,
@@ -144,6 +154,8 @@ def _gsi(row: Row, ctx: Context, dataset: str, kinds: tuple[str, ...], hazards: 
         lat=lat,
         suitable_hazards=hazards,
         attributes=_originals(row),
+        target_groups=targets[0],
+        target_other=targets[1],
     )
 
 
@@ -153,9 +165,10 @@ def gsi_emergency_site(row: Row, ctx: Context) -> FacilityRecord:
 
 def gsi_shelter(row: Row, ctx: Context) -> FacilityRecord:
     # Subtype 2 in the 共通ID is a welfare shelter; 受入対象者 names its target groups.
-    welfare = _gsi_id(row)[12] == "2" or row.text("受入対象者") is not None
+    targets = row.text("受入対象者")
+    welfare = _gsi_id(row)[12] == "2" or targets is not None
     kinds = ("designated_shelter", "welfare_shelter") if welfare else ("designated_shelter",)
-    return _gsi(row, ctx, "gsi_shelter", kinds, ())
+    return _gsi(row, ctx, "gsi_shelter", kinds, (), target_groups(targets))
 
 
 def _standard_id(row: Row, municipality: str, dataset: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Computed, DateTime, ForeignKey, Index, I
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
+from geo.kinds import FACILITY_KINDS, HAZARD_TYPES, TARGET_GROUPS
 from server.db.base import Entity
 from server.db.types import geometry, sql_list
 
@@ -47,6 +47,10 @@ class Facility(Entity):
     inside_hazards: Mapped[list[str]] = mapped_column(ARRAY(String(16)), server_default=text("'{}'"))
     # Identifiers of the source records that describe this place (GSI 共通ID, standard data ID…).
     source_ids: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    # Every name its live records give it (its own first), so that a search by any finds it.
+    names: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    # Who its welfare-shelter records take in (TARGET_GROUPS), for matching a household's needs.
+    target_groups: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default=text("'{}'"))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     # Set when a newer version of the source no longer lists the place: hidden, kept for history.
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -57,6 +61,7 @@ class Facility(Entity):
         ),
         CheckConstraint(f"suitable_hazards <@ ARRAY[{sql_list(HAZARD_TYPES)}]::varchar[]", name="hazards_known"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint(f"target_groups <@ ARRAY[{sql_list(TARGET_GROUPS)}]::varchar[]", name="target_groups_known"),
         Index("ix_facility_municipality_id", "municipality_id"),
         Index("ix_facility_geom", "geom", postgresql_using="gist"),
         Index("ix_facility_geog", "geog", postgresql_using="gist"),
@@ -68,8 +73,10 @@ class Facility(Entity):
 
 
 class FacilityRecord(Entity):
-    """One record of a source file (a GSI 共通ID, a standard-data ID) as published. A facility is
-    the place; its kinds, hazard flags and source ids are the union of its live records."""
+    """One record of a source file (a GSI 共通ID, a standard-data ID) as published, with its own
+    name, point and designation. A facility is the place: one record, or several that
+    geo.identity finds to be one place; its kinds, hazard flags, names and source ids are the
+    union of its live records."""
 
     __tablename__ = "facility_record"
 
@@ -89,10 +96,14 @@ class FacilityRecord(Entity):
     capacity: Mapped[int | None] = mapped_column(Integer)
     capacity_text: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    # 受入対象者 of a welfare shelter: known groups, and the fragments outside the vocabulary.
+    target_groups: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default=text("'{}'"))
+    target_other: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     import_run_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("import_run.id", ondelete="SET NULL"))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
+        CheckConstraint(f"target_groups <@ ARRAY[{sql_list(TARGET_GROUPS)}]::varchar[]", name="target_groups_known"),
         Index("ix_facility_record_facility_id", "facility_id"),
         Index("ix_facility_record_dataset", "dataset"),
         Index("ix_facility_record_place_key", "place_key"),

@@ -9,7 +9,7 @@ from sqlalchemy import ARRAY, Select, String, bindparam, cast, func, literal_col
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db.fast import Compiled
-from server.facilities.models import Facility
+from server.facilities.models import Facility, FacilityRecord
 from server.hazards.models import HazardZone, HazardZonePart
 from server.municipalities.models import Municipality
 
@@ -26,6 +26,8 @@ COLUMNS = (
     Facility.suitable_hazards,
     Facility.source_ids,
     Facility.withdrawn_at,
+    Facility.names,
+    Facility.target_groups,
     func.ST_X(Facility.geom).label("lon"),
     func.ST_Y(Facility.geom).label("lat"),
 )
@@ -38,6 +40,40 @@ def facilities() -> Select[tuple[object, ...]]:
 
 def detail() -> Select[tuple[object, ...]]:
     return facilities().add_columns(Facility.attributes).where(Facility.id == bindparam("id"))
+
+
+#: A record's own values, which answer a look-up by its source id in place of the facility's.
+RECORD_COLUMNS = (
+    FacilityRecord.source_id,
+    FacilityRecord.kinds,
+    FacilityRecord.name,
+    FacilityRecord.name_kana,
+    FacilityRecord.name_en,
+    FacilityRecord.address,
+    FacilityRecord.capacity,
+    FacilityRecord.capacity_text,
+    FacilityRecord.suitable_hazards,
+    FacilityRecord.target_groups,
+    FacilityRecord.target_other,
+    FacilityRecord.withdrawn_at,
+    func.ST_X(FacilityRecord.geom).label("lon"),
+    func.ST_Y(FacilityRecord.geom).label("lat"),
+)
+
+
+def records() -> Select[tuple[object, ...]]:
+    """A facility's records: live first, in the order the place shows them."""
+    return (
+        select(*RECORD_COLUMNS)
+        .where(FacilityRecord.facility_id == bindparam("id"))
+        .order_by(FacilityRecord.withdrawn_at.is_not(None), FacilityRecord.created_at, FacilityRecord.id)
+    )
+
+
+def by_source_id() -> Select[tuple[object, ...]]:
+    """Facilities with the record of that source id, the record's own values beside them."""
+    own = [c.label(f"record_{c.key}") for c in RECORD_COLUMNS]
+    return facilities().add_columns(*own).join(FacilityRecord, FacilityRecord.facility_id == Facility.id)
 
 
 _point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)

@@ -32,11 +32,35 @@ class FacilityProperties(msgspec.Struct, rename="camel"):
     suitable_hazards: list[str]
     source_ids: list[str]
     withdrawn: bool
+    #: Every name of the place's records, its own first (a place of several records has several).
+    names: list[str]
+    #: Who its welfare-shelter records take in (geo.kinds.TARGET_GROUPS; TARGET_NEEDS says which
+    #: care needs of a household match each).
+    target_groups: list[str]
     status: ShelterStatus | None = None
+
+
+class Designation(msgspec.Struct, rename="camel"):
+    """One source record of a place, as published: its own id, designation, name and point; and
+    for a welfare shelter, who it takes in (``targetGroups``, and ``targetOther``: the text of
+    受入対象者 outside that vocabulary)."""
+
+    source_id: str
+    kinds: list[str]
+    name: str
+    name_kana: str | None
+    address: str | None
+    geometry: Point
+    suitable_hazards: list[str]
+    target_groups: list[str]
+    target_other: list[str]
+    withdrawn: bool
 
 
 class FacilityDetailProperties(FacilityProperties, rename="camel"):
     attributes: dict[str, Any] = msgspec.field(default_factory=dict)
+    #: The place's records, live ones first (preferred designation first), withdrawn ones after.
+    designations: list[Designation] = msgspec.field(default_factory=list)
 
 
 class FacilityFeature(msgspec.Struct):

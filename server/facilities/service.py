@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.fast import fetch
 from server.facilities import queries
-from server.facilities.models import Facility
+from server.facilities.models import Facility, FacilityRecord
 from server.facilities.schemas import (
+    Designation,
     FacilityDetail,
     FacilityDetailProperties,
     FacilityFeature,
@@ -54,7 +55,39 @@ def _properties(row: Mapping[Any, Any]) -> dict[str, Any]:
     properties["suitable_hazards"] = row["suitable_hazards"]
     properties["source_ids"] = row["source_ids"]
     properties["withdrawn"] = row["withdrawn_at"] is not None
+    properties["names"] = row["names"] or [row["name"]]
+    properties["target_groups"] = row["target_groups"]
     return properties
+
+
+# What a record's own values replace in a feature looked up by its source id.
+_OWN = ("kinds", "name", "name_kana", "name_en", "address", "capacity", "capacity_text", "suitable_hazards")
+
+
+def record_feature(row: Mapping[Any, Any]) -> FacilityFeature:
+    """The facility holding a record, as that record describes it: its own name, point,
+    designation and hazard flags (a place of several records keeps its id, names and source ids)."""
+    properties = _properties(row)
+    properties.update({name: row[f"record_{name}"] for name in _OWN})
+    properties["target_groups"] = row["record_target_groups"]
+    properties["withdrawn"] = row["record_withdrawn_at"] is not None
+    geometry = point(row["record_lon"], row["record_lat"])
+    return FacilityFeature(str(row["id"]), geometry, FacilityProperties(**properties))
+
+
+def designation(row: Mapping[Any, Any]) -> Designation:
+    return Designation(
+        source_id=row["source_id"],
+        kinds=row["kinds"],
+        name=row["name"],
+        name_kana=row["name_kana"],
+        address=row["address"],
+        geometry=point(row["lon"], row["lat"]),
+        suitable_hazards=row["suitable_hazards"],
+        target_groups=row["target_groups"],
+        target_other=row["target_other"],
+        withdrawn=row["withdrawn_at"] is not None,
+    )
 
 
 def to_feature(row: Mapping[Any, Any]) -> FacilityFeature:
@@ -89,7 +122,8 @@ async def page(
 ) -> tuple[list[FacilityFeature], uuid.UUID | None]:
     """One page in id order (UUIDv7: creation order, stable under inserts); returns the features
     and the id to continue after, or None on the last page."""
-    statement = queries.facilities().order_by(Facility.id).limit(limit + 1)
+    by_record = where.source_id is not None
+    statement = (queries.by_source_id() if by_record else queries.facilities()).order_by(Facility.id).limit(limit + 1)
     if where.municipality:
         statement = statement.where(Municipality.code == where.municipality)
     if where.kind:
@@ -99,14 +133,14 @@ async def page(
     if where.bbox:
         statement = statement.where(func.ST_Intersects(Facility.geom, func.ST_MakeEnvelope(*where.bbox, 4326)))
     if where.source_id:
-        statement = statement.where(Facility.source_ids.contains([where.source_id]))
+        statement = statement.where(FacilityRecord.source_id == where.source_id)
     # Withdrawn places are hidden from residents, but a source id still finds its record.
     if not (where.include_withdrawn or where.source_id):
         statement = statement.where(Facility.withdrawn_at.is_(None))
     if after is not None:
         statement = statement.where(Facility.id > after)
     rows = (await connection.execute(statement)).all()
-    features = [to_feature(row._mapping) for row in rows[:limit]]
+    features = [(record_feature if by_record else to_feature)(row._mapping) for row in rows[:limit]]
     return features, (rows[limit - 1].id if len(rows) > limit else None)
 
 
@@ -126,7 +160,10 @@ async def one(connection: AsyncConnection, facility_id: str, status_of: StatusOf
     if row is None:
         raise NotFoundError(f"no facility with id {facility_id}")
     status = await status_of(connection, key)
-    properties = FacilityDetailProperties(**_properties(row._mapping), attributes=row.attributes, status=status)
+    designations = [designation(r._mapping) for r in await connection.execute(queries.records(), {"id": key})]
+    properties = FacilityDetailProperties(
+        **_properties(row._mapping), attributes=row.attributes, status=status, designations=designations
+    )
     return FacilityDetail(str(row.id), point(row.lon, row.lat), properties)
 
 

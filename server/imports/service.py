@@ -20,19 +20,20 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from geoalchemy2.shape import from_shape
+from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from geo.codes import InvalidCodeError, normalize
+from geo.identity import Identity, places, says_same_address
 from geo.importers import areas, facilities
 from geo.importers.areas import ParsedAreas
 from geo.importers.base import MAX_ROWS, ImportFailure, Options, ParsedFile, Source
 from geo.importers.base import FacilityRecord as Record
 from geo.importers.facilities import Context
-from geo.kinds import FACILITY_KINDS, HAZARD_TYPES
+from geo.kinds import FACILITY_KINDS, HAZARD_TYPES, TARGET_GROUPS
 from server.db.engine import session_factory
 from server.facilities.models import Facility, FacilityRecord
 from server.hazards.models import HazardZone
@@ -241,34 +242,22 @@ async def _apply(
         )
     ).all()
     by_source = {r.source_id: r for r in existing}
-    place_of = {r.place_key: r.facility_id for r in existing if r.place_key and r.withdrawn_at is None}
     touched: set[uuid.UUID] = set()
     now = datetime.now(UTC)
 
+    written: list[FacilityRecord] = []
     for done, record in enumerate(records):
         await _writing(progress, done, len(records))
         stored = by_source.get(record.source_id)
         if stored is None:
-            facility_id = place_of.get(record.place_key) if record.place_key else None
-            if facility_id is None:
-                facility = Facility(
-                    id=uuid7(),
-                    municipality_id=towns[record.municipality],
-                    kinds=list(record.kinds),
-                    name=record.name,
-                    geom=_point(record),
-                )
-                session.add(facility)  # ids are made here (UUIDv7): no flush needed to refer to it
-                facility_id = facility.id
-            stored = FacilityRecord(source_id=record.source_id, facility_id=facility_id)
-            session.add(stored)
+            # Its facility is chosen below, with the others of its place (geo.identity).
+            stored = FacilityRecord(id=uuid7(), source_id=record.source_id)
             summary.created += 1
         else:
             summary.updated += 1
+            touched.add(stored.facility_id)
         _copy(record, stored, run_id)
-        if record.place_key:
-            place_of[record.place_key] = stored.facility_id
-        touched.add(stored.facility_id)
+        written.append(stored)
 
     present = set(source_ids)
     for stored in existing:
@@ -276,9 +265,76 @@ async def _apply(
             stored.withdrawn_at = now
             summary.withdrawn += 1
             touched.add(stored.facility_id)
+    new = [r for r in written if r.facility_id is None]
+    live = {r.id: r for r in [*existing, *written] if r.withdrawn_at is None}
+    changed, facilities = _place(list(live.values()), towns)
+    touched |= changed
+    session.add_all(facilities)
+    session.add_all(new)
     await session.flush()
     await _recompute(session, touched, towns, now)
     summary.outside_boundary = await _outside_boundary(session, facility_ids=touched)
+
+
+def _rank(kinds: Iterable[str]) -> int:
+    return min((_PREFERRED.index(k) for k in kinds if k in _PREFERRED), default=len(_PREFERRED))
+
+
+def identity(record: FacilityRecord) -> Identity:
+    lon, lat = _lonlat(record.geom)
+    return Identity(
+        source_id=record.source_id,
+        dataset=record.dataset,
+        place_key=record.place_key,
+        name=record.name,
+        address=record.address,
+        lon=lon,
+        lat=lat,
+        same_address=says_same_address(record.attributes),
+        rank=_rank(record.kinds),
+    )
+
+
+def _lonlat(geom: Any) -> tuple[float, float]:
+    point = to_shape(geom)
+    return point.x, point.y
+
+
+def _place(records: list[FacilityRecord], towns: dict[str, uuid.UUID]) -> tuple[set[uuid.UUID], list[Facility]]:
+    """Give each live record its facility: the records of one place (geo.identity.places) share
+    one, the one most of them already have (the first record's, in the grouping order, when they
+    disagree), so that the same records always keep the same facilities; a place none of whose
+    records has a facility yet, or whose facility another place kept, gets a new one. Returns
+    the facilities whose records changed, and the new ones."""
+    by_id = {r.source_id: r for r in records}
+    groups = places([identity(r) for r in records])
+    taken: set[uuid.UUID] = set()
+    changed: set[uuid.UUID] = set()
+    created: list[Facility] = []
+    for group in groups:
+        members = [by_id[i.source_id] for i in group]
+        held = [r.facility_id for r in members if r.facility_id is not None and r.facility_id not in taken]
+        # The facility most of them hold; on a tie, the first record's (held keeps their order).
+        chosen: uuid.UUID | None = max(held, key=held.count) if held else None
+        if chosen is None:
+            first = members[0]
+            facility = Facility(
+                id=uuid7(),
+                municipality_id=towns[first.attributes["municipality"]],
+                kinds=list(first.kinds),
+                name=first.name,
+                geom=first.geom,
+            )
+            chosen = facility.id
+            created.append(facility)
+        taken.add(chosen)
+        for member in members:
+            if member.facility_id != chosen:
+                if member.facility_id is not None:
+                    changed.add(member.facility_id)
+                member.facility_id = chosen
+                changed.add(chosen)
+    return changed, created
 
 
 def _point(record: Record) -> Any:
@@ -291,6 +347,7 @@ def _copy(record: Record, stored: FacilityRecord, run_id: uuid.UUID) -> None:
     stored.name, stored.name_kana, stored.name_en = record.name, record.name_kana, record.name_en
     stored.address, stored.geom = record.address, _point(record)
     stored.capacity, stored.capacity_text = record.capacity, record.capacity_text
+    stored.target_groups, stored.target_other = list(record.target_groups), list(record.target_other)
     stored.attributes = {"line": record.line, "municipality": record.municipality, **record.attributes}
     stored.import_run_id, stored.withdrawn_at = run_id, None
 
@@ -298,8 +355,9 @@ def _copy(record: Record, stored: FacilityRecord, run_id: uuid.UUID) -> None:
 async def _recompute(
     session: AsyncSession, facility_ids: set[uuid.UUID], towns: dict[str, uuid.UUID], now: datetime
 ) -> None:
-    """A place is the union of its live records: designations, hazard flags, source ids; its
-    name, address and point come from its preferred record. No live record: withdrawn."""
+    """A place is the union of its live records: designations, hazard flags, names, target groups,
+    source ids; its name, address and point come from its preferred record. No live record:
+    withdrawn."""
     if not facility_ids:
         return
     facilities = (await session.scalars(select(Facility).where(Facility.id.in_(facility_ids)))).all()
@@ -307,7 +365,7 @@ async def _recompute(
         await session.scalars(
             select(FacilityRecord)
             .where(FacilityRecord.facility_id.in_(facility_ids))
-            .order_by(FacilityRecord.created_at)
+            .order_by(FacilityRecord.created_at, FacilityRecord.id)
         )
     ).all()
     by_facility: dict[uuid.UUID, list[FacilityRecord]] = {}
@@ -320,12 +378,15 @@ async def _recompute(
         if not live:
             facility.withdrawn_at = facility.withdrawn_at or now
             continue
-        live.sort(key=lambda r: min((_PREFERRED.index(k) for k in r.kinds if k in _PREFERRED), default=len(_PREFERRED)))
+        live.sort(key=lambda r: _rank(r.kinds))
         kinds = {k for r in live for k in r.kinds}
         hazards = {h for r in live for h in r.suitable_hazards}
+        targets = {g for r in live for g in r.target_groups}
         first = live[0]
         facility.kinds = [k for k in FACILITY_KINDS if k in kinds]
         facility.suitable_hazards = [h for h in HAZARD_TYPES if h in hazards]
+        facility.target_groups = [g for g in TARGET_GROUPS if g in targets]
+        facility.names = list(dict.fromkeys(r.name for r in live))
         facility.name = first.name
         facility.name_kana = next((r.name_kana for r in live if r.name_kana), None)
         facility.name_en = next((r.name_en for r in live if r.name_en), None)

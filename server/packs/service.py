@@ -70,8 +70,20 @@ _DATA_EXTENT = text(
 _FACILITIES = text(
     """
     SELECT id::text, kinds, name, name_kana, name_en, address, capacity, capacity_text, suitable_hazards,
+           names, target_groups,
            round(ST_X(geom)::numeric, 6)::float AS lon, round(ST_Y(geom)::numeric, 6)::float AS lat
     FROM facility WHERE municipality_id = :id AND withdrawn_at IS NULL ORDER BY id
+    """
+)
+# Each place's live records, for the sheet's designations offline.
+_RECORDS = text(
+    """
+    SELECT r.facility_id::text AS facility, r.source_id, r.kinds, r.name, r.name_kana, r.address,
+           r.suitable_hazards, r.target_groups, r.target_other,
+           round(ST_X(r.geom)::numeric, 6)::float AS lon, round(ST_Y(r.geom)::numeric, 6)::float AS lat
+    FROM facility_record r JOIN facility f ON f.id = r.facility_id
+    WHERE f.municipality_id = :id AND f.withdrawn_at IS NULL AND r.withdrawn_at IS NULL
+    ORDER BY r.facility_id, r.created_at, r.id
     """
 )
 
@@ -272,6 +284,23 @@ async def _write_archive(
 async def _facilities(engine: AsyncEngine, municipality_id: Any) -> bytes:
     async with engine.connect() as connection:
         rows = (await connection.execute(_FACILITIES, {"id": municipality_id})).all()
+        records = (await connection.execute(_RECORDS, {"id": municipality_id})).all()
+    designations: dict[str, list[dict[str, Any]]] = {}
+    for d in records:
+        designations.setdefault(d.facility, []).append(
+            {
+                "sourceId": d.source_id,
+                "kinds": d.kinds,
+                "name": d.name,
+                "nameKana": d.name_kana,
+                "address": d.address,
+                "geometry": {"type": "Point", "coordinates": [d.lon, d.lat]},
+                "suitableHazards": d.suitable_hazards,
+                "targetGroups": d.target_groups,
+                "targetOther": d.target_other,
+                "withdrawn": False,
+            }
+        )
     features = [
         {
             "type": "Feature",
@@ -287,6 +316,9 @@ async def _facilities(engine: AsyncEngine, municipality_id: Any) -> bytes:
                 "capacity": r.capacity,
                 "capacityText": r.capacity_text,
                 "suitableHazards": r.suitable_hazards,
+                "names": r.names or [r.name],
+                "targetGroups": r.target_groups,
+                "designations": designations.get(r.id, []),
             },
         }
         for r in rows

@@ -113,6 +113,8 @@ def _facilities(live: bool) -> ColumnElement[bytes]:
         Facility.kinds[1].label("kind"),
         func.array_to_string(Facility.kinds, ",").label("kinds"),
         Facility.name,
+        # A place written without its records (bench data) has no names: its name stands for them.
+        func.coalesce(func.nullif(func.array_to_string(Facility.names, "\n"), ""), Facility.name).label("names"),
         Facility.name_kana.label("nameKana"),
         Facility.name_en.label("nameEn"),
         Facility.address,

@@ -30,13 +30,13 @@ def test_gsi_csv_with_bom_and_no_municipality_column_takes_the_code_from_the_com
     assert first.municipality == "029980"
     assert first.source_id.startswith("E02998") and first.place_key == f"gsi:{first.source_id[1:11]}"
     assert first.kinds == ("emergency_site",)
-    assert parsed.rows == len(parsed.records) == 28
+    assert parsed.rows == len(parsed.records) == 28 + 3  # and the sites sharing a serial (SHARED)
 
 
 def test_gsi_geojson_shelters_mark_welfare_shelters() -> None:
     parsed = parse("029980_designated_shelters.geojson", (FIXTURES / "029980_designated_shelters.geojson").read_bytes())
     welfare = [r for r in parsed.records if "welfare_shelter" in r.kinds]
-    assert parsed.format == "gsi_shelter" and len(welfare) == 12
+    assert parsed.format == "gsi_shelter" and len(welfare) == 12 + 2  # and the two of SHARED
     assert all(r.kinds[0] == "designated_shelter" for r in parsed.records)
     assert parsed.records[0].prefecture == "青森県" and parsed.records[0].municipality_name == "見本町"
 

@@ -23,6 +23,8 @@ const fromPack: Facility = {
     capacityText: null,
     suitableHazards: ["flood"],
     sourceIds: [],
+    names: ["Pack School"],
+    targetGroups: [],
     withdrawn: false,
     status: null,
   },

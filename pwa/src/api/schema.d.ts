@@ -924,6 +924,19 @@ export interface components {
             /** @constant */
             type: "public-key";
         };
+        /** Designation */
+        Designation: {
+            address: string | null;
+            geometry: components["schemas"]["Point"];
+            kinds: string[];
+            name: string;
+            nameKana: string | null;
+            sourceId: string;
+            suitableHazards: string[];
+            targetGroups: string[];
+            targetOther: string[];
+            withdrawn: boolean;
+        };
         /** EvacueeCard */
         EvacueeCard: {
             address?: string | null;
@@ -1002,15 +1015,18 @@ export interface components {
             };
             capacity: number | null;
             capacityText: string | null;
+            designations?: components["schemas"]["Designation"][];
             id: string;
             kinds: string[];
             municipality: string;
             name: string;
             nameEn: string | null;
             nameKana: string | null;
+            names: string[];
             sourceIds: string[];
             status?: components["schemas"]["ShelterStatus"] | null;
             suitableHazards: string[];
+            targetGroups: string[];
             withdrawn: boolean;
         };
         /** FacilityFeature */
@@ -1035,9 +1051,11 @@ export interface components {
             name: string;
             nameEn: string | null;
             nameKana: string | null;
+            names: string[];
             sourceIds: string[];
             status?: components["schemas"]["ShelterStatus"] | null;
             suitableHazards: string[];
+            targetGroups: string[];
             withdrawn: boolean;
         };
         /** HazardAtPoint */
@@ -1252,9 +1270,11 @@ export interface components {
             name: string;
             nameEn: string | null;
             nameKana: string | null;
+            names: string[];
             sourceIds: string[];
             status?: components["schemas"]["ShelterStatus"] | null;
             suitableHazards: string[];
+            targetGroups: string[];
             /** @default 0 */
             walkingMinutes: number;
             withdrawn: boolean;

@@ -18,6 +18,8 @@ function place(id: string, distanceM: number, status: ShelterStatus["status"] | 
       capacityText: null,
       suitableHazards: [],
       sourceIds: [],
+      names: [id],
+      targetGroups: [],
       withdrawn: false,
       status: status === null ? null : { status, occupancy: 10, capacity },
       distanceM,

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { TARGET_GROUPS } from "../../api/values";
 import { t } from "../../i18n";
 import { outboxItems } from "../../lib/outboxStore";
 import { PasskeyButtons } from "../accounts/Passkeys";
@@ -6,6 +7,7 @@ import { ensureResident, me, recoveryCode } from "../accounts/session";
 import { HOUSEHOLD_URL, type Household, householdQrUrl, type Member, memberQrUrl, PET_KINDS } from "./api";
 import { household, newMember, saveHousehold, syncHousehold } from "./household";
 import { MemberFields } from "./MemberFields";
+import { matchingGroups } from "./welfare";
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -129,6 +131,8 @@ export function MyInfoScreen() {
   const hideQr = useCallback(() => setShowQr(false), []);
 
   if (showQr) return <QrView onClose={hideQr} />;
+  // The welfare shelters' target groups the household's care needs match (none: no note).
+  const welfare = matchingGroups(TARGET_GROUPS, h);
   return (
     <div class="panels myinfo">
       {recoveryCode.value && (
@@ -180,6 +184,11 @@ export function MyInfoScreen() {
       >
         {t("myinfo.addMember")}
       </button>
+      {welfare.length > 0 && (
+        <p class="notice" data-testid="welfare-note">
+          {t("myinfo.welfare", { groups: welfare.map((g) => t(`target.${g}`)).join("・") })}
+        </p>
+      )}
 
       <fieldset class="panel">
         <legend>{t("myinfo.pets")}</legend>

@@ -3,7 +3,9 @@ import { answers } from "../../answers";
 import { language, t } from "../../i18n";
 import { useQuery } from "../../lib/useQuery";
 import { openFacility } from "../../map/state";
-import { shownCapacity } from "../facilities/api";
+import { type FacilityKind, shownCapacity } from "../facilities/api";
+import { household } from "../households/household";
+import { isTargetGroup, matchingGroups } from "../households/welfare";
 import { StatusBadge } from "./StatusBadge";
 
 /** The details of the facility tapped on the map or chosen in a list, as a modal sheet. */
@@ -26,6 +28,11 @@ export function FacilitySheet() {
   // One capacity: the operating one while the shelter is operated, else the facility's.
   const capacity = facility ? shownCapacity(facility) : null;
   const name = facility ? (language.value === "en" && facility.nameEn ? facility.nameEn : facility.name) : "";
+  // Each record of the place with its own name and designation; a welfare shelter's with whom it
+  // takes in. A place of one record without target groups says it all in its kinds.
+  const designations = (facility?.designations ?? []).filter((d) => !d.withdrawn);
+  const detailed =
+    designations.length > 1 || designations.some((d) => d.targetGroups.length + d.targetOther.length > 0);
 
   return (
     <dialog ref={dialog} class="sheet" aria-labelledby="sheet-title" onClose={close}>
@@ -48,6 +55,39 @@ export function FacilitySheet() {
           )}
           <dt>{t("sheet.kinds")}</dt>
           <dd>{facility.kinds.map((k) => t(`kind.${k}`)).join("・")}</dd>
+          {detailed && (
+            <>
+              <dt>{t("sheet.designations")}</dt>
+              <dd>
+                <ul class="designations">
+                  {designations.map((d) => {
+                    const targets = [
+                      ...d.targetGroups.filter(isTargetGroup).map((g) => t(`target.${g}`)),
+                      ...d.targetOther,
+                    ];
+                    const matches = matchingGroups(d.targetGroups, household.value).length > 0;
+                    return (
+                      <li key={d.sourceId} data-source-id={d.sourceId}>
+                        <strong>{d.name}</strong>
+                        {" — "}
+                        {(d.kinds as FacilityKind[]).map((k) => t(`kind.${k}`)).join("・")}
+                        {targets.length > 0 && (
+                          <div>
+                            {t("sheet.targets")}: {targets.join("・")}
+                          </div>
+                        )}
+                        {matches && (
+                          <div class="welfare-match" data-testid="welfare-match">
+                            {t("sheet.welfareMatch")}
+                          </div>
+                        )}
+                      </li>
+                    );
+                  })}
+                </ul>
+              </dd>
+            </>
+          )}
           <dt>{t("sheet.suitable")}</dt>
           <dd>
             {facility.suitableHazards.length > 0
@@ -75,6 +115,7 @@ export function FacilitySheet() {
           </dd>
         </dl>
       )}
+      {facility?.kinds.includes("welfare_shelter") && <p class="notice">{t("sheet.welfareOnRequest")}</p>}
     </dialog>
   );
 }

@@ -5,6 +5,8 @@ import { useQuery } from "../../lib/useQuery";
 import { nearestHazard, openFacility, place, placeKey } from "../../map/state";
 import { type Nearest, nearerButFull, openFirst, type ShelterStatus, shownCapacity } from "../facilities/api";
 import { HAZARD_TYPES, type HazardType } from "../hazards/api";
+import { household } from "../households/household";
+import { matchingGroups } from "../households/welfare";
 import { StatusBadge } from "./StatusBadge";
 
 /** "flood (0.5–3 m), landslide": the zones at the place whose places were left out. */
@@ -70,6 +72,17 @@ export function NearestPanel() {
               name: f.properties.name,
               status: statusWord(f.properties.status as ShelterStatus),
             })}
+          </p>
+        ))}
+      {features
+        .filter(
+          (f) =>
+            f.properties.kinds.includes("welfare_shelter") &&
+            matchingGroups(f.properties.targetGroups, household.value).length > 0,
+        )
+        .map((f) => (
+          <p key={f.id} class="notice" data-testid="welfare-match">
+            {t("nearest.welfareMatch", { name: f.properties.name })}
           </p>
         ))}
       {answer && features.length === 0 && <p>{t("nearest.none")}</p>}
