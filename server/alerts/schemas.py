@@ -34,19 +34,25 @@ class BrowserSubscription(msgspec.Struct, rename="camel"):
     expiration_time: int | float | None = None
 
 
-class MunicipalityArea(msgspec.Struct, forbid_unknown_fields=True):
-    municipality: Annotated[str, msgspec.Meta(min_length=5, max_length=6, pattern=r"^[0-9]+$")]
+class Area(msgspec.Struct, rename="camel", forbid_unknown_fields=True, omit_defaults=True):
+    """A municipality (``{"municipality": "022012"}``) or a point with a radius
+    (``{"lat": …, "lon": …, "radiusM": …}``), with an optional label (自宅, 職場 …)."""
+
+    municipality: Annotated[str, msgspec.Meta(min_length=5, max_length=6, pattern=r"^[0-9]+$")] | None = None
+    lat: Annotated[float, msgspec.Meta(ge=20, le=46)] | None = None
+    lon: Annotated[float, msgspec.Meta(ge=122, le=154)] | None = None
+    radius_m: Annotated[int, msgspec.Meta(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] | None = None
     label: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
-
-class PointArea(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
-    lat: Annotated[float, msgspec.Meta(ge=20, le=46)]
-    lon: Annotated[float, msgspec.Meta(ge=122, le=154)]
-    radius_m: Annotated[int, msgspec.Meta(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)]
-    label: Annotated[str, msgspec.Meta(max_length=40)] | None = None
-
-
-Area = MunicipalityArea | PointArea
+    def __post_init__(self) -> None:
+        point = (self.lat, self.lon, self.radius_m)
+        if self.municipality is not None:
+            if any(v is not None for v in point):
+                raise ValueError("give a municipality or a point (lat, lon, radiusM), not both")
+        elif any(v is None for v in point):
+            raise ValueError(
+                f"a point needs lat, lon and radiusM ({MIN_RADIUS_M}–{MAX_RADIUS_M} m), or give a municipality"
+            )
 
 
 class SubscriptionIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True):

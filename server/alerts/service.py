@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import Float, bindparam, column, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,6 @@ from server.alerts.schemas import (
     Area,
     BrowserSubscription,
     DeliveryCounts,
-    MunicipalityArea,
     SubscriptionChange,
     SubscriptionIn,
     SubscriptionOut,
@@ -100,15 +99,15 @@ def _areas(areas: list[Area]) -> tuple[list[dict[str, Any]], list[str], list[dic
     codes: list[str] = []
     circles: list[dict[str, float]] = []
     for i, area in enumerate(areas):
-        if isinstance(area, MunicipalityArea):
+        if area.municipality is not None:
             try:
                 code = normalize(area.municipality, width=6)
             except InvalidCodeError as exc:
                 raise InvalidParameterError(f"areas[{i}].municipality", str(exc)) from None
             codes.append(code)
-            stored.append(msgspec.to_builtins(MunicipalityArea(code, area.label)))
+            stored.append(msgspec.to_builtins(Area(municipality=code, label=area.label)))
         else:
-            circles.append({"lon": area.lon, "lat": area.lat, "r": float(area.radius_m)})
+            circles.append({"lon": area.lon or 0.0, "lat": area.lat or 0.0, "r": float(area.radius_m or 0)})
             stored.append(msgspec.to_builtins(area))
     return stored, sorted(set(codes)), circles
 
@@ -118,21 +117,14 @@ def _circles(circles: list[dict[str, float]]) -> Any:
     so that one GiST index answers "which circles does this area touch"."""
     if not circles:
         return None
-    points = func.jsonb_to_recordset(bindparam("points", circles, type_=JSONB)).table_valued("lon", "lat", "r")
-    return (
-        select(
-            func.ST_Multi(
-                func.ST_Union(
-                    text(
-                        "ST_Buffer(ST_SetSRID(ST_MakePoint(CAST(lon AS float8), CAST(lat AS float8)), 4326)"
-                        "::geography, CAST(r AS float8), 'quad_segs=16')::geometry"
-                    )
-                )
-            )
-        )
-        .select_from(points)
-        .scalar_subquery()
+    points = (
+        func.jsonb_to_recordset(bindparam("points", circles, type_=JSONB))
+        .table_valued(column("lon", Float), column("lat", Float), column("r", Float))
+        .render_derived(name="p", with_types=True)
     )
+    point = func.ST_SetSRID(func.ST_MakePoint(points.c.lon, points.c.lat), 4326)
+    circle = func.geometry(func.ST_Buffer(func.geography(point), points.c.r, "quad_segs=16"))
+    return select(func.ST_Multi(func.ST_Union(circle))).select_from(points).scalar_subquery()
 
 
 def _hash(token: str) -> bytes:
