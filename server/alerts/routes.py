@@ -20,6 +20,7 @@ from server.alerts.schemas import (
     SubscriptionCreated,
     SubscriptionIn,
     SubscriptionOut,
+    Unsubscribed,
     VapidPublicKey,
 )
 from server.lib.errors import InvalidParameterError, ServiceUnavailableError
@@ -72,9 +73,12 @@ class PushController(Controller):
     ) -> SubscriptionOut:
         return await service.change(session, subscription_id, token, data, request.app.state.settings.push)
 
-    @delete("/subscriptions/{subscription_id:str}", summary="Unsubscribe: everything about it is deleted")
-    async def remove(self, session: Session, subscription_id: FromPath[str], token: PushToken) -> None:
+    @delete(
+        "/subscriptions/{subscription_id:str}", summary="Unsubscribe: everything about it is deleted", status_code=200
+    )
+    async def remove(self, session: Session, subscription_id: FromPath[str], token: PushToken) -> Unsubscribed:
         await service.unsubscribe(session, subscription_id, token)
+        return Unsubscribed(id=subscription_id, deleted=True)
 
 
 class AlertController(Controller):

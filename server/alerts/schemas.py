@@ -95,6 +95,11 @@ class SubscriptionOut(msgspec.Struct, rename="camel"):
     min_intensity: Intensity
 
 
+class Unsubscribed(msgspec.Struct):
+    id: str
+    deleted: bool
+
+
 class VapidPublicKey(msgspec.Struct, rename="camel"):
     """The applicationServerKey for ``pushManager.subscribe`` (base64url, uncompressed P-256)."""
 

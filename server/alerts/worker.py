@@ -162,7 +162,12 @@ class Deliverer:
 
 
 def subject(settings: Settings) -> str:
-    return settings.push.subject or settings.server.base_url
+    """The VAPID ``sub``: the setting, else the public URL when it is https (push services take
+    only mailto: or https:), else a local mailto: (development)."""
+    if settings.push.subject:
+        return settings.push.subject
+    base = settings.server.base_url
+    return base if base.startswith("https://") else "mailto:bosai@localhost"
 
 
 async def work(settings: Settings, *, once: bool, backoff_s: float = 30.0, sender: Sender | None = None) -> int:

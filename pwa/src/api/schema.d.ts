@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts in force and past, newest first (never exercises or tests) */
+        get: operations["ApiAlertsListAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert */
+        get: operations["ApiAlertsAlertIdRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -481,6 +515,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/push/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VAPID public key (applicationServerKey for pushManager.subscribe) */
+        get: operations["ApiPushKeyKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Subscribe a browser to alerts for its areas; answers the id and its token */
+        post: operations["ApiPushSubscriptionsSubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a subscription receives (with its token) */
+        get: operations["ApiPushSubscriptionsSubscriptionIdRead"];
+        /** Change a subscription's areas, languages or kinds */
+        put: operations["ApiPushSubscriptionsSubscriptionIdChange"];
+        post?: never;
+        /** Unsubscribe: everything about it is deleted */
+        delete: operations["ApiPushSubscriptionsSubscriptionIdRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/qr/keys": {
         parameters: {
             query?: never;
@@ -792,6 +879,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlertList */
+        AlertList: {
+            alerts: components["schemas"]["AlertSummary"][];
+        };
+        /** AlertSummary */
+        AlertSummary: {
+            /** @enum {string} */
+            action: "issue" | "cancel";
+            cancelled: boolean;
+            /** Format: date-time */
+            expiresAt: string;
+            headline: string;
+            id: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /** @enum {string} */
+            kind: "evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter";
+            level: number | null;
+            municipalities: string[];
+            /** @enum {string} */
+            source: "jma" | "cap" | "hq";
+            /** @enum {string} */
+            status: "actual" | "exercise" | "test";
+        };
+        /** Area */
+        Area: {
+            label?: string | null;
+            lat?: number | null;
+            lon?: number | null;
+            municipality?: string | null;
+            radiusM?: number | null;
+        };
         /** AuditEntry */
         AuditEntry: {
             action: string;
@@ -813,6 +932,12 @@ export interface components {
             requireResidentKey?: boolean;
             residentKey?: "required" | "preferred" | "discouraged";
             userVerification?: "required" | "preferred" | "discouraged";
+        };
+        /** BrowserSubscription */
+        BrowserSubscription: {
+            endpoint: string;
+            expirationTime?: number | null;
+            keys: components["schemas"]["PushKeys"];
         };
         /** CareNeeds */
         CareNeeds: {
@@ -1481,6 +1606,11 @@ export interface components {
         PublicShelters: {
             shelters: components["schemas"]["PublicShelter"][];
         };
+        /** PushKeys */
+        PushKeys: {
+            auth: string;
+            p256dh: string;
+        };
         /** QrCodes */
         QrCodes: {
             household: string;
@@ -1584,6 +1714,41 @@ export interface components {
         SignedOut: {
             signedOut: boolean;
         };
+        /** SubscriptionChange */
+        SubscriptionChange: {
+            areas?: components["schemas"]["Area"][] | null;
+            kinds?: ("evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter")[] | null;
+            languages?: ("ja" | "en" | "ja-easy")[] | null;
+            /** @enum {null|string} */
+            minIntensity?: "1" | "2" | "3" | "4" | "5-" | "5+" | "6-" | "6+" | "7" | null;
+            subscription?: components["schemas"]["BrowserSubscription"] | null;
+        };
+        /** SubscriptionCreated */
+        SubscriptionCreated: {
+            id: string;
+            token: string;
+        };
+        /** SubscriptionIn */
+        SubscriptionIn: {
+            areas: components["schemas"]["Area"][];
+            kinds?: ("evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter")[] | null;
+            languages?: ("ja" | "en" | "ja-easy")[];
+            /**
+             * @default 3
+             * @enum {string}
+             */
+            minIntensity: "1" | "2" | "3" | "4" | "5-" | "5+" | "6-" | "6+" | "7";
+            subscription: components["schemas"]["BrowserSubscription"];
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            areas: components["schemas"]["Area"][];
+            id: string;
+            kinds: ("evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter")[];
+            languages: ("ja" | "en" | "ja-easy")[];
+            /** @enum {string} */
+            minIntensity: "1" | "2" | "3" | "4" | "5-" | "5+" | "6-" | "6+" | "7";
+        };
         /** TileJson */
         TileJson: {
             attribution: string;
@@ -1643,11 +1808,20 @@ export interface components {
             /** Format: uuid */
             toShelterId: string;
         };
+        /** Unsubscribed */
+        Unsubscribed: {
+            deleted: boolean;
+            id: string;
+        };
         /** UserEntity */
         UserEntity: {
             displayName: string;
             id: string;
             name: string;
+        };
+        /** VapidPublicKey */
+        VapidPublicKey: {
+            publicKey: string;
         };
         /** VectorLayer */
         VectorLayer: {
@@ -1702,6 +1876,81 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ApiAlertsListAlerts: {
+        parameters: {
+            query?: {
+                municipality?: string | null;
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAlertsAlertIdRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSummary"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiAuditLog: {
         parameters: {
             query?: {
@@ -2631,6 +2880,189 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PackVersions"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushKeyKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdRemove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -52,7 +52,7 @@ async def test_subscribe_as_the_interface_says_then_change_and_delete(client: Cl
     assert changed.status_code == 200, changed.text
     assert changed.json()["languages"] == ["en", "ja"] and changed.json()["minIntensity"] == "5-"
     gone = await client.delete(f"/api/push/subscriptions/{sub_id}", headers=headers)
-    assert gone.status_code == 204
+    assert gone.status_code == 200 and gone.json() == {"id": sub_id, "deleted": True}
     assert (await client.get(f"/api/push/subscriptions/{sub_id}", headers=headers)).status_code == 404
 
 
