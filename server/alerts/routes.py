@@ -11,11 +11,14 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from geo.codes import InvalidCodeError, normalize
-from server.accounts.guards import Session, anyone
-from server.alerts import service
+from server.accounts.guards import HEADQUARTERS, Caller, Session, anyone, signed_in_as
+from server.alerts import orders, service
 from server.alerts.schemas import (
     AlertList,
     AlertSummary,
+    DeliveryCounts,
+    EvacuationOrderIn,
+    EvacuationOrderOut,
     SubscriptionChange,
     SubscriptionCreated,
     SubscriptionIn,
@@ -23,7 +26,7 @@ from server.alerts.schemas import (
     Unsubscribed,
     VapidPublicKey,
 )
-from server.lib.errors import InvalidParameterError, ServiceUnavailableError
+from server.lib.errors import InvalidParameterError, NotFoundError, ServiceUnavailableError
 from server.lib.keys import b64
 
 PushToken = Annotated[
@@ -84,9 +87,8 @@ class PushController(Controller):
 class AlertController(Controller):
     path = "/api/alerts"
     tags = ["alerts"]  # noqa: RUF012
-    guards = PUBLIC
 
-    @get("/", summary="Alerts in force and past, newest first (never exercises or tests)")
+    @get("/", guards=PUBLIC, summary="Alerts in force and past, newest first (never exercises or tests)")
     async def list_alerts(
         self, session: Session, municipality: FromQuery[str | None] = None, since: FromQuery[str | None] = None
     ) -> AlertList:
@@ -106,6 +108,30 @@ class AlertController(Controller):
                 raise InvalidParameterError("since", "needs a time zone (e.g. 2026-11-29T09:00:00+09:00)")
         return AlertList(alerts=await service.listing(session, code, after))
 
-    @get("/{alert_id:str}", summary="One alert")
+    @get("/{alert_id:str}", guards=PUBLIC, summary="One alert")
     async def read(self, session: Session, alert_id: FromPath[str]) -> AlertSummary:
         return service.summary(await service.get(session, alert_id))
+
+    @post(
+        "/",
+        guards=[signed_in_as(*HEADQUARTERS)],
+        summary="Issue evacuation information (レベル3–5, or 解除 with cancels); dryRun: how many it reaches",
+    )
+    async def issue(
+        self, session: Session, caller: Caller, data: JSONBody[EvacuationOrderIn]
+    ) -> Response[EvacuationOrderOut]:
+        out = await orders.order(session, caller, data)
+        return Response(out, status_code=200 if out.dry_run else 201)
+
+    @get(
+        "/{alert_id:str}/deliveries",
+        guards=[signed_in_as(*HEADQUARTERS)],
+        summary="An alert's deliveries by state (queued, sent, failed, removed, expired)",
+    )
+    async def deliveries(self, session: Session, caller: Caller, alert_id: FromPath[str]) -> DeliveryCounts:
+        alert = await service.get(session, alert_id)
+        if "prefectural_hq" not in caller.roles and not set(alert.municipalities) & caller.municipalities(
+            "municipal_hq"
+        ):
+            raise NotFoundError("no such alert in your municipality")
+        return await service.counts(session, alert.id)

@@ -142,3 +142,60 @@ class PushPayload(msgspec.Struct, rename="camel"):
     url: str
     action: str
     status: str
+
+
+EvacuationLevel = Literal[3, 4, 5]
+OrderHazard = Literal[
+    "flood", "inland_flood", "landslide", "storm_surge", "tsunami", "heavy_rain", "earthquake", "fire", "other"
+]
+Position = Annotated[list[float], msgspec.Meta(min_length=2, max_length=2)]
+
+
+class PolygonGeometry(msgspec.Struct, forbid_unknown_fields=True):
+    """A GeoJSON Polygon (WGS84 lon/lat), as drawn on the map: one ring, closed."""
+
+    type: Literal["Polygon"]
+    coordinates: Annotated[
+        list[Annotated[list[Position], msgspec.Meta(min_length=4, max_length=1000)]],
+        msgspec.Meta(min_length=1, max_length=1),
+    ]
+
+
+class Circle(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    lat: Annotated[float, msgspec.Meta(ge=20, le=46)]
+    lon: Annotated[float, msgspec.Meta(ge=122, le=154)]
+    radius_m: Annotated[int, msgspec.Meta(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)]
+
+
+class EvacuationOrderIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    """``POST /api/alerts``: evacuation information from headquarters, for whole municipalities,
+    a polygon or a circle (exactly one). ``cancels`` lifts an earlier order (解除) instead.
+    ``dryRun`` answers how many subscriptions it would reach, and stores nothing."""
+
+    hazard: OrderHazard
+    level: EvacuationLevel | None = None
+    municipalities: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(min_length=5, max_length=6)]], msgspec.Meta(min_length=1, max_length=60)
+        ]
+        | None
+    ) = None
+    polygon: PolygonGeometry | None = None
+    circle: Circle | None = None
+    cancels: str | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    instructions: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    shelters: Annotated[list[str], msgspec.Meta(max_length=50)] = msgspec.field(default_factory=list)
+    expires_in_hours: Annotated[int, msgspec.Meta(ge=1, le=72)] = 24
+    exercise: bool = False
+    dry_run: bool = False
+
+
+class EvacuationOrderOut(msgspec.Struct, rename="camel"):
+    """What was (or, on a dry run, would be) issued: the municipalities it touches and how many
+    subscriptions it reaches."""
+
+    id: str | None
+    reached: int
+    municipalities: list[str]
+    dry_run: bool

@@ -101,6 +101,24 @@ def _texts(
             f"Earthquake: seismic intensity {INTENSITY_EN.get(raw, raw)} observed",
             f"地震（じしん）が ありました。震度（しんど）{INTENSITY_JA.get(raw, raw)}です。",
         )
+    if kind == "evacuation":
+        order_en = {3: "Elderly and others evacuate", 4: "Evacuation order", 5: "Emergency: secure your safety now"}
+        order_easy = {
+            3: "お年寄（としよ）りなどは 逃（に）げて ください。",
+            4: "みんな 逃（に）げて ください。",
+            5: "命（いのち）が 危（あぶ）ないです。すぐに 安全（あんぜん）な 場所（ばしょ）へ。",
+        }
+        if cancelled:
+            return (
+                f"{name} 解除",
+                f"{order_en.get(level or 4, 'Evacuation')} lifted",
+                "逃（に）げる 必要（ひつよう）は なくなりました。",
+            )
+        return (
+            f"【警戒レベル{level}】{name}",
+            f"{order_en.get(level or 4, 'Evacuation')} (alert level {level})",
+            f"【レベル{level}】{order_easy.get(level or 4, '')}",
+        )
     if kind == "tsunami":
         easy = (
             "津波（つなみ）の 心配（しんぱい）は なくなりました。"

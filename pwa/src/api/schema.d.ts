@@ -14,7 +14,8 @@ export interface paths {
         /** Alerts in force and past, newest first (never exercises or tests) */
         get: operations["ApiAlertsListAlerts"];
         put?: never;
-        post?: never;
+        /** Issue evacuation information (レベル3–5, or 解除 with cancels); dryRun: how many it reaches */
+        post: operations["ApiAlertsIssue"];
         delete?: never;
         options?: never;
         head?: never;
@@ -30,6 +31,23 @@ export interface paths {
         };
         /** One alert */
         get: operations["ApiAlertsAlertIdRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{alert_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An alert's deliveries by state (queued, sent, failed, removed, expired) */
+        get: operations["ApiAlertsAlertIdDeliveriesDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1000,6 +1018,12 @@ export interface components {
             /** @enum {null|string} */
             stay?: "inside" | "outdoor" | "car" | "at_home" | null;
         };
+        /** Circle */
+        Circle: {
+            lat: number;
+            lon: number;
+            radiusM: number;
+        };
         /** Consents */
         Consents: {
             /** @default false */
@@ -1048,6 +1072,46 @@ export interface components {
             alg: number;
             /** @constant */
             type: "public-key";
+        };
+        /** DeliveryCounts */
+        DeliveryCounts: {
+            /** @default 0 */
+            expired: number;
+            /** @default 0 */
+            failed: number;
+            /** @default 0 */
+            queued: number;
+            /** @default 0 */
+            removed: number;
+            /** @default 0 */
+            sent: number;
+        };
+        /** EvacuationOrderIn */
+        EvacuationOrderIn: {
+            cancels?: string | null;
+            circle?: components["schemas"]["Circle"] | null;
+            /** @default false */
+            dryRun: boolean;
+            /** @default false */
+            exercise: boolean;
+            /** @default 24 */
+            expiresInHours: number;
+            /** @enum {string} */
+            hazard: "flood" | "inland_flood" | "landslide" | "storm_surge" | "tsunami" | "heavy_rain" | "earthquake" | "fire" | "other";
+            instructions?: string | null;
+            /** @enum {integer|null} */
+            level?: 3 | 4 | 5 | null;
+            municipalities?: string[] | null;
+            polygon?: components["schemas"]["PolygonGeometry"] | null;
+            reason?: string | null;
+            shelters?: string[];
+        };
+        /** EvacuationOrderOut */
+        EvacuationOrderOut: {
+            dryRun: boolean;
+            id: string | null;
+            municipalities: string[];
+            reached: number;
         };
         /** EvacueeCard */
         EvacueeCard: {
@@ -1577,6 +1641,12 @@ export interface components {
             /** @constant */
             type: "Point";
         };
+        /** PolygonGeometry */
+        PolygonGeometry: {
+            coordinates: number[][][];
+            /** @constant */
+            type: "Polygon";
+        };
         /** PublicKey */
         PublicKey: {
             /** @constant */
@@ -1914,6 +1984,45 @@ export interface operations {
             };
         };
     };
+    ApiAlertsIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvacuationOrderIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvacuationOrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiAlertsAlertIdRead: {
         parameters: {
             query?: never;
@@ -1932,6 +2041,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlertSummary"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAlertsAlertIdDeliveriesDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryCounts"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
