@@ -34,6 +34,10 @@ COUNT = text(
         AND (s.municipalities && a.municipalities
              OR (a.area IS NOT NULL AND s.circles IS NOT NULL AND ST_Intersects(s.circles, a.area)))
     WHERE a.id = :alert AND a.status = 'actual' AND a.cancelled_at IS NULL
+        AND (a.action = 'issue' OR EXISTS (
+            SELECT 1 FROM delivery d
+            WHERE d.subscription_id = s.id
+              AND d.alert_id::text IN (SELECT jsonb_array_elements_text(a.details -> 'lifts'))))
     """
 )
 CIRCLE = text(
@@ -157,6 +161,7 @@ async def order(session: AsyncSession, caller: Principal, data: EvacuationOrderI
             "shelters": data.shelters,
             "freeText": bool(data.reason or data.instructions),
             "issuedBy": str(caller.account_id),
+            "lifts": [str(replaces)] if replaces else [],
         },
         "municipalities": codes,
         "area": area,

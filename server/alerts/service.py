@@ -390,8 +390,15 @@ async def _lift(session: AsyncSession, alert_id: uuid.UUID, message: Message, dr
             .where(Alert.id == alert.id)
             .values(municipalities=left, cancelled_at=None if left else message.message_at)
         )
-    if earlier:
-        await session.execute(update(Alert).where(Alert.id == alert_id).values(replaces_id=earlier[0].id))
+    # The lifting reaches only those the lifted alerts reached (TARGET reads details.lifts).
+    await session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id)
+        .values(
+            replaces_id=earlier[0].id if earlier else None,
+            details=Alert.details.op("||")(bindparam("lifts", {"lifts": [str(a.id) for a in earlier]}, type_=JSONB)),
+        )
+    )
 
 
 TARGET = text(
@@ -404,6 +411,11 @@ TARGET = text(
         AND (s.municipalities && a.municipalities
              OR (a.area IS NOT NULL AND s.circles IS NOT NULL AND ST_Intersects(s.circles, a.area)))
     WHERE a.id = :alert AND a.status = 'actual' AND a.cancelled_at IS NULL
+        -- A lifting (解除) tells only those who were told of what it lifts.
+        AND (a.action = 'issue' OR EXISTS (
+            SELECT 1 FROM delivery d
+            WHERE d.subscription_id = s.id
+              AND d.alert_id::text IN (SELECT jsonb_array_elements_text(a.details -> 'lifts'))))
     ON CONFLICT (alert_id, subscription_id) DO NOTHING
     RETURNING id
     """

@@ -188,8 +188,11 @@ async def test_a_correction_reaches_only_the_new_places_and_a_lifting_tells_who_
     listed = await app_client.get("/api/alerts", params={"municipality": "022021"})
     assert [a["cancelled"] for a in listed.json()["alerts"]] == [True]
 
+    # Subscribed after the warning went out: its lifting is no news to this one.
+    await subscribe(app_client, receiver.browser("late"), [{"municipality": "022012"}])
     assert await imported(push_settings, w / "03_vpww54_lift.xml") == ["created 大雨警報"]
     await work(push_settings, once=True, backoff_s=0.1)
+    assert receiver.got("late") == []
     assert [p["headline"] for p in receiver.got("aomori")][-1] == "大雨警報 解除（022012）"
     assert len(receiver.got("goshogawara")) == 1  # still under the warning: nothing new
     left = await rows(
