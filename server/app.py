@@ -15,6 +15,7 @@ from server.accounts.guards import DEPENDENCIES
 from server.accounts.passkeys import PasskeyController
 from server.accounts.routes import AuditController, AuthController, ResidentController
 from server.accounts.service import RateLimit
+from server.alerts.routes import AlertController, PushController
 from server.db.engine import create_engine
 from server.db.fast import create_pool
 from server.db.migrate import head_revision
@@ -27,7 +28,7 @@ from server.lib.compression import Compression
 from server.lib.errors import EXCEPTION_HANDLERS
 from server.lib.guard import MAX_BODY_BYTES, EdgeGuard
 from server.lib.headers import security_headers
-from server.lib.keys import load_keys
+from server.lib.keys import load_keys, load_vapid
 from server.packs.catalog import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.settings import Settings
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OperationsController,
             LiveController,
             AuditController,
+            PushController,
+            AlertController,
             static_router(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "data_version": DataVersionClock(read_engine),
                 "tile_cache": TileCache(settings.server.tile_cache_mb * 1024 * 1024),
                 "crypto": load_keys(settings),
+                "vapid": load_vapid(settings),
                 "live_hub": LiveHub(settings.database),
                 # Sign-in attempts per client address, per process (lock-out per account is in the database).
                 "login_limit": RateLimit(limit=10, window_s=60),

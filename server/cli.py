@@ -14,6 +14,7 @@ import click
 import uvicorn
 
 from server.accounts.cli import keys, users
+from server.alerts.cli import alerts
 from server.db.cli import db, prepare_database, upgrade_database
 from server.db.engine import create_engine
 from server.demo import DEMO_PASSWORD, demo_accounts, demo_event, import_demo_files, load_demo
@@ -42,7 +43,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 
-for group in (db, import_command, users, keys, events, shelters, packs):
+for group in (db, import_command, users, keys, events, shelters, packs, alerts):
     main.add_command(group)
 
 

@@ -41,6 +41,9 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_DATA_KEY": "Key encrypting personal data at rest: 32 bytes, base64 (`bosai keys generate`).",
     "BOSAI_QR_KEY": "Ed25519 private key (32-byte seed, base64) signing QR codes (`bosai keys generate`).",
     "BOSAI_QR_OLD_KEYS": "Comma-separated base64 public keys of retired QR keys, still accepted when verifying.",
+    "BOSAI_VAPID_KEY": "Web Push (VAPID) private key: P-256 private value, 32 bytes, base64 (`bosai keys generate`).",
+    "BOSAI_VAPID_SUBJECT": "Whom push services may contact about us: mailto: or https: URL (default BOSAI_PUBLIC_URL).",
+    "BOSAI_PUSH_ALLOW_HTTP": "1 to accept http:// push endpoints on localhost (a test receiver; never in production).",
     "BOSAI_IMPORT_MAX_UPLOAD_MB": "Largest request body `POST /api/imports` accepts, in MiB (default 256).",
     "BOSAI_IMPORT_MAX_FILES": "Most files and folders one zip archive may hold (default 2000).",
     "BOSAI_IMPORT_MAX_FILE_MB": "Most MiB one file of a zip archive may unpack to (default 256).",
@@ -214,6 +217,7 @@ class SecuritySettings:
     data_key: bytes | None = None
     qr_key: bytes | None = None
     qr_old_public_keys: tuple[bytes, ...] = ()
+    vapid_key: bytes | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> SecuritySettings:
@@ -230,7 +234,12 @@ class SecuritySettings:
             return value
 
         old = tuple(base64.b64decode(k) for k in env.get("BOSAI_QR_OLD_KEYS", "").split(",") if k.strip())
-        return cls(data_key=key("BOSAI_DATA_KEY"), qr_key=key("BOSAI_QR_KEY"), qr_old_public_keys=old)
+        return cls(
+            data_key=key("BOSAI_DATA_KEY"),
+            qr_key=key("BOSAI_QR_KEY"),
+            qr_old_public_keys=old,
+            vapid_key=key("BOSAI_VAPID_KEY"),
+        )
 
 
 MIB: Final = 1024 * 1024
@@ -261,6 +270,22 @@ class ImportSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PushSettings:
+    """Web Push: who we say we are to push services, and which endpoints subscriptions may name."""
+
+    subject: str | None = None
+    # A push endpoint is the browser vendor's https URL; a local http one only for a test receiver.
+    allow_http_localhost: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PushSettings:
+        subject = env.get("BOSAI_VAPID_SUBJECT") or None
+        if subject is not None and not subject.startswith(("mailto:", "https://")):
+            raise SettingsError(f"BOSAI_VAPID_SUBJECT={subject!r}: expected mailto:… or https://…")
+        return cls(subject=subject, allow_http_localhost=_bool(env, "BOSAI_PUSH_ALLOW_HTTP"))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, one object per concern."""
 
@@ -269,6 +294,7 @@ class Settings:
     packs: PackSettings = field(default_factory=PackSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
+    push: PushSettings = field(default_factory=PushSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -284,4 +310,5 @@ class Settings:
             packs=PackSettings.from_env(source),
             security=SecuritySettings.from_env(source),
             imports=ImportSettings.from_env(source),
+            push=PushSettings.from_env(source),
         )

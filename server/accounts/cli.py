@@ -86,7 +86,7 @@ def keys() -> None:
 
 @keys.command(name="generate")
 def keys_generate() -> None:
-    """Print new BOSAI_DATA_KEY and BOSAI_QR_KEY lines for the environment (keep them secret, and
+    """Print new BOSAI_DATA_KEY, BOSAI_QR_KEY and BOSAI_VAPID_KEY lines for the environment (keep them secret, and
     keep the data key: without it stored personal data cannot be read)."""
     for name, value in generate().items():
         click.echo(f"{name}={value}")

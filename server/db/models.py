@@ -1,6 +1,7 @@
 """Every model, imported once so that the metadata is complete (Alembic, drift test)."""
 
 from server.accounts.models import Account, AccountRole, AuditEvent, AuthSession, Passkey, PasskeyChallenge
+from server.alerts.models import Alert, Delivery, PushSubscription
 from server.datasets.models import DataVersion
 from server.db.base import Base
 from server.facilities.models import Facility, FacilityRecord
@@ -14,11 +15,13 @@ from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, Li
 __all__ = [
     "Account",
     "AccountRole",
+    "Alert",
     "AuditEvent",
     "AuthSession",
     "Base",
     "Checkin",
     "DataVersion",
+    "Delivery",
     "DisasterEvent",
     "EventMunicipality",
     "Facility",
@@ -32,5 +35,6 @@ __all__ = [
     "OfflinePack",
     "Passkey",
     "PasskeyChallenge",
+    "PushSubscription",
     "ShelterOperation",
 ]

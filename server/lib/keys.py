@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -37,9 +38,33 @@ def key_id(public: bytes) -> str:
     return hashlib.sha256(public).hexdigest()[:8]
 
 
+def vapid_private_value() -> bytes:
+    """A new P-256 private value (32 bytes): not any 32 random bytes, it must lie below the order."""
+    return ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value.to_bytes(32, "big")
+
+
 def generate() -> dict[str, str]:
     """Fresh keys, as the environment takes them."""
-    return {name: base64.b64encode(os.urandom(32)).decode() for name in ("BOSAI_DATA_KEY", "BOSAI_QR_KEY")}
+    keys = {name: base64.b64encode(os.urandom(32)).decode() for name in ("BOSAI_DATA_KEY", "BOSAI_QR_KEY")}
+    keys["BOSAI_VAPID_KEY"] = base64.b64encode(vapid_private_value()).decode()
+    return keys
+
+
+@dataclass(frozen=True)
+class VapidKey:
+    """The application server's key for Web Push (RFC 8292): push services check that pushes to a
+    subscription are signed by the key the browser subscribed with."""
+
+    private: bytes
+
+    @cached_property
+    def key(self) -> ec.EllipticCurvePrivateKey:
+        return ec.derive_private_key(int.from_bytes(self.private, "big"), ec.SECP256R1())
+
+    @cached_property
+    def public(self) -> bytes:
+        """The uncompressed point (65 bytes), as the browser's applicationServerKey takes it."""
+        return self.key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
 
 
 @dataclass(frozen=True)
@@ -119,3 +144,19 @@ def require(keys: Keys | None) -> Keys:
     if keys is None:
         raise ServiceUnavailableError("BOSAI_DATA_KEY and BOSAI_QR_KEY are not set (`bosai keys generate` makes them)")
     return keys
+
+
+def load_vapid(settings: Settings) -> VapidKey | None:
+    """The configured VAPID key; with a local cluster and none configured, the one kept in
+    BOSAI_HOME/keys.json (added to a keys.json made before push existed); else None."""
+    if settings.security.vapid_key:
+        return VapidKey(settings.security.vapid_key)
+    if not settings.database.managed:
+        return None
+    load_keys(settings)  # makes keys.json when there is none
+    path: Path = settings.database.home / "keys.json"
+    stored = json.loads(path.read_text())
+    if "BOSAI_VAPID_KEY" not in stored:
+        stored["BOSAI_VAPID_KEY"] = base64.b64encode(vapid_private_value()).decode()
+        path.write_text(json.dumps(stored))
+    return VapidKey(base64.b64decode(stored["BOSAI_VAPID_KEY"]))

@@ -84,6 +84,16 @@ CROSS_SCOPE: dict[str, tuple[Call, str]] = {
     "GET /api/shelters/occupancy": (lambda c, t: c.get("/api/shelters/occupancy"), "hidden"),
     "GET /api/shelters/occupancy.csv": (lambda c, t: c.get("/api/shelters/occupancy.csv"), "hidden"),
     "GET /api/shelters/occupancy.geojson": (lambda c, t: c.get("/api/shelters/occupancy.geojson"), "hidden"),
+    # Evacuation orders for 見本市 from 見本町's headquarters (tests/server/alerts/test_orders.py
+    # covers a polygon reaching into the neighbour and the deliveries of another town's alert).
+    "POST /api/alerts": (
+        lambda c, t: c.post("/api/alerts", json={"hazard": "flood", "level": 5, "municipalities": ["029998"]}),
+        "refused",
+    ),
+    "GET /api/alerts/{id}/deliveries": (
+        lambda c, t: c.get("/api/alerts/00000000-0000-7000-8000-000000000000/deliveries"),
+        "refused",
+    ),
 }
 # Streams are filtered by the same scope as occupancy; tests/server/shelters/test_live.py follows
 # a stream (it never ends, so it has no row here).

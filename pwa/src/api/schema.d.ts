@@ -4,6 +4,58 @@
  */
 
 export interface paths {
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts in force and past, newest first (never exercises or tests) */
+        get: operations["ApiAlertsListAlerts"];
+        put?: never;
+        /** Issue evacuation information (レベル3–5, or 解除 with cancels); dryRun: how many it reaches */
+        post: operations["ApiAlertsIssue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{alert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert */
+        get: operations["ApiAlertsAlertIdRead"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{alert_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An alert's deliveries by state (queued, sent, failed, removed, expired) */
+        get: operations["ApiAlertsAlertIdDeliveriesDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -481,6 +533,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/push/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The VAPID public key (applicationServerKey for pushManager.subscribe) */
+        get: operations["ApiPushKeyKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Subscribe a browser to alerts for its areas; answers the id and its token */
+        post: operations["ApiPushSubscriptionsSubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a subscription receives (with its token) */
+        get: operations["ApiPushSubscriptionsSubscriptionIdRead"];
+        /** Change a subscription's areas, languages or kinds */
+        put: operations["ApiPushSubscriptionsSubscriptionIdChange"];
+        post?: never;
+        /** Unsubscribe: everything about it is deleted */
+        delete: operations["ApiPushSubscriptionsSubscriptionIdRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/qr/keys": {
         parameters: {
             query?: never;
@@ -792,6 +897,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlertList */
+        AlertList: {
+            alerts: components["schemas"]["AlertSummary"][];
+        };
+        /** AlertSummary */
+        AlertSummary: {
+            /** @enum {string} */
+            action: "issue" | "cancel";
+            cancelled: boolean;
+            /** Format: date-time */
+            expiresAt: string;
+            headline: string;
+            id: string;
+            /** Format: date-time */
+            issuedAt: string;
+            /** @enum {string} */
+            kind: "evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter";
+            level: number | null;
+            municipalities: string[];
+            /** @enum {string} */
+            source: "jma" | "cap" | "hq";
+            /** @enum {string} */
+            status: "actual" | "exercise" | "test";
+        };
+        /** Area */
+        Area: {
+            label?: string | null;
+            lat?: number | null;
+            lon?: number | null;
+            municipality?: string | null;
+            radiusM?: number | null;
+        };
         /** AuditEntry */
         AuditEntry: {
             action: string;
@@ -813,6 +950,12 @@ export interface components {
             requireResidentKey?: boolean;
             residentKey?: "required" | "preferred" | "discouraged";
             userVerification?: "required" | "preferred" | "discouraged";
+        };
+        /** BrowserSubscription */
+        BrowserSubscription: {
+            endpoint: string;
+            expirationTime?: number | null;
+            keys: components["schemas"]["PushKeys"];
         };
         /** CareNeeds */
         CareNeeds: {
@@ -875,6 +1018,12 @@ export interface components {
             /** @enum {null|string} */
             stay?: "inside" | "outdoor" | "car" | "at_home" | null;
         };
+        /** Circle */
+        Circle: {
+            lat: number;
+            lon: number;
+            radiusM: number;
+        };
         /** Consents */
         Consents: {
             /** @default false */
@@ -924,6 +1073,19 @@ export interface components {
             /** @constant */
             type: "public-key";
         };
+        /** DeliveryCounts */
+        DeliveryCounts: {
+            /** @default 0 */
+            expired: number;
+            /** @default 0 */
+            failed: number;
+            /** @default 0 */
+            queued: number;
+            /** @default 0 */
+            removed: number;
+            /** @default 0 */
+            sent: number;
+        };
         /** Designation */
         Designation: {
             address: string | null;
@@ -936,6 +1098,33 @@ export interface components {
             targetGroups: string[];
             targetOther: string[];
             withdrawn: boolean;
+        };
+        /** EvacuationOrderIn */
+        EvacuationOrderIn: {
+            cancels?: string | null;
+            circle?: components["schemas"]["Circle"] | null;
+            /** @default false */
+            dryRun: boolean;
+            /** @default false */
+            exercise: boolean;
+            /** @default 24 */
+            expiresInHours: number;
+            /** @enum {string} */
+            hazard: "flood" | "inland_flood" | "landslide" | "storm_surge" | "tsunami" | "heavy_rain" | "earthquake" | "fire" | "other";
+            instructions?: string | null;
+            /** @enum {integer|null} */
+            level?: 3 | 4 | 5 | null;
+            municipalities?: string[] | null;
+            polygon?: components["schemas"]["PolygonGeometry"] | null;
+            reason?: string | null;
+            shelters?: string[];
+        };
+        /** EvacuationOrderOut */
+        EvacuationOrderOut: {
+            dryRun: boolean;
+            id: string | null;
+            municipalities: string[];
+            reached: number;
         };
         /** EvacueeCard */
         EvacueeCard: {
@@ -1472,6 +1661,12 @@ export interface components {
             /** @constant */
             type: "Point";
         };
+        /** PolygonGeometry */
+        PolygonGeometry: {
+            coordinates: number[][][];
+            /** @constant */
+            type: "Polygon";
+        };
         /** PublicKey */
         PublicKey: {
             /** @constant */
@@ -1500,6 +1695,11 @@ export interface components {
         /** PublicShelters */
         PublicShelters: {
             shelters: components["schemas"]["PublicShelter"][];
+        };
+        /** PushKeys */
+        PushKeys: {
+            auth: string;
+            p256dh: string;
         };
         /** QrCodes */
         QrCodes: {
@@ -1604,6 +1804,41 @@ export interface components {
         SignedOut: {
             signedOut: boolean;
         };
+        /** SubscriptionChange */
+        SubscriptionChange: {
+            areas?: components["schemas"]["Area"][] | null;
+            kinds?: ("evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter")[] | null;
+            languages?: ("ja" | "en" | "ja-easy")[] | null;
+            /** @enum {null|string} */
+            minIntensity?: "1" | "2" | "3" | "4" | "5-" | "5+" | "6-" | "6+" | "7" | null;
+            subscription?: components["schemas"]["BrowserSubscription"] | null;
+        };
+        /** SubscriptionCreated */
+        SubscriptionCreated: {
+            id: string;
+            token: string;
+        };
+        /** SubscriptionIn */
+        SubscriptionIn: {
+            areas: components["schemas"]["Area"][];
+            kinds?: ("evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter")[] | null;
+            languages?: ("ja" | "en" | "ja-easy")[];
+            /**
+             * @default 3
+             * @enum {string}
+             */
+            minIntensity: "1" | "2" | "3" | "4" | "5-" | "5+" | "6-" | "6+" | "7";
+            subscription: components["schemas"]["BrowserSubscription"];
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            areas: components["schemas"]["Area"][];
+            id: string;
+            kinds: ("evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter")[];
+            languages: ("ja" | "en" | "ja-easy")[];
+            /** @enum {string} */
+            minIntensity: "1" | "2" | "3" | "4" | "5-" | "5+" | "6-" | "6+" | "7";
+        };
         /** TileJson */
         TileJson: {
             attribution: string;
@@ -1663,11 +1898,20 @@ export interface components {
             /** Format: uuid */
             toShelterId: string;
         };
+        /** Unsubscribed */
+        Unsubscribed: {
+            deleted: boolean;
+            id: string;
+        };
         /** UserEntity */
         UserEntity: {
             displayName: string;
             id: string;
             name: string;
+        };
+        /** VapidPublicKey */
+        VapidPublicKey: {
+            publicKey: string;
         };
         /** VectorLayer */
         VectorLayer: {
@@ -1722,6 +1966,157 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ApiAlertsListAlerts: {
+        parameters: {
+            query?: {
+                municipality?: string | null;
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAlertsIssue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvacuationOrderIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvacuationOrderOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAlertsAlertIdRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSummary"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiAlertsAlertIdDeliveriesDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryCounts"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiAuditLog: {
         parameters: {
             query?: {
@@ -2651,6 +3046,189 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PackVersions"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushKeyKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionChange"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdRemove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

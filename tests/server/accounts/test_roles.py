@@ -49,6 +49,7 @@ def KEY() -> dict[str, str]:  # noqa: N802 - reads as the header it makes
 # Rows whose allowed roles get past the role wall to a 4xx about what was sent (an unknown id, a
 # made-up code, a stream asked with a bad resume point): anything but 401, 403 and 5xx.
 PAST_THE_WALL = {
+    "GET /api/alerts/{id}/deliveries",
     "GET /api/households/me/qr",
     "GET /api/households/me/qr.png",
     "GET /api/households/me/members/{id}/qr.svg",
@@ -145,6 +146,18 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
         {"municipal_hq", "prefectural_hq"},
     ),
     ("GET /api/live", lambda c, _: c.get("/api/live?last_event_id=x"), VERIFIERS),
+    (
+        "POST /api/alerts",
+        lambda c, _: c.post(
+            "/api/alerts", json={"hazard": "flood", "level": 4, "municipalities": ["029998"], "dryRun": True}
+        ),
+        {"municipal_hq", "prefectural_hq"},
+    ),
+    (
+        "GET /api/alerts/{id}/deliveries",
+        lambda c, _: c.get(f"/api/alerts/{NOBODY}/deliveries"),
+        {"municipal_hq", "prefectural_hq"},
+    ),
     ("GET /api/qr/keys", lambda c, _: c.get("/api/qr/keys"), set(ROLES)),  # type: ignore[arg-type]
     ("GET /api/municipalities", lambda c, _: c.get("/api/municipalities"), set(ROLES)),  # type: ignore[arg-type]
 ]

@@ -1,0 +1,2 @@
+"""Push alerts: JMA warnings, evacuation information and shelter openings, delivered by Web Push
+to the subscriptions whose areas they touch."""

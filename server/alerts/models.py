@@ -1,0 +1,121 @@
+"""Alerts, the push subscriptions that receive them, and one delivery row per (alert,
+subscription): the unique row is what makes "never the same alert twice" hold across retries,
+re-imports and several workers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import WKBElement
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.db.base import Entity
+from server.db.types import geometry, sql_list
+
+SOURCES = ("jma", "cap", "hq")
+KINDS = ("evacuation", "warning", "advisory", "landslide", "flood", "earthquake", "tsunami", "shelter")
+STATUSES = ("actual", "exercise", "test")
+DELIVERY_STATES = ("queued", "sent", "failed", "removed", "expired")
+
+
+class Alert(Entity):
+    """One alert as residents see it: a kind (and level) for a set of municipalities or an area.
+    A JMA message becomes one alert per warning kind it issues or lifts; ``source_id`` is that
+    message-and-kind's identity, so importing the same message again finds the same row."""
+
+    __tablename__ = "alert"
+
+    source: Mapped[str] = mapped_column(String(8))
+    source_id: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    # 警戒レベル (1–5) where the kind has one; earthquakes carry their intensity instead.
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    hazard: Mapped[str] = mapped_column(String(24))
+    # "issue" (発表) or "cancel" (解除, lifting what an earlier alert issued).
+    action: Mapped[str] = mapped_column(String(8), server_default="issue")
+    status: Mapped[str] = mapped_column(String(8))
+    # The JMA name of what was issued (大雨警報, 震度速報 …): the structure headlines are made from.
+    name: Mapped[str] = mapped_column(Text)
+    # Seismic intensity rank (1…9 for 震度1…7) of an earthquake: subscribers choose a minimum.
+    intensity: Mapped[int | None] = mapped_column(SmallInteger)
+    headline: Mapped[dict[str, str]] = mapped_column(JSONB)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    municipalities: Mapped[list[str]] = mapped_column(ARRAY(String(6)), server_default="{}")
+    area: Mapped[WKBElement | None] = mapped_column(geometry("MULTIPOLYGON"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The time of the last message applied (a 訂正 older than it changes nothing).
+    message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alert.id", ondelete="SET NULL"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(f"source IN ({sql_list(SOURCES)})", name="source_known"),
+        CheckConstraint(f"kind IN ({sql_list(KINDS)})", name="kind_known"),
+        CheckConstraint(f"status IN ({sql_list(STATUSES)})", name="status_known"),
+        CheckConstraint("action IN ('issue', 'cancel')", name="action_known"),
+        CheckConstraint("level IS NULL OR level BETWEEN 0 AND 5", name="level_range"),
+        Index("ix_alert_area", "area", postgresql_using="gist"),
+        Index("ix_alert_municipalities", "municipalities", postgresql_using="gin"),
+        Index("ix_alert_issued_at", "issued_at"),
+    )
+
+
+class PushSubscription(Entity):
+    """A browser's push subscription and what it asked for. Anyone may make one (no account): it
+    is changed only with the management token given when it was made (kept as its SHA-256)."""
+
+    __tablename__ = "push_subscription"
+
+    endpoint: Mapped[str] = mapped_column(Text, unique=True)
+    p256dh: Mapped[str] = mapped_column(Text)
+    auth: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # The areas as sent (for reading back), and what targeting uses: municipality codes, and the
+    # points' circles as one geometry.
+    areas: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    municipalities: Mapped[list[str]] = mapped_column(ARRAY(String(6)), server_default="{}")
+    circles: Mapped[WKBElement | None] = mapped_column(geometry("MULTIPOLYGON"))
+    languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)))
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    min_intensity: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_push_subscription_circles", "circles", postgresql_using="gist"),
+        Index("ix_push_subscription_municipalities", "municipalities", postgresql_using="gin"),
+    )
+
+
+class Delivery(Entity):
+    """One alert to one subscription. A subscription the push service says is gone (404/410) is
+    deleted; its deliveries stay, marked removed, for the alert's counts."""
+
+    __tablename__ = "delivery"
+
+    alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"))
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("push_subscription.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(8), server_default="queued")
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    last_status: Mapped[int | None] = mapped_column(SmallInteger)
+
+    __table_args__ = (
+        UniqueConstraint("alert_id", "subscription_id"),
+        CheckConstraint(f"state IN ({sql_list(DELIVERY_STATES)})", name="state_known"),
+        Index("ix_delivery_subscription_id", "subscription_id"),
+    )
