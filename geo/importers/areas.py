@@ -441,7 +441,8 @@ def parse(source: Source, options: Options, layer: Layer | None = None, max_feat
         raise ImportFailure(
             source.name,
             "not a known boundary or hazard file (N03, A31a, A31, A33, A40): for another hazard file pass "
-            "--hazard TYPE and --rank-attribute COLUMN",
+            "--hazard TYPE and --rank-attribute COLUMN (past inundation: --hazard flood_history); for a "
+            "municipality's own boundary, --format boundary --municipality CODE",
         )
     notes: list[str] = []
     if name == "hazard_zones":
@@ -449,7 +450,7 @@ def parse(source: Source, options: Options, layer: Layer | None = None, max_feat
     errors = _check_geometries(layer, lines=name == "boundary")
     reader = Reader(layer, options)
     if name == "boundary":
-        boundaries = [] if errors else [municipal_boundary(reader)]
+        boundaries = [] if errors else [municipal_boundary(reader, notes)]
         return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), notes)
     if name == "n03_boundary":
         boundaries, notes = _boundaries(reader, errors)
@@ -548,7 +549,7 @@ def _check_generic(file: str, layer: Layer, options: Options, notes: list[str]) 
     return dataclasses.replace(options, date_attribute=column)
 
 
-def municipal_boundary(reader: Reader) -> BoundaryRecord:
+def municipal_boundary(reader: Reader, notes: list[str]) -> BoundaryRecord:
     """A municipality's own boundary (--format boundary --municipality CODE): its polygons, or the
     areas its boundary lines enclose (the lines are noded and polygonised and every enclosed face
     kept), dissolved into one."""
@@ -563,11 +564,17 @@ def municipal_boundary(reader: Reader) -> BoundaryRecord:
     polygons = list(layer.geometries[np.isin(kinds, (3, 6))])
     lines = layer.geometries[np.isin(kinds, (1, 2, 5))]
     if len(lines):
-        # Lines drawn piece by piece meet at their ends, or cross: union nodes them where they meet.
-        noded = shapely.union_all(lines)
-        faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+        # Lines drawn piece by piece meet at their ends, or cross: union nodes them where they meet
+        # (on a centimetre grid, so that ends a float's rounding apart still meet).
+        noded = shapely.union_all(shapely.set_precision(lines, 1e-7))
+        found, _cuts, dangles, _rings = shapely.polygonize_full(shapely.get_parts(noded))
+        faces = shapely.get_parts(found)
         if not len(faces):
             raise ImportFailure(layer.file, "the boundary lines enclose no area: are they closed?", column="geometry")
+        loose = len(shapely.get_parts(dangles))
+        if loose:
+            notes.append(f"{loose} line pieces enclose nothing (dangling ends) and were left out: is a gap open?")
+        notes.append(f"{len(faces)} areas enclosed by {len(lines)} lines, united")
         polygons.extend(faces)
     merged = shapely.union_all(polygons)
     if isinstance(merged, Polygon):

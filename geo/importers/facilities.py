@@ -288,7 +288,9 @@ def detect(table: Table) -> str:
     if len(found) != 1:
         known = "; ".join(f"{name}: {', '.join(sorted(cols))}" for name, (cols, _) in FORMATS.items())
         raise ImportFailure(
-            table.file, f"not a known facility file: its columns match {found or 'no format'} ({known})"
+            table.file,
+            f"not a known facility file: its columns match {found or 'no format'} ({known}). A "
+            "municipality's own list of one kind of place (名称, 緯度, 経度, …): pass --kind KIND",
         )
     return found[0]
 

@@ -13,7 +13,7 @@ from shapely.geometry import shape
 from fixtures.make_imports import BUILDINGS, CODE6, SHIFT
 from geo.importers import areas, facilities
 from geo.importers.areas import past_date
-from geo.importers.base import ImportFailure, Options, ParsedFile
+from geo.importers.base import ImportFailure, Options, ParsedFile, Source
 from server.imports.sources import expand
 
 MUNICIPAL = Path(__file__).resolve().parents[2] / "fixtures" / "import" / "municipal"
@@ -114,3 +114,21 @@ def test_past_inundation_keeps_its_dates() -> None:
         ("flood_history", "2018", "2018-07-06", 2018),
         ("flood_history", "1981", None, 1981),
     ]
+
+
+def _lines(*lines: list[tuple[float, float]]) -> Source:
+    features = [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "LineString", "coordinates": line}} for line in lines
+    ]
+    return Source("lines.geojson", json.dumps({"type": "FeatureCollection", "features": features}).encode())
+
+
+def test_boundary_lines_that_enclose_nothing_fail_and_loose_ends_are_reported() -> None:
+    square = [(140.0, 40.0), (140.1, 40.0), (140.1, 40.1)], [(140.1, 40.1), (140.0, 40.1), (140.0, 40.0)]
+    stub = [(140.1, 40.05), (140.15, 40.05)]
+    parsed = areas.parse(_lines(*square, stub), Options(format="boundary", municipality=CODE6))
+    (town,) = parsed.boundaries
+    assert abs(town.geometry.area - 0.01) < 1e-9
+    assert any("dangling" in note for note in parsed.notes), parsed.notes
+    with pytest.raises(ImportFailure, match="enclose no area"):
+        areas.parse(_lines(square[0]), Options(format="boundary", municipality=CODE6))
