@@ -13,8 +13,6 @@ from server.hazards.queries import AT_POINT
 from server.hazards.schemas import HazardAtPoint, HazardsAt
 from server.lib import params
 
-# Zones of flood_history are answered too, with basis "history": a place that was flooded, not a
-# forecast of how deep it may be.
 NO_HAZARD_NOTE = (
     "No mapped hazard zone contains this point. Hazard maps cover only the hazards and areas the "
     "municipality has published, so this does not mean the place is safe."
@@ -44,6 +42,7 @@ class HazardController(Controller):
                 source=row["source"],
                 municipality=row["municipality"],
                 zone_id=str(row["id"]),
+                # A past inundation is answered as what happened here (when), not as a forecast.
                 basis="history" if row["hazard_type"] in HISTORY_TYPES else "forecast",
                 date=row["date"],
                 year=_year(row["year"]),
