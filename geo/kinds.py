@@ -27,6 +27,8 @@ FACILITY_KINDS: Final = (
     "wide_area_site",  # 広域避難場所
     "medical",  # 医療機関
     "aed",  # AED
+    "care_facility",  # 要配慮者利用施設 (nursing homes, day-service centres, nurseries…)
+    "public_facility",  # 公共施設 (a municipality's list of halls, offices, gyms…)
 )
 
 #: Who a welfare shelter (福祉避難所) takes in: the GSI and common data's 受入対象者, read into a
@@ -76,3 +78,9 @@ TARGET_NEEDS: Final[dict[str, tuple[str, ...]]] = {
         "infant",
     ),
 }
+#: Hazard layers that record what happened rather than what may happen: drawn and told apart
+#: from the forecast zones (浸水履歴, 過去の浸水実績), never a reason to avoid a shelter.
+HISTORY_TYPES: Final = ("flood_history",)
+
+#: What a hazard zone may be: a forecast of one of HAZARD_TYPES, or a record of the past.
+ZONE_TYPES: Final = (*HAZARD_TYPES, *HISTORY_TYPES)

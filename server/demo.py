@@ -69,6 +69,16 @@ DEMO_IMPORTS = (
     ("areas", Options()),
     ("facilities", Options()),
     ("inland_flood", Options(hazard="inland_flood", rank_attribute="浸水深")),
+    # The town's own lists and past floods: the kinds of place only municipal lists have.
+    ("municipal/029980_tsunami_buildings_bom.csv", Options(kind="tsunami_building")),
+    ("municipal/029980_care_facilities.csv", Options(kind="care_facility")),
+    (
+        "municipal/public_facilities.csv",
+        Options(
+            kind="public_facility", municipality="029980", columns=(("name", "施設"), ("lat", "北緯"), ("lon", "東経"))
+        ),
+    ),
+    ("municipal/029980_flood_history.shp", Options(hazard="flood_history", municipality="029980")),
 )
 
 

@@ -7,6 +7,7 @@ band together."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import unicodedata
@@ -28,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.codes import InvalidCodeError, normalize
 from geo.importers.base import MAX_ROWS, ImportFailure, Options, Source, too_many
-from geo.kinds import HAZARD_TYPES
+from geo.kinds import HISTORY_TYPES, ZONE_TYPES
 
 MAX_ERRORS = 100
 # Japan, generously (Okinotorishima to Etorofu, Yonaguni to Minamitorishima).
@@ -71,6 +72,9 @@ class BoundaryRecord:
     features: int
     name_kana: str | None = None  # N03 has none: a stored one is kept
     name_en: str | None = None
+    # A municipality's own boundary file may not name its town: the stored name is kept (a new
+    # municipality is named by its code until a file names it).
+    keep_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -333,14 +337,67 @@ def _metres_or_none(value: Any) -> float | None:
 
 
 def hazard_zones(reader: Reader, index: int) -> ZoneRecord:
-    """Any other hazard file: the operator names the hazard and the rank attribute."""
+    """Any other hazard file: the operator names the hazard and the rank attribute. A past
+    inundation (flood_history) keeps its date: ``date`` (ISO, when the day is known) and ``year``."""
     hazard, column = str(reader.options.hazard), reader.options.rank_attribute  # hazard checked in parse()
-    value = reader.layer.properties(index).get(column) if column else None
+    props = reader.layer.properties(index)
+    value = props.get(column) if column else None
     text = None if value is None else str(value).strip()
     band = depth_band(text) if text else None
     plain_code = text is not None and re.fullmatch(r"[0-9A-Za-z_.-]{1,16}", text) is not None
     label = text if not plain_code or band is None else band_label(*band)
-    return _zone(reader, index, hazard, text if plain_code else None, band, label)
+    if hazard not in HISTORY_TYPES:
+        return _zone(reader, index, hazard, text if plain_code else None, band, label)
+    dated = reader.options.date_attribute
+    raw = props.get(dated) if dated else None
+    day, year = past_date(raw)
+    # The rank code of a past flood is its year: tiles carry it, the map can say which flood it was.
+    return _zone(
+        reader,
+        index,
+        hazard,
+        str(year) if year is not None else None,
+        band,
+        label if text is not None else (None if raw is None else str(raw).strip()),
+        date=day,
+        year=year,
+        date_text=None if raw is None else str(raw).strip(),
+    )
+
+
+#: Japanese eras: the Gregorian year before each one's first year (令和元年 = 2019).
+_ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018, "M": 1867, "T": 1911, "S": 1925,
+         "H": 1988, "R": 2018}  # fmt: skip
+_WESTERN = re.compile(r"(\d{4})\s*[-/.年]?\s*(?:(\d{1,2})\s*[-/.月]?\s*(?:(\d{1,2})\s*日?)?)?")
+_ERA = re.compile(
+    r"(明治|大正|昭和|平成|令和|[MTSHR])\s*(\d{1,2}|元)\s*[-/.年]?\s*(?:(\d{1,2})\s*[-/.月]?\s*(?:(\d{1,2})\s*日?)?)?"
+)
+
+
+def past_date(value: Any) -> tuple[str | None, int | None]:
+    """The ISO date (when the day is known) and the year of a past event as a file writes it:
+    "2019-10-12", "2019/10/12", 20191012, 2019, "令和元年10月12日", "H30.7.6", "平成30年7月"."""
+    if value is None:
+        return None, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    era = _ERA.match(text)
+    if era:
+        year = _ERAS[era[1]] + (1 if era[2] == "元" else int(era[2]))
+        month, day = era[3], era[4]
+    else:
+        western = _WESTERN.match(text)
+        if western is None:
+            return None, None
+        year, month, day = int(western[1]), western[2], western[3]
+    if not 1800 <= year <= 2200:
+        return None, None
+    if month and day and 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+        return f"{year:04d}-{int(month):02d}-{int(day):02d}", year
+    return None, year
 
 
 AREA_FORMATS: dict[str, Callable[[frozenset[str]], bool]] = {
@@ -352,6 +409,7 @@ AREA_FORMATS: dict[str, Callable[[frozenset[str]], bool]] = {
     "bosai_boundary": lambda columns: {"code", "name", "prefecture"} <= columns,
     "bosai_hazards": lambda columns: {"hazardType", "rankCode"} <= columns,
     "hazard_zones": lambda _columns: False,  # only when the operator names the hazard
+    "boundary": lambda _columns: False,  # a municipality's own boundary: only when the operator says so
 }
 ZONE_READERS: dict[str, Callable[[Reader, int], ZoneRecord]] = {
     "a31a_flood": a31a_flood,
@@ -362,7 +420,7 @@ ZONE_READERS: dict[str, Callable[[Reader, int], ZoneRecord]] = {
     "hazard_zones": hazard_zones,
 }
 #: The formats whose records are municipalities' boundaries (the others are hazard zones).
-BOUNDARY_FORMATS = ("n03_boundary", "bosai_boundary")
+BOUNDARY_FORMATS = ("n03_boundary", "bosai_boundary", "boundary")
 
 
 def detect(columns: frozenset[str], options: Options) -> str | None:
@@ -383,12 +441,17 @@ def parse(source: Source, options: Options, layer: Layer | None = None, max_feat
         raise ImportFailure(
             source.name,
             "not a known boundary or hazard file (N03, A31a, A31, A33, A40): for another hazard file pass "
-            "--hazard TYPE and --rank-attribute COLUMN",
+            "--hazard TYPE and --rank-attribute COLUMN (past inundation: --hazard flood_history); for a "
+            "municipality's own boundary, --format boundary --municipality CODE",
         )
+    notes: list[str] = []
     if name == "hazard_zones":
-        _check_generic(source.name, layer, options)
-    errors = _check_geometries(layer)
+        options = _check_generic(source.name, layer, options, notes)
+    errors = _check_geometries(layer, lines=name == "boundary")
     reader = Reader(layer, options)
+    if name == "boundary":
+        boundaries = [] if errors else [municipal_boundary(reader, notes)]
+        return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), notes)
     if name == "n03_boundary":
         boundaries, notes = _boundaries(reader, errors)
         return ParsedAreas(source.name, name, boundaries, [], errors, len(layer), notes)
@@ -401,7 +464,7 @@ def parse(source: Source, options: Options, layer: Layer | None = None, max_feat
     if not errors:
         read = ZONE_READERS[name]
         zones = [read(reader, i) for i in range(len(layer))]
-    return ParsedAreas(source.name, name, [], zones, errors, len(layer), [], _source(layer) if zones else None)
+    return ParsedAreas(source.name, name, [], zones, errors, len(layer), notes, _source(layer) if zones else None)
 
 
 def _source(layer: Layer) -> str | None:
@@ -415,8 +478,8 @@ def _check_bosai_zones(reader: Reader) -> list[ImportFailure]:
     for index in range(len(reader.layer)):
         props = reader.layer.properties(index)
         hazard = props.get("hazardType")
-        if hazard not in HAZARD_TYPES:
-            errors.append(reader.fail(index, f"one of {', '.join(HAZARD_TYPES)}", "hazardType", hazard))
+        if hazard not in ZONE_TYPES:
+            errors.append(reader.fail(index, f"one of {', '.join(ZONE_TYPES)}", "hazardType", hazard))
         for column in ("depthMinM", "depthMaxM"):
             value = props.get(column)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -454,26 +517,83 @@ def _bosai_boundaries(reader: Reader, errors: list[ImportFailure]) -> list[Bound
     return [] if errors else records
 
 
-def _check_generic(file: str, layer: Layer, options: Options) -> None:
-    if options.hazard not in HAZARD_TYPES:
-        raise ImportFailure(file, f"--hazard must be one of {', '.join(HAZARD_TYPES)}", value=options.hazard)
-    if options.rank_attribute and options.rank_attribute not in layer.columns:
-        raise ImportFailure(
-            file,
-            f"--rank-attribute names no column of this file; its columns: {', '.join(sorted(layer.columns))}",
-            value=options.rank_attribute,
+#: Where a past-inundation file keeps its date, most usual first (compared width- and case-folded).
+DATE_COLUMNS = ("浸水年月日", "発生年月日", "災害発生日", "浸水日", "発生日", "年月日", "日付", "date",
+                "浸水年", "発生年", "災害年", "年", "year", "年度")  # fmt: skip
+
+
+def _check_generic(file: str, layer: Layer, options: Options, notes: list[str]) -> Options:
+    """The options checked against the file; for a past inundation, the date column found."""
+    if options.hazard not in ZONE_TYPES:
+        raise ImportFailure(file, f"--hazard must be one of {', '.join(ZONE_TYPES)}", value=options.hazard)
+    for flag, column in (("--rank-attribute", options.rank_attribute), ("--date-attribute", options.date_attribute)):
+        if column and column not in layer.columns:
+            raise ImportFailure(
+                file,
+                f"{flag} names no column of this file; its columns: {', '.join(sorted(layer.columns))}",
+                value=column,
+            )
+    if options.hazard not in HISTORY_TYPES:
+        return options
+    column = options.date_attribute
+    if column is None:
+        folded = {unicodedata.normalize("NFKC", c).strip().lower(): c for c in sorted(layer.columns)}
+        column = next((folded[name] for name in DATE_COLUMNS if name in folded), None)
+    if column is None:
+        notes.append(
+            "no date column found (looked for " + ", ".join(DATE_COLUMNS[:6]) + ", …): the zones are stored "
+            f"without a date; name it with --date-attribute (columns: {', '.join(sorted(layer.columns))})"
         )
+        return options
+    notes.append(f"dates from column {column}")
+    return dataclasses.replace(options, date_attribute=column)
 
 
-def _check_geometries(layer: Layer) -> list[ImportFailure]:
+def municipal_boundary(reader: Reader, notes: list[str]) -> BoundaryRecord:
+    """A municipality's own boundary (--format boundary --municipality CODE): its polygons, or the
+    areas its boundary lines enclose (the lines are noded and polygonised and every enclosed face
+    kept), dissolved into one."""
+    layer, options = reader.layer, reader.options
+    if not options.municipality:
+        raise ImportFailure(layer.file, "a boundary of no national format needs --municipality CODE")
+    try:
+        code = normalize(options.municipality)
+    except InvalidCodeError as exc:
+        raise ImportFailure(layer.file, f"--municipality: {exc}", value=options.municipality) from None
+    kinds = shapely.get_type_id(layer.geometries)
+    polygons = list(layer.geometries[np.isin(kinds, (3, 6))])
+    lines = layer.geometries[np.isin(kinds, (1, 2, 5))]
+    if len(lines):
+        # Lines drawn piece by piece meet at their ends, or cross: union nodes them where they meet
+        # (on a centimetre grid, so that ends a float's rounding apart still meet).
+        noded = shapely.union_all(shapely.set_precision(lines, 1e-7))
+        found, _cuts, dangles, _rings = shapely.polygonize_full(shapely.get_parts(noded))
+        faces = shapely.get_parts(found)
+        if not len(faces):
+            raise ImportFailure(layer.file, "the boundary lines enclose no area: are they closed?", column="geometry")
+        loose = len(shapely.get_parts(dangles))
+        if loose:
+            notes.append(f"{loose} line pieces enclose nothing (dangling ends) and were left out: is a gap open?")
+        notes.append(f"{len(faces)} areas enclosed by {len(lines)} lines, united")
+        polygons.extend(faces)
+    merged = shapely.union_all(polygons)
+    if isinstance(merged, Polygon):
+        merged = MultiPolygon([merged])
+    return BoundaryRecord(code, code, "", merged, len(layer), keep_name=True)
+
+
+def _check_geometries(layer: Layer, lines: bool = False) -> list[ImportFailure]:
+    """Polygons (or, with ``lines``, boundary lines too) inside Japan."""
     errors = []
     kinds = shapely.get_type_id(layer.geometries)
     bounds = shapely.bounds(layer.geometries)
     west, south, east, north = JAPAN
+    allowed = (1, 2, 3, 5, 6) if lines else (3, 6)  # (Multi)LineString, LinearRing; (Multi)Polygon
     for index in range(len(layer)):
-        if kinds[index] not in (3, 6):  # Polygon, MultiPolygon
+        if kinds[index] not in allowed:
             found = "none" if kinds[index] == -1 else layer.geometries[index].geom_type
-            errors.append(ImportFailure(layer.file, "expected a Polygon or MultiPolygon", index, "geometry", found))
+            expected = "a Polygon, MultiPolygon or boundary line" if lines else "a Polygon or MultiPolygon"
+            errors.append(ImportFailure(layer.file, f"expected {expected}", index, "geometry", found))
         else:
             x0, y0, x1, y1 = bounds[index]
             if x0 < west or x1 > east or y0 < south or y1 > north:

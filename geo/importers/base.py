@@ -72,12 +72,32 @@ class Options:
         municipality: the municipality code of files that name none.
         hazard: the hazard type of a hazard-zone file of no national format.
         rank_attribute: the property holding such a file's rank or depth text.
+        kind: the kind of every place of a municipality's own facility list (format facility_list).
+        columns: for such a list, which column holds what ({"name": "施設名", "lat": "Y", …}) where
+            the headers are not ones the reader knows.
+        date_attribute: the property holding the date (or year) of a past-inundation zone.
     """
 
     format: str | None = None
     municipality: str | None = None
     hazard: str | None = None
     rank_attribute: str | None = None
+    kind: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    date_attribute: str | None = None
+
+
+def parse_columns(text: str | None) -> tuple[tuple[str, str], ...]:
+    """``name=施設名,lat=Y,lon=X`` as (role, column) pairs; ValueError saying what is wrong."""
+    pairs = []
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        role, sep, column = part.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            raise ValueError(f"expected ROLE=COLUMN, got {part.strip()!r}")
+        pairs.append((role.strip(), column.strip()))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
@@ -114,3 +134,4 @@ class ParsedFile:
     records: list[FacilityRecord]
     errors: list[ImportFailure]
     rows: int
+    notes: list[str] = field(default_factory=list)

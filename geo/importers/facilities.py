@@ -9,6 +9,7 @@ FacilityRecord, or the whole file fails with the line, column and value at fault
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import PurePath
 
@@ -300,22 +301,39 @@ def detect(table: Table) -> str:
     if len(found) != 1:
         known = "; ".join(f"{name}: {', '.join(sorted(cols))}" for name, (cols, _) in FORMATS.items())
         raise ImportFailure(
-            table.file, f"not a known facility file: its columns match {found or 'no format'} ({known})"
+            table.file,
+            f"not a known facility file: its columns match {found or 'no format'} ({known}). A "
+            "municipality's own list of one kind of place (名称, 緯度, 経度, …): pass --kind KIND",
         )
     return found[0]
 
 
 def parse(
-    file: str, data: bytes, *, format: str | None = None, municipality: str | None = None, max_rows: int = MAX_ROWS
+    file: str,
+    data: bytes,
+    *,
+    format: str | None = None,
+    municipality: str | None = None,
+    max_rows: int = MAX_ROWS,
+    kind: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ParsedFile:
     """Read a facility file whole. Bad rows are collected (up to MAX_ERRORS) with their line,
     column and value; the caller imports the file only when there are none. Raises ImportFailure
-    when the file as a whole is unreadable, of no known format or longer than ``max_rows``."""
+    when the file as a whole is unreadable, of no known format or longer than ``max_rows``.
+    ``kind`` (and ``columns``) read it as a municipality's own list of that kind of place."""
     table = read_table(file, data, max_rows)
-    name = format or detect(table)
-    if name not in FORMATS:
-        raise ImportFailure(file, f"unknown format {name!r}; known: {', '.join(FORMATS)}")
-    reader = FORMATS[name][1]
+    notes: list[str] = []
+    if format == LIST_FORMAT or (format is None and (kind or columns)):
+        name = LIST_FORMAT
+        reader, notes = facility_list(table, kind, columns or {})
+    else:
+        if kind or columns:
+            raise ImportFailure(file, f"--kind and --columns are for format {LIST_FORMAT}, not {format}")
+        name = format or detect(table)
+        if name not in FORMATS:
+            raise ImportFailure(file, f"unknown format {name!r}; known: {', '.join(FORMATS)}")
+        reader = FORMATS[name][1]
     context = Context(file, municipality)
     records, errors = [], []
     seen: dict[str, int] = {}
@@ -331,4 +349,124 @@ def parse(
             continue
         seen[record.source_id] = record.line
         records.append(record)
-    return ParsedFile(file, name, records, errors, len(table.rows))
+    return ParsedFile(file, name, records, errors, len(table.rows), notes)
+
+
+# --- a municipality's own facility list ------------------------------------------------------------
+
+LIST_FORMAT = "facility_list"
+
+#: What each role's column may be called, most usual first: the common layout of municipal open data
+#: (NO, 市区町村コード, …, 名称, 名称_カナ, 住所, 方書, 緯度, 経度, 電話番号, 区分, 備考) and the
+#: headers lists of a city's own layout use. Compared once width and case are folded.
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("名称", "施設名", "施設名称", "施設・場所名", "名前", "避難所名", "避難場所名", "建物名", "name"),
+    "lat": ("緯度", "lat", "latitude", "y", "緯度(世界測地系)"),
+    "lon": ("経度", "lon", "lng", "long", "longitude", "x", "経度(世界測地系)"),
+    "id": ("no", "id", "番号", "施設id", "施設番号", "連番"),
+    "kana": ("名称_カナ", "名称カナ", "施設名カナ", "施設名_カナ", "ふりがな", "フリガナ"),
+    "address": ("住所", "所在地", "所在地_連結表記"),
+    "address_extra": ("方書", "建物名等(方書)"),
+    "municipality": tuple(c.lower() for c in _STANDARD_CODES),
+    "capacity": ("想定収容人数", "収容人数", "収容可能人数"),
+}
+_REQUIRED = ("name", "lat", "lon")
+
+
+def _folded(header: str) -> str:
+    return unicodedata.normalize("NFKC", header).strip().lower()
+
+
+def list_columns(table: Table, given: dict[str, str]) -> dict[str, str]:
+    """Which header holds each role: ``given`` (``--columns``) first, else the first known name.
+    The name and both coordinates are required."""
+    unknown = sorted(set(given) - set(LIST_COLUMNS))
+    if unknown:
+        raise ImportFailure(
+            table.file, f"--columns knows {', '.join(LIST_COLUMNS)}; not {', '.join(unknown)}", column=unknown[0]
+        )
+    headers = {_folded(h): h for h in sorted(table.columns, key=str)}
+    found: dict[str, str] = {}
+    for role, names in LIST_COLUMNS.items():
+        if role in given:
+            if given[role] not in table.columns:
+                raise ImportFailure(
+                    table.file,
+                    f"--columns {role}= names no column of this file; its columns: {', '.join(sorted(table.columns))}",
+                    column=given[role],
+                )
+            found[role] = given[role]
+            continue
+        header = next((headers[_folded(n)] for n in names if _folded(n) in headers), None)
+        if header is not None:
+            found[role] = header
+    missing = [role for role in _REQUIRED if role not in found]
+    if missing:
+        raise ImportFailure(
+            table.file,
+            f"no {' / '.join(missing)} column found (looked for "
+            + "; ".join(f"{role}: {', '.join(LIST_COLUMNS[role][:5])}" for role in missing)
+            + f"); its columns: {', '.join(sorted(table.columns))}. Name them with --columns "
+            + ",".join(f"{role}=COLUMN" for role in missing),
+        )
+    return found
+
+
+def _number(row: Row, column: str) -> float:
+    raw = row.text(column)
+    if raw is None:
+        raise row.fail("missing coordinate", column)
+    # Spreadsheets in Japanese often type coordinates in full-width digits (３５．６８).
+    try:
+        return float(unicodedata.normalize("NFKC", raw).replace(",", "").strip())
+    except ValueError:
+        raise row.fail("not a number", column, raw) from None
+
+
+def facility_list(table: Table, kind: str | None, given: dict[str, str]) -> tuple[Reader, list[str]]:
+    """A reader for a list of one ``kind`` of place, and notes saying which columns it uses. Every
+    column (区分, 備考, 電話番号, a hazard position such as 洪水浸水レベル …) is kept as an attribute."""
+    if kind not in FACILITY_KINDS:
+        raise ImportFailure(table.file, f"a facility list needs --kind, one of {', '.join(FACILITY_KINDS)}", value=kind)
+    columns = list_columns(table, given)
+    used = set(columns.values())
+
+    def read_row(row: Row, ctx: Context) -> FacilityRecord:
+        municipality = ctx.municipality(row, *([columns["municipality"]] if "municipality" in columns else []))
+        lat, lon = _number(row, columns["lat"]), _number(row, columns["lon"])
+        if not (_LAT[0] <= lat <= _LAT[1] and _LON[0] <= lon <= _LON[1]):
+            hint = " (latitude and longitude swapped?)" if _LAT[0] <= lon <= _LAT[1] else ""
+            raise row.fail(f"coordinates lie outside Japan{hint}", columns["lat"], f"{lat}, {lon}")
+        name = _name(row, columns["name"])
+        local = row.text(columns["id"]) if "id" in columns else None
+        # Without an id column, a place is known by its name and point: a newer list that keeps them
+        # updates it.
+        local = unicodedata.normalize("NFKC", local) if local else f"{name}@{lat:.5f},{lon:.5f}"
+        base = row.text(columns["address"]) if "address" in columns else None
+        extra = row.text(columns["address_extra"]) if "address_extra" in columns else None
+        capacity_text = row.text(columns["capacity"]) if "capacity" in columns else None
+        return FacilityRecord(
+            line=row.line,
+            source_id=f"list:{kind}:{municipality}:{local}",
+            dataset=f"list:{kind}:{municipality}",
+            place_key=None,
+            municipality=municipality,
+            municipality_name=row.text("市区町村名"),
+            prefecture=row.text("都道府県名"),
+            kinds=(str(kind),),
+            name=name,
+            name_kana=row.text(columns["kana"]) if "kana" in columns else None,
+            name_en=None,
+            address=f"{base} {extra}" if base and extra else base,
+            lon=lon,
+            lat=lat,
+            capacity=capacity(capacity_text),
+            capacity_text=capacity_text,
+            attributes=_originals(row),
+        )
+
+    kept = sorted(str(c) for c in table.columns if c not in used)
+    notes = ["columns used: " + ", ".join(f"{role}={column}" for role, column in columns.items())]
+    if kept:
+        notes.append("other columns, kept as attributes: " + ", ".join(kept))
+    return read_row, notes

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Identity,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.kinds import HAZARD_TYPES
+from geo.kinds import ZONE_TYPES
 from server.db.base import Base, Entity
 from server.db.types import geometry, sql_list
 
@@ -32,7 +32,7 @@ class HazardZone(Entity):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
 
     __table_args__ = (
-        CheckConstraint(f"hazard_type IN ({sql_list(HAZARD_TYPES)})", name="hazard_type_known"),
+        CheckConstraint(f"hazard_type IN ({sql_list(ZONE_TYPES)})", name="hazard_type_known"),
         CheckConstraint(
             "depth_min_m IS NULL OR depth_max_m IS NULL OR depth_min_m <= depth_max_m", name="depth_band_ordered"
         ),

@@ -20,6 +20,9 @@ AT_POINT = Compiled(
         HazardZone.depth_max_m,
         HazardZone.source,
         Municipality.code.label("municipality"),
+        # A past inundation's date and year (flood_history), kept in its attributes by the importer.
+        HazardZone.attributes["date"].astext.label("date"),
+        HazardZone.attributes["year"].astext.label("year"),
     )
     .outerjoin(Municipality, Municipality.id == HazardZone.municipality_id)
     .where(HazardZone.id.in_(select(HazardZonePart.zone_id).where(func.ST_Intersects(HazardZonePart.geom, _point))))

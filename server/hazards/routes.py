@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.params import FromQuery
 
+from geo.kinds import HISTORY_TYPES
 from server.accounts.guards import anyone
 from server.db.fast import fetch
 from server.hazards.queries import AT_POINT
@@ -16,6 +17,10 @@ NO_HAZARD_NOTE = (
     "No mapped hazard zone contains this point. Hazard maps cover only the hazards and areas the "
     "municipality has published, so this does not mean the place is safe."
 )
+
+
+def _year(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
 
 
 class HazardController(Controller):
@@ -37,6 +42,10 @@ class HazardController(Controller):
                 source=row["source"],
                 municipality=row["municipality"],
                 zone_id=str(row["id"]),
+                # A past inundation is answered as what happened here (when), not as a forecast.
+                basis="history" if row["hazard_type"] in HISTORY_TYPES else "forecast",
+                date=row["date"],
+                year=_year(row["year"]),
             )
             for row in rows
         ]

@@ -12,6 +12,11 @@ class HazardAtPoint(msgspec.Struct, rename="camel"):
     source: str
     municipality: str | None
     zone_id: str
+    # "forecast": a zone that may be flooded (a hazard map); "history": a place that was
+    # (flood_history), with when: the date when the source gives the day, and the year.
+    basis: str = "forecast"
+    date: str | None = None
+    year: int | None = None
 
 
 class HazardsAt(msgspec.Struct):

@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from geo.importers.areas import AREA_FORMATS
-from geo.importers.base import ImportFailure, Options
-from geo.importers.facilities import FORMATS
-from geo.kinds import HAZARD_TYPES
+from geo.importers.base import ImportFailure, Options, parse_columns
+from geo.importers.facilities import FORMATS, LIST_FORMAT
+from geo.kinds import FACILITY_KINDS, ZONE_TYPES
 from server.db.cli import ready_settings
 from server.db.engine import create_engine
 from server.imports.service import FileSummary, import_staged
@@ -30,37 +30,87 @@ def _short(name: str, width: int) -> str:
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(sorted([*FORMATS, *AREA_FORMATS])),
-    help="Read every file as this format instead of detecting it from its columns.",
+    type=click.Choice(sorted([*FORMATS, LIST_FORMAT, *AREA_FORMATS])),
+    help="Read every file as this format instead of detecting it from its columns. "
+    "boundary: a municipality's own boundary (polygons or boundary lines, any coordinate system "
+    "with a .prj), with --municipality.",
 )
-@click.option("--municipality", help="Municipality code for files that say it nowhere (row, 共通ID, file name).")
+@click.option(
+    "--municipality",
+    metavar="CODE",
+    help="Municipality code (e.g. 022012) for files that say it nowhere (row, 共通ID, file name); "
+    "the town a --format boundary file draws.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(FACILITY_KINDS),
+    help="Read a CSV as a municipality's list of this kind of place (format facility_list): the common "
+    "layout (NO, 市区町村コード, 名称, 名称_カナ, 住所, 方書, 緯度, 経度, 電話番号, 区分, 備考) or any CSV "
+    "with a name and coordinates (名称/施設名/施設名称, 緯度/経度, lat/lon, Y/X). Every other column is "
+    "kept as an attribute.",
+)
+@click.option(
+    "--columns",
+    metavar="ROLE=COLUMN,…",
+    help="With --kind, where the headers are unusual: which column holds what, e.g. "
+    "name=避難所名称,lat=北緯,lon=東経 (roles: name, lat, lon, id, kana, address, address_extra, "
+    "municipality, capacity).",
+)
 @click.option(
     "--hazard",
-    type=click.Choice(HAZARD_TYPES),
-    help="Hazard type of a hazard-zone file of no national format (a municipality's own map).",
+    type=click.Choice(ZONE_TYPES),
+    help="Hazard type of a hazard-zone file of no national format (a municipality's own map); "
+    "flood_history: past inundation (浸水履歴, 過去の浸水実績), each area with its date.",
 )
 @click.option(
     "--rank-attribute",
     metavar="COLUMN",
     help='With --hazard: the property holding the rank or depth text (e.g. "0.3m未満の区域").',
 )
+@click.option(
+    "--date-attribute",
+    metavar="COLUMN",
+    help="With --hazard flood_history: the property holding each area's date or year (found by itself "
+    "when it is called e.g. 浸水年月日, 発生年月日, 年月日, 日付, 年).",
+)
 @friendly_errors
 def import_command(
     paths: tuple[Path, ...],
     format_: str | None,
     municipality: str | None,
+    kind: str | None,
+    columns: str | None,
     hazard: str | None,
     rank_attribute: str | None,
+    date_attribute: str | None,
 ) -> None:
     """Import open data: GSI shelters and emergency sites (CSV, GeoJSON); standard data 03, 08
-    and 10 (CSV); 国土数値情報 N03 boundaries and A31a/A31/A33/A40 hazard zones (GeoJSON or
-    Shapefile); other hazard-zone files with --hazard; Bosai's own GeoJSON (fixtures/demo/).
-    Accepts files, folders and zip archives.
-    Each file is all or nothing; the command exits 1 if any file failed, after importing the
-    good ones."""
+    and 10 (CSV); a municipality's own facility lists (CSV, with --kind); 国土数値情報 N03
+    boundaries and a municipality's own boundary (--format boundary --municipality CODE); A31a/A31/
+    A33/A40 hazard zones (GeoJSON or Shapefile); other hazard-zone files and past inundation with
+    --hazard; Bosai's own GeoJSON (fixtures/demo/). Accepts files, folders and zip archives.
+
+    \b
+    Examples:
+      bosai import 避難所.csv 緊急避難場所.csv
+      bosai import tsunami_buildings.csv --kind tsunami_building
+      bosai import list.csv --kind public_facility --municipality 022012 --columns name=施設,lat=北緯,lon=東経
+      bosai import city_boundary.shp --format boundary --municipality 022012
+      bosai import shinsui_rireki.shp --hazard flood_history --municipality 022012
+
+    Each file is all or nothing; errors name the file, line and column. The summary says which
+    columns were used. The command exits 1 if any file failed, after importing the good ones."""
     if rank_attribute and not hazard:
         raise click.UsageError("--rank-attribute needs --hazard")
-    options = Options(format_, municipality, hazard, rank_attribute)
+    if date_attribute and hazard != "flood_history":
+        raise click.UsageError("--date-attribute needs --hazard flood_history")
+    if columns and not kind:
+        raise click.UsageError("--columns needs --kind")
+    try:
+        pairs = parse_columns(columns)
+    except ValueError as exc:
+        raise click.UsageError(f"--columns: {exc}") from None
+    options = Options(format_, municipality, hazard, rank_attribute, kind, pairs, date_attribute)
     settings = ready_settings()
     # Zip archives are unpacked to disk within the same bounds as uploads; files are read one at a time.
     folder = tempfile.TemporaryDirectory(prefix="bosai-import-")

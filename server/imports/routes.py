@@ -18,9 +18,9 @@ from litestar.datastructures import State, UploadFile
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 
 from geo.importers.areas import AREA_FORMATS
-from geo.importers.base import Options
-from geo.importers.facilities import FORMATS
-from geo.kinds import HAZARD_TYPES
+from geo.importers.base import Options, parse_columns
+from geo.importers.facilities import FORMATS, LIST_FORMAT
+from geo.kinds import FACILITY_KINDS, ZONE_TYPES
 from server.accounts.guards import signed_in_as
 from server.imports.schemas import ImportedFile, ImportResult
 from server.imports.service import import_staged
@@ -38,6 +38,9 @@ def _text(description: str, values: list[str] | None = None) -> Schema:
     return Schema(type=OpenAPIType.STRING, description=description, enum=values)
 
 
+FORMAT_NAMES = sorted([*FORMATS, LIST_FORMAT, *AREA_FORMATS])
+KINDS = list(FACILITY_KINDS)
+
 # The form as `_options` reads it. Declared by hand: a `data` parameter would have Litestar read
 # the whole upload before the route has checked its length.
 UPLOAD_FORM = Schema(
@@ -49,10 +52,13 @@ UPLOAD_FORM = Schema(
             items=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
             description="One part per file: CSV, GeoJSON, a Shapefile and its sidecars, or a zip of them",
         ),
-        "format": _text("The files' format, when it cannot be told from them", sorted([*FORMATS, *AREA_FORMATS])),
-        "municipality": _text("The municipality's code, for files that do not name it"),
-        "hazard": _text("The hazard type of hazard-area files", list(HAZARD_TYPES)),
+        "format": _text("The files' format, when it cannot be told from them", FORMAT_NAMES),
+        "municipality": _text("The municipality's code, for files that do not name it (and for format boundary)"),
+        "kind": _text("The kind of place of a municipality's own facility list (format facility_list)", KINDS),
+        "columns": _text("With kind: which column holds what, e.g. name=施設名,lat=Y,lon=X"),
+        "hazard": _text("The hazard type of hazard-area files (flood_history: past inundation)", list(ZONE_TYPES)),
         "rankAttribute": _text("The attribute holding each area's rank (with hazard)"),
+        "dateAttribute": _text("The attribute holding each area's date (with hazard flood_history)"),
     },
 )
 
@@ -113,11 +119,28 @@ class ImportController(Controller):
 
 
 def _options(fields: dict[str, str]) -> Options:
-    known = sorted([*FORMATS, *AREA_FORMATS])
-    if fields.get("format") and fields["format"] not in known:
-        raise InvalidParameterError("format", "unknown format", known)
-    if fields.get("hazard") and fields["hazard"] not in HAZARD_TYPES:
-        raise InvalidParameterError("hazard", "unknown hazard type", list(HAZARD_TYPES))
+    if fields.get("format") and fields["format"] not in FORMAT_NAMES:
+        raise InvalidParameterError("format", "unknown format", FORMAT_NAMES)
+    if fields.get("kind") and fields["kind"] not in KINDS:
+        raise InvalidParameterError("kind", "unknown kind of place", KINDS)
+    if fields.get("columns") and not fields.get("kind"):
+        raise InvalidParameterError("columns", "needs kind too")
+    if fields.get("hazard") and fields["hazard"] not in ZONE_TYPES:
+        raise InvalidParameterError("hazard", "unknown hazard type", list(ZONE_TYPES))
     if fields.get("rankAttribute") and not fields.get("hazard"):
         raise InvalidParameterError("rankAttribute", "needs hazard too")
-    return Options(fields.get("format"), fields.get("municipality"), fields.get("hazard"), fields.get("rankAttribute"))
+    if fields.get("dateAttribute") and fields.get("hazard") != "flood_history":
+        raise InvalidParameterError("dateAttribute", "needs hazard flood_history")
+    try:
+        columns = parse_columns(fields.get("columns"))
+    except ValueError as exc:
+        raise InvalidParameterError("columns", str(exc)) from None
+    return Options(
+        fields.get("format"),
+        fields.get("municipality"),
+        fields.get("hazard"),
+        fields.get("rankAttribute"),
+        fields.get("kind"),
+        columns,
+        fields.get("dateAttribute"),
+    )

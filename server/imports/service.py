@@ -143,7 +143,7 @@ async def import_file(
         summary.errors = [ImportFailure(source.name, f"could not be read ({type(exc).__name__}: {exc})").as_dict()]
     else:
         summary.format, summary.read = parsed.format, parsed.rows
-        summary.notes = list(parsed.notes) if isinstance(parsed, ParsedAreas) else []
+        summary.notes = list(parsed.notes)
         if parsed.errors:
             summary.errors = [e.as_dict() for e in parsed.errors]
             summary.rejected = parsed.rows
@@ -162,6 +162,12 @@ async def import_file(
                 summary.errors = [ImportFailure(source.name, f"could not be stored ({type(exc).__name__})").as_dict()]
             else:
                 summary.status = "succeeded"
+                try:
+                    await analyze(engine, written_tables(parsed))
+                except Exception as exc:  # the data is in: stale statistics slow queries, they break nothing
+                    if database_unreachable(exc):
+                        raise
+                    log.exception("analysing after %s failed", source.name)
     summary.seconds = round(time.perf_counter() - started, 3)
     async with session_factory(engine)() as session, session.begin():
         stored = await session.get_one(ImportRun, run.id)
@@ -169,6 +175,24 @@ async def import_file(
         stored.counts = {k: getattr(summary, k) for k in ("read", "created", "updated", "withdrawn", "rejected")}
         stored.finished_at = datetime.now(UTC)
     return summary
+
+
+def written_tables(parsed: ParsedFile | ParsedAreas) -> tuple[str, ...]:
+    """The tables an import of this file writes (triggers included: a zone renews the
+    inside_hazards of the places it covers)."""
+    if isinstance(parsed, ParsedFile):
+        return ("facility", "facility_record", "municipality")
+    if parsed.format in areas.BOUNDARY_FORMATS:
+        return ("municipality",)
+    return ("hazard_zone", "hazard_zone_part", "facility")
+
+
+async def analyze(engine: AsyncEngine, tables: Iterable[str]) -> None:
+    """Fresh planner statistics for what an import wrote, committed (statistics are transactional:
+    an ANALYZE rolled back is lost). Without them, until autovacuum comes by, the planner guesses
+    from an empty table's and may pick a bitmap scan and a sort over the KNN index."""
+    async with engine.begin() as connection:
+        await connection.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
 def _sha256(data: bytes) -> str:
@@ -197,7 +221,13 @@ def read(source: Source, options: Options, max_rows: int = MAX_ROWS) -> ParsedFi
     if polygons:
         return areas.parse(source, options, max_features=max_rows)
     return facilities.parse(
-        source.name, source.data, format=options.format, municipality=options.municipality, max_rows=max_rows
+        source.name,
+        source.data,
+        format=options.format,
+        municipality=options.municipality,
+        max_rows=max_rows,
+        kind=options.kind,
+        columns=dict(options.columns),
     )
 
 
@@ -447,7 +477,9 @@ async def _apply_boundaries(
         INSERT INTO municipality AS m (id, code, name, name_kana, name_en, prefecture, boundary, bbox)
         SELECT CAST(:id AS uuid), :code, :name, :name_kana, :name_en, :prefecture, g, ST_Envelope(g)
         FROM (SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFromWKB(:wkb, 4326)), 3)) AS g) made
-        ON CONFLICT (code) DO UPDATE SET name = excluded.name, prefecture = excluded.prefecture,
+        ON CONFLICT (code) DO UPDATE SET
+            name = CASE WHEN :keep_name THEN m.name ELSE excluded.name END,
+            prefecture = CASE WHEN :keep_name THEN m.prefecture ELSE excluded.prefecture END,
             name_kana = coalesce(excluded.name_kana, m.name_kana), name_en = coalesce(excluded.name_en, m.name_en),
             boundary = excluded.boundary, bbox = excluded.bbox, updated_at = now()
         RETURNING m.id, (xmax = 0) AS created
@@ -463,6 +495,7 @@ async def _apply_boundaries(
             "name_kana": record.name_kana,
             "name_en": record.name_en,
             "prefecture": record.prefecture,
+            "keep_name": record.keep_name,
         }
         row = (await session.execute(upsert, {**values, "wkb": record.geometry.wkb})).one()
         ids.add(row.id)

@@ -3,7 +3,7 @@
 import { VectorTile } from "@mapbox/vector-tile";
 import { PbfReader } from "pbf";
 import { type NearestFacility, SHELTER_KINDS } from "../features/facilities/api";
-import type { HazardType, HazardZoneAt } from "../features/hazards/api";
+import type { HazardType, HazardZoneAt, ZoneType } from "../features/hazards/api";
 import { archiveOf, covering, packFacilities, packKey, storedPacks } from "../features/packs/stored";
 import { greatCircleM, insideRings, tileXY } from "../lib/geometry";
 import type { MaybeAnswers } from "./answers";
@@ -23,7 +23,8 @@ export const packAnswers: MaybeAnswers = {
     if (storedPacks.value.length === 0) return null;
     const all = (await Promise.all(storedPacks.value.map((p) => packFacilities(p.manifest.municipality)))).flat();
     // As the server does: by default, away from the hazards whose zones contain the point.
-    const zonesHere = hazard === null ? await zonesAt(lat, lon) : [];
+    // Forecasts only: a past flood rules no shelter out (as on the server).
+    const zonesHere = hazard === null ? (await zonesAt(lat, lon)).filter(isForecast) : [];
     const avoid: HazardType[] =
       hazard === null ? [...new Set(zonesHere.map((z) => z.hazardType))] : hazard === "any" ? [] : [hazard];
     const ranked = all
@@ -43,7 +44,7 @@ export const packAnswers: MaybeAnswers = {
       if (chosen.length === limit) break;
       if (avoid.length > 0) {
         const [fLon, fLat] = f.geometry.coordinates;
-        const inside = (await zonesAt(fLat, fLon)).some((z) => avoid.includes(z.hazardType));
+        const inside = (await zonesAt(fLat, fLon)).some((z) => isForecast(z) && avoid.includes(z.hazardType));
         if (inside) {
           excludedInside += 1;
           continue;
@@ -73,6 +74,9 @@ export const packAnswers: MaybeAnswers = {
   },
 };
 
+type ForecastZone = HazardZoneAt & { hazardType: HazardType };
+const isForecast = (zone: HazardZoneAt): zone is ForecastZone => zone.basis !== "history";
+
 /** The hazard zones containing a point, from the most detailed tile of the pack covering it. */
 async function zonesAt(lat: number, lon: number): Promise<HazardZoneAt[]> {
   const pack = covering(lat, lon)[0];
@@ -89,8 +93,14 @@ async function zonesAt(lat: number, lon: number): Promise<HazardZoneAt[]> {
     if (!insideRings(feature.loadGeometry(), (fx - x) * feature.extent, (fy - y) * feature.extent)) continue;
     const p = feature.properties;
     const number = (v: unknown) => (typeof v === "number" ? v : null);
+    const hazardType = p.hazardType as ZoneType;
+    const history = hazardType === "flood_history";
     zones.push({
-      hazardType: p.hazardType as HazardType,
+      hazardType,
+      // A past flood's tile carries its year as its rank code (the day stays on the server).
+      basis: history ? "history" : "forecast",
+      date: null,
+      year: history && p.rankCode !== undefined && /^\d{4}$/.test(String(p.rankCode)) ? Number(p.rankCode) : null,
       rankCode: p.rankCode === undefined ? null : String(p.rankCode),
       rankLabel: p.rankLabel === undefined ? null : String(p.rankLabel),
       depthMinM: number(p.depthMinM),

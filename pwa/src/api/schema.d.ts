@@ -1249,6 +1249,9 @@ export interface components {
         };
         /** HazardAtPoint */
         HazardAtPoint: {
+            /** @default forecast */
+            basis: string;
+            date?: string | null;
             depthMaxM: number | null;
             depthMinM: number | null;
             hazardType: string;
@@ -1256,6 +1259,7 @@ export interface components {
             rankCode: string | null;
             rankLabel: string | null;
             source: string;
+            year?: number | null;
             zoneId: string;
         };
         /** HazardsAt */
@@ -2919,19 +2923,28 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
+                    /** @description With kind: which column holds what, e.g. name=施設名,lat=Y,lon=X */
+                    columns?: string;
+                    /** @description The attribute holding each area's date (with hazard flood_history) */
+                    dateAttribute?: string;
                     /** @description One part per file: CSV, GeoJSON, a Shapefile and its sidecars, or a zip of them */
                     file: string[];
                     /**
                      * @description The files' format, when it cannot be told from them
                      * @enum {string}
                      */
-                    format?: "a31_flood" | "a31a_flood" | "a33_landslide" | "a40_tsunami" | "bosai_boundary" | "bosai_facilities" | "bosai_hazards" | "gsi_emergency_site" | "gsi_shelter" | "hazard_zones" | "n03_boundary" | "standard_aed" | "standard_emergency_site" | "standard_medical";
+                    format?: "a31_flood" | "a31a_flood" | "a33_landslide" | "a40_tsunami" | "bosai_boundary" | "bosai_facilities" | "bosai_hazards" | "boundary" | "facility_list" | "gsi_emergency_site" | "gsi_shelter" | "hazard_zones" | "n03_boundary" | "standard_aed" | "standard_emergency_site" | "standard_medical";
                     /**
-                     * @description The hazard type of hazard-area files
+                     * @description The hazard type of hazard-area files (flood_history: past inundation)
                      * @enum {string}
                      */
-                    hazard?: "flood" | "landslide" | "storm_surge" | "earthquake" | "tsunami" | "large_fire" | "inland_flood" | "volcano";
-                    /** @description The municipality's code, for files that do not name it */
+                    hazard?: "flood" | "landslide" | "storm_surge" | "earthquake" | "tsunami" | "large_fire" | "inland_flood" | "volcano" | "flood_history";
+                    /**
+                     * @description The kind of place of a municipality's own facility list (format facility_list)
+                     * @enum {string}
+                     */
+                    kind?: "designated_shelter" | "welfare_shelter" | "emergency_site" | "tsunami_building" | "wide_area_site" | "medical" | "aed" | "care_facility" | "public_facility";
+                    /** @description The municipality's code, for files that do not name it (and for format boundary) */
                     municipality?: string;
                     /** @description The attribute holding each area's rank (with hazard) */
                     rankAttribute?: string;

@@ -50,6 +50,7 @@ export const en: Record<MessageKey, string> = {
   "hazard.large_fire": "Large fire",
   "hazard.inland_flood": "Inland flooding",
   "hazard.volcano": "Volcano",
+  "hazard.flood_history": "Past flooding (recorded)",
   "kind.designated_shelter": "Designated shelter",
   "kind.welfare_shelter": "Welfare shelter",
   "kind.emergency_site": "Emergency evacuation site",
@@ -80,6 +81,8 @@ export const en: Record<MessageKey, string> = {
   "target.needs_care": "People needing special care",
   "myinfo.welfare":
     "Someone in your household may be taken in by welfare shelters ({groups}). Welfare shelters open when needed, on request. Open a facility on the map to see whom it takes in.",
+  "kind.care_facility": "Care facility",
+  "kind.public_facility": "Public facility",
   "sheet.close": "Close",
   "sheet.kana": "Reading",
   "sheet.kinds": "Type",
@@ -104,6 +107,9 @@ export const en: Record<MessageKey, string> = {
   "risk.loading": "Checking…",
   "risk.error": "Cannot check: {reason}",
   "risk.depth": "Water depth {band}",
+  "risk.history.date": "flooded on {date}",
+  "risk.history.year": "flooded in {year}",
+  "risk.history.unknown": "flooded before (date unknown)",
   "nearest.title": "Nearest shelters",
   "nearest.hazard": "Hazard",
   "nearest.empty": "Choose a place to see the nearest shelters.",
@@ -392,6 +398,8 @@ export const en: Record<MessageKey, string> = {
   "advice.volcano": "Volcano: when an eruption warning is issued, leave the zone at once.",
   "advice.inland_flood":
     "Heavy rain may flood streets and houses: keep away from low places and basements; go upstairs.",
+  "advice.flood_history":
+    "This place has flooded before (a record, not a forecast): similar heavy rain may flood it again. Check the flood map and where you would go.",
   "screen.shelters": "Open shelters",
   "shelters.title": "Shelters open now",
   "shelters.municipality": "Municipality",

@@ -1,6 +1,6 @@
 // What the resident's map screen shares between the map, the panels and the sheet.
 import { signal } from "@preact/signals";
-import { HAZARD_TYPES, type HazardType } from "../features/hazards/api";
+import { type HazardType, ZONE_TYPES, type ZoneType } from "../features/hazards/api";
 
 export interface Place {
   lat: number;
@@ -11,18 +11,18 @@ export interface Place {
 
 export const place = signal<Place | null>(null);
 export const openFacility = signal<string | null>(null);
-export const hiddenHazards = signal<ReadonlySet<HazardType>>(new Set());
+export const hiddenHazards = signal<ReadonlySet<ZoneType>>(new Set());
 /** What "nearest" avoids: null (the default) the hazards at the place, "any" none, or one hazard. */
 export const nearestHazard = signal<HazardType | "any" | null>(null);
 
-export function toggleHazard(hazard: HazardType): void {
+export function toggleHazard(hazard: ZoneType): void {
   const next = new Set(hiddenHazards.value);
   if (next.has(hazard)) next.delete(hazard);
   else next.add(hazard);
   hiddenHazards.value = next;
 }
 
-export const visibleHazards = () => HAZARD_TYPES.filter((h) => !hiddenHazards.value.has(h));
+export const visibleHazards = () => ZONE_TYPES.filter((h) => !hiddenHazards.value.has(h));
 
 /** The chosen place as a query key (null: none chosen yet). */
 export const placeKey = () => (place.value ? `${place.value.lat.toFixed(5)},${place.value.lon.toFixed(5)}` : null);

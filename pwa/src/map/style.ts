@@ -2,9 +2,9 @@
 // the map; names are in the sheet and lists, in the reader's language and device fonts).
 import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from "maplibre-gl";
 import { TILE_URL } from "../api/client";
-import { HAZARD_TYPES, type HazardType } from "../features/hazards/api";
+import { ZONE_TYPES, type ZoneType } from "../features/hazards/api";
 
-export const HAZARD_COLOURS: Record<HazardType, string> = {
+export const HAZARD_COLOURS: Record<ZoneType, string> = {
   flood: "#1565c0",
   landslide: "#8d6e00",
   storm_surge: "#00838f",
@@ -13,6 +13,8 @@ export const HAZARD_COLOURS: Record<HazardType, string> = {
   large_fire: "#d84315",
   inland_flood: "#0277bd",
   volcano: "#4e342e",
+  // Past inundation: purple, outlined and dashed, barely filled — a record, not a depth forecast.
+  flood_history: "#7b1fa2",
 };
 
 // Deeper (or higher-ranked) zones are drawn more opaque.
@@ -28,18 +30,21 @@ const DEPTH_OPACITY: ExpressionSpecification = [
   0.55,
 ];
 
-export const hazardLayerId = (hazard: HazardType, suffix = "") => `hazard-${hazard}${suffix}`;
+export const hazardLayerId = (hazard: ZoneType, suffix = "") => `hazard-${hazard}${suffix}`;
+
+/** Zones that record the past: drawn as outlines, not as depth bands. */
+export const isHistory = (zone: ZoneType) => zone === "flood_history";
 
 /** The data layers for one source: the server's tiles ("bosai", no suffix) or a stored pack. */
 export function dataLayers(source: string, suffix: string): LayerSpecification[] {
-  const hazardLayers: LayerSpecification[] = HAZARD_TYPES.flatMap((hazard): LayerSpecification[] => [
+  const hazardLayers: LayerSpecification[] = ZONE_TYPES.flatMap((hazard): LayerSpecification[] => [
     {
       id: hazardLayerId(hazard, suffix),
       type: "fill",
       source,
       "source-layer": "hazards",
       filter: ["==", ["get", "hazardType"], hazard],
-      paint: { "fill-color": HAZARD_COLOURS[hazard], "fill-opacity": DEPTH_OPACITY },
+      paint: { "fill-color": HAZARD_COLOURS[hazard], "fill-opacity": isHistory(hazard) ? 0.1 : DEPTH_OPACITY },
     },
     {
       id: `${hazardLayerId(hazard, suffix)}-outline`,
@@ -47,7 +52,9 @@ export function dataLayers(source: string, suffix: string): LayerSpecification[]
       source,
       "source-layer": "hazards",
       filter: ["==", ["get", "hazardType"], hazard],
-      paint: { "line-color": HAZARD_COLOURS[hazard], "line-width": 1 },
+      paint: isHistory(hazard)
+        ? { "line-color": HAZARD_COLOURS[hazard], "line-width": 2.5, "line-dasharray": [2, 1] }
+        : { "line-color": HAZARD_COLOURS[hazard], "line-width": 1 },
     },
   ]);
   return [

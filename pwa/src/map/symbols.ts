@@ -47,6 +47,20 @@ const SHAPES: Record<FacilityKind, { colour: string; draw: Draw }> = {
       [0.36, 0.36],
     ),
   },
+  // circle (a care facility: people there need help to leave)
+  care_facility: {
+    colour: "#ef6c00",
+    draw: (c) => {
+      c.beginPath();
+      c.arc(0.5, 0.5, 0.42, 0, 2 * Math.PI);
+      c.closePath();
+    },
+  },
+  // pentagon with a flat base (a public hall, office, gym)
+  public_facility: {
+    colour: "#455a64",
+    draw: polygon([0.5, 0.06], [0.94, 0.38], [0.8, 0.94], [0.2, 0.94], [0.06, 0.38]),
+  },
   // heart
   aed: {
     colour: "#ad1457",

@@ -1,10 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { hiddenHazards, toggleHazard } from "../../map/state";
-import { HAZARD_COLOURS } from "../../map/style";
+import { HAZARD_COLOURS, isHistory } from "../../map/style";
 import { BADGE_STATUSES, drawSymbol } from "../../map/symbols";
 import { FACILITY_KINDS, type FacilityKind } from "../facilities/api";
-import { HAZARD_TYPES } from "../hazards/api";
+import { ZONE_TYPES } from "../hazards/api";
 import { StatusBadge } from "./StatusBadge";
 
 function useSymbols(): Partial<Record<FacilityKind, string>> {
@@ -24,10 +24,16 @@ export function Legend() {
       </summary>
       <fieldset>
         <legend>{t("legend.hazards")}</legend>
-        {HAZARD_TYPES.map((hazard) => (
+        {ZONE_TYPES.map((hazard) => (
           <label key={hazard} class="toggle">
             <input type="checkbox" checked={!hiddenHazards.value.has(hazard)} onChange={() => toggleHazard(hazard)} />
-            <span class="swatch" style={{ background: HAZARD_COLOURS[hazard] }} aria-hidden="true" />
+            <span
+              class={isHistory(hazard) ? "swatch history" : "swatch"}
+              style={
+                isHistory(hazard) ? { borderColor: HAZARD_COLOURS[hazard] } : { background: HAZARD_COLOURS[hazard] }
+              }
+              aria-hidden="true"
+            />
             {t(`hazard.${hazard}`)}
           </label>
         ))}

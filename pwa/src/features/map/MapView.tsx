@@ -7,7 +7,7 @@ import { hiddenHazards, openFacility, place } from "../../map/state";
 import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
 import { BADGE_STATUSES, badgeId, drawStatusBadge, drawSymbol, symbolId } from "../../map/symbols";
 import { FACILITY_KINDS } from "../facilities/api";
-import { HAZARD_TYPES } from "../hazards/api";
+import { ZONE_TYPES } from "../hazards/api";
 import { type Bbox, municipalities } from "../municipalities/api";
 import { packKey, packSourceUrl, storedPacks } from "../packs/stored";
 import { LocateButton } from "./LocateButton";
@@ -119,7 +119,7 @@ export function MapView() {
           groups.push({ suffix, shown: !useServer });
         }
         for (const { suffix, shown } of groups) {
-          for (const hazard of HAZARD_TYPES) {
+          for (const hazard of ZONE_TYPES) {
             const visibility = shown && !hidden.has(hazard) ? "visible" : "none";
             map.setLayoutProperty(hazardLayerId(hazard, suffix), "visibility", visibility);
             map.setLayoutProperty(`${hazardLayerId(hazard, suffix)}-outline`, "visibility", visibility);

@@ -3,7 +3,7 @@ import { t } from "../../i18n";
 import { depthBand } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { place, placeKey } from "../../map/state";
-import { adviceKey, worstPerHazard } from "./advice";
+import { adviceKey, pastFloods, worstPerHazard } from "./advice";
 
 export function RiskPanel() {
   const key = placeKey();
@@ -36,6 +36,25 @@ export function RiskPanel() {
               </li>
             );
           })}
+          {pastFloods(query.value.zones).length > 0 && (
+            <li key="history" data-hazard="flood_history">
+              <strong>{t("hazard.flood_history")}</strong>
+              <span>
+                {" "}
+                —{" "}
+                {pastFloods(query.value.zones)
+                  .map((when) =>
+                    when.date
+                      ? t("risk.history.date", { date: when.date })
+                      : when.year !== null
+                        ? t("risk.history.year", { year: when.year })
+                        : t("risk.history.unknown"),
+                  )
+                  .join(", ")}
+              </span>
+              <p class="advice">{t("advice.flood_history")}</p>
+            </li>
+          )}
         </ul>
       )}
     </section>

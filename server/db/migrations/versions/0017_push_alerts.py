@@ -1,7 +1,7 @@
 """push alerts: alert, push_subscription, delivery, and PgQueuer's job queue
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 Create Date: 2026-11-29 15:02:00.927969
 
 The job queue (PgQueuer) lives in its own schema, ``pgqueuer``: its tables are the library's,
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.util import await_only
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
