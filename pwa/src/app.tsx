@@ -93,7 +93,8 @@ function Operators({ screen }: { screen: ScreenName }) {
   }
   return (
     <div class="panels">
-      <SignInPanel />
+      {/* Headquarters' screen has the account menu in its toolbar, out of the map's height. */}
+      {!(signedIn && screen === "dashboard") && <SignInPanel />}
       {error && <p class="error">{error}</p>}
       {signedIn && !screens && !error && <p class="panel">{t("staff.loading")}</p>}
       {shown}

@@ -23,6 +23,7 @@ from server.lib.errors import UnprocessableError
 from server.lib.keys import Keys
 from server.shelters import checkins
 from server.shelters.checkins import Leg
+from server.shelters.desk import history, trend
 from server.shelters.models import STAYS, Checkin
 from server.shelters.people import at_door, people, register_walk_in, walk_in_code
 from server.shelters.schemas import (
@@ -40,10 +41,12 @@ from server.shelters.schemas import (
     People,
     PointGeometry,
     PublicShelters,
+    ShelterHistory,
     ShelterState,
     ShelterUpdate,
     TransferRecord,
     TransferRequest,
+    Trend,
     Verified,
     WalkInMember,
     WalkInRecord,
@@ -158,6 +161,33 @@ class CheckinController(Controller):
             "at": datetime.now(UTC).isoformat(),
         }
         return msgspec.convert(answer, OccupancyAnswer)
+
+    @get(
+        "/shelters/trend",
+        guards=OPERATE,
+        summary="People in the shelters one oversees over the event, per municipality, in equal time buckets",
+    )
+    async def shelters_trend(
+        self,
+        state: State,
+        caller: Caller,
+        event: FromQuery[str | None] = None,
+        municipality: FromQuery[str | None] = None,
+        buckets: Annotated[int, QueryParameter(description="how many equal spans (1 to 500)")] = 48,
+    ) -> Trend:
+        async with session_factory(state.read_engine)() as session:
+            return msgspec.convert(await trend(session, caller, event, municipality, buckets), Trend)
+
+    @get(
+        "/shelters/{shelter_id:str}/history",
+        guards=OPERATE,
+        summary="A shelter's check-ins, check-outs, opening and closing, newest first (counts only)",
+    )
+    async def shelter_history(
+        self, state: State, caller: Caller, shelter_id: FromPath[str], event: FromQuery[str | None] = None
+    ) -> ShelterHistory:
+        async with session_factory(state.read_engine)() as session:
+            return msgspec.convert(await history(session, caller, shelter_id, event), ShelterHistory)
 
     @get("/shelters/open", guards=[anyone], summary="Shelters open now, for everyone: status, people inside, capacity")
     async def open_now(self, state: State, municipality: FromQuery[str | None] = None) -> PublicShelters:

@@ -282,3 +282,42 @@ class EventClosed(msgspec.Struct):
 
 
 NEEDS = tuple(Needs.__struct_encode_fields__)
+
+
+class TownTrend(msgspec.Struct):
+    code: str
+    name: str
+    people: list[int]  # inside at the end of each bucket
+
+
+class Trend(msgspec.Struct, rename="camel"):
+    """People in shelters over the event: at each of ``times`` (the ends of equal buckets from
+    ``from`` to ``to``), overall and per municipality, from the check-in rows."""
+
+    from_: str = msgspec.field(name="from")
+    to: str
+    step_seconds: float
+    times: list[str]
+    all: list[int]
+    municipalities: list[TownTrend]
+
+
+class HistoryEntry(msgspec.Struct, rename="camel"):
+    """A check-in ("in"), check-out ("out": a transfer names the other shelter), or the shelter's
+    opening or closing. Counts only."""
+
+    at: str
+    kind: Literal["in", "out", "opened", "closed"]
+    people: int | None
+    stay: Stay | None
+    care: dict[str, int]
+    other_shelter_id: str | None = None
+    other_shelter: str | None = None
+
+
+class ShelterHistory(msgspec.Struct, rename="camel"):
+    shelter_id: str
+    name: str
+    event: str
+    event_name: str
+    entries: list[HistoryEntry]

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Any, get_args
 
 import msgspec
-from sqlalchemy import Integer, case, cast, func, select, true
+from sqlalchemy import ColumnElement, Integer, case, cast, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from geo.kinds import HAZARD_TYPES
 from server.accounts.service import Principal
@@ -279,6 +280,16 @@ def may_name_household(
     )
 
 
+def overseen(caller: Principal | None, facility: InstrumentedAttribute[uuid.UUID]) -> ColumnElement[bool] | None:
+    """The rows of shelters the caller oversees (its municipality's, its own shelters'), to be
+    joined with Municipality; None: every shelter (prefectural headquarters, or the public)."""
+    if caller is None or "prefectural_hq" in caller.roles:
+        return None
+    towns = caller.municipalities("municipal_hq")
+    shelters = [uuid.UUID(s) for s in caller.shelters()]
+    return Municipality.code.in_(towns) | facility.in_(shelters)
+
+
 async def occupancy(
     session: AsyncSession,
     caller: Principal | None,
@@ -312,10 +323,8 @@ async def occupancy(
         query = query.where(Municipality.code == code)
     if facilities is not None:
         query = query.where(ShelterOperation.facility_id.in_(facilities))
-    if caller is not None and "prefectural_hq" not in caller.roles:
-        towns = caller.municipalities("municipal_hq")
-        shelters = [uuid.UUID(s) for s in caller.shelters()]
-        query = query.where((Municipality.code.in_(towns)) | (ShelterOperation.facility_id.in_(shelters)))
+    if (mine := overseen(caller, ShelterOperation.facility_id)) is not None:
+        query = query.where(mine)
     rows = (await session.execute(query)).all()
     if not rows:
         return []
@@ -323,7 +332,7 @@ async def occupancy(
     pairs = ShelterOperation.id.in_(operations)
     signed = case((Checkin.direction == "in", 1), else_=-1)
     by_stay = (
-        select(ShelterOperation.id, Checkin.stay, func.sum(signed * Checkin.people))
+        select(ShelterOperation.id, Checkin.stay, func.sum(signed * Checkin.people), func.max(Checkin.created_at))
         .join(
             Checkin,
             (Checkin.event_id == ShelterOperation.event_id) & (Checkin.facility_id == ShelterOperation.facility_id),
@@ -343,8 +352,11 @@ async def occupancy(
         .group_by(ShelterOperation.id, need.c.key)
     )
     stays: dict[uuid.UUID, dict[str, int]] = {op: dict.fromkeys(STAYS, 0) for op in operations}
-    for op, stay, people in (await session.execute(by_stay)).all():
+    # A shelter's last change: its own (status, capacity, needs) or its newest check-in/out.
+    changed: dict[uuid.UUID, datetime] = {row[0].id: row[0].updated_at for row in rows}
+    for op, stay, people, last in (await session.execute(by_stay)).all():
         stays[op][stay] = max(0, int(people))
+        changed[op] = max(changed[op], last)
     care: dict[uuid.UUID, dict[str, int]] = {op: dict.fromkeys(CARE_NEEDS, 0) for op in operations}
     for op, key, count in (await session.execute(by_need)).all():
         care[op][key] = max(0, int(count))
@@ -371,7 +383,7 @@ async def occupancy(
                 "care": care[operation.id],
                 "petsAccepted": operation.pets_accepted,
                 "needs": operation.needs,
-                "updatedAt": operation.updated_at.isoformat(),
+                "updatedAt": changed[operation.id].isoformat(),
             }
         )
     return result

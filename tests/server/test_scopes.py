@@ -94,6 +94,8 @@ CROSS_SCOPE: dict[str, tuple[Call, str]] = {
         lambda c, t: c.get("/api/alerts/00000000-0000-7000-8000-000000000000/deliveries"),
         "refused",
     ),
+    "GET /api/shelters/trend": (lambda c, t: c.get(f"/api/shelters/trend?event={t.event}"), "hidden"),
+    "GET /api/shelters/{id}/history": (lambda c, t: c.get(f"/api/shelters/{t.shelter}/history"), "refused"),
 }
 # Streams are filtered by the same scope as occupancy; tests/server/shelters/test_live.py follows
 # a stream (it never ends, so it has no row here).
@@ -139,6 +141,8 @@ async def test_another_scope_is_refused_or_shown_nothing(settings: Settings, eng
             if expected == "hidden":
                 assert response.status_code == 200, (name, response.text)
                 assert shelter not in response.text, name
+                # Nor its municipality (the trend names towns, not shelters).
+                assert "029998" not in response.text and "見本市" not in response.text, name
             else:
                 assert response.status_code in (403, 404), (name, response.status_code, response.text)
             assert "高橋" not in response.text and "佐藤" not in response.text, name  # nobody's names

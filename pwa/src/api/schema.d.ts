@@ -671,6 +671,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shelters/{shelter_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shelter's check-ins, check-outs, opening and closing, newest first (counts only) */
+        get: operations["ApiSheltersShelterIdHistoryShelterHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shelters/{shelter_id}/people": {
         parameters: {
             query?: never;
@@ -782,6 +799,23 @@ export interface paths {
         };
         /** Shelters open now, for everyone: status, people inside, capacity */
         get: operations["ApiSheltersOpenOpenNow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shelters/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People in the shelters one oversees over the event, per municipality, in equal time buckets */
+        get: operations["ApiSheltersTrendSheltersTrend"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1273,6 +1307,20 @@ export interface components {
         Health: {
             status: string;
         };
+        /** HistoryEntry */
+        HistoryEntry: {
+            at: string;
+            care: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            kind: "in" | "out" | "opened" | "closed";
+            otherShelter?: string | null;
+            otherShelterId?: string | null;
+            people: number | null;
+            /** @enum {null|string} */
+            stay: "inside" | "outdoor" | "car" | "at_home" | null;
+        };
         /** HouseholdDocument */
         HouseholdDocument: {
             consents: components["schemas"]["ConsentsRecord"];
@@ -1755,6 +1803,14 @@ export interface components {
             role: string;
             shelter: string | null;
         };
+        /** ShelterHistory */
+        ShelterHistory: {
+            entries: components["schemas"]["HistoryEntry"][];
+            event: string;
+            eventName: string;
+            name: string;
+            shelterId: string;
+        };
         /** ShelterOccupancy */
         ShelterOccupancy: {
             byStay: {
@@ -1884,6 +1940,12 @@ export interface components {
                 [key: string]: components["schemas"]["Total"];
             };
         };
+        /** TownTrend */
+        TownTrend: {
+            code: string;
+            name: string;
+            people: number[];
+        };
         /** TransferRecord */
         TransferRecord: {
             in: components["schemas"]["CheckinRecord"];
@@ -1901,6 +1963,15 @@ export interface components {
             stay?: "inside" | "outdoor" | "car" | "at_home" | null;
             /** Format: uuid */
             toShelterId: string;
+        };
+        /** Trend */
+        Trend: {
+            all: number[];
+            from: string;
+            municipalities: components["schemas"]["TownTrend"][];
+            stepSeconds: number;
+            times: string[];
+            to: string;
         };
         /** Unsubscribed */
         Unsubscribed: {
@@ -3420,6 +3491,45 @@ export interface operations {
             };
         };
     };
+    ApiSheltersShelterIdHistoryShelterHistory: {
+        parameters: {
+            query?: {
+                event?: string | null;
+            };
+            header?: never;
+            path: {
+                shelter_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShelterHistory"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiSheltersShelterIdPeopleInside: {
         parameters: {
             query?: {
@@ -3673,6 +3783,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicShelters"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSheltersTrendSheltersTrend: {
+        parameters: {
+            query?: {
+                /** @description how many equal spans (1 to 500) */
+                buckets?: number;
+                event?: string | null;
+                municipality?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trend"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

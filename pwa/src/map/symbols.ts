@@ -1,6 +1,7 @@
 // One symbol per facility kind: a distinct shape AND colour (colour is never the only cue), white
 // outline for contrast on any background. Drawn on a canvas, so no sprite server is needed.
-import type { FacilityKind } from "../features/facilities/api";
+import type { Map as MapLibreMap } from "maplibre-gl";
+import { FACILITY_KINDS, type FacilityKind } from "../features/facilities/api";
 
 type Draw = (c: CanvasRenderingContext2D) => void;
 
@@ -138,3 +139,17 @@ export function drawStatusBadge(status: BadgeStatus, pixels: number): HTMLCanvas
 }
 
 export const badgeId = (status: BadgeStatus) => `status-${status}`;
+
+/** Draws the facility symbols and status badges the first time a style asks for them: every map
+ * built with `buildStyle` needs this, or MapLibre reports "Image kind-… could not be loaded". */
+export function provideSymbols(map: MapLibreMap): void {
+  map.setMissingStyleImageResolver((id) => {
+    const kind = FACILITY_KINDS.find((k) => symbolId(k) === id);
+    const status = BADGE_STATUSES.find((s) => badgeId(s) === id);
+    if ((kind === undefined && status === undefined) || map.hasImage(id)) return;
+    const ratio = Math.max(1, Math.round(window.devicePixelRatio));
+    const canvas = kind ? drawSymbol(kind, 28 * ratio) : drawStatusBadge(status ?? "open", 22 * ratio);
+    const image = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height);
+    if (image) map.addImage(id, image, { pixelRatio: ratio });
+  });
+}

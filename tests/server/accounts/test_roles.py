@@ -158,6 +158,8 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
         lambda c, _: c.get(f"/api/alerts/{NOBODY}/deliveries"),
         {"municipal_hq", "prefectural_hq"},
     ),
+    ("GET /api/shelters/trend", lambda c, _: c.get("/api/shelters/trend"), VERIFIERS),
+    ("GET /api/shelters/{id}/history", lambda c, shelter: c.get(f"/api/shelters/{shelter}/history"), VERIFIERS),
     ("GET /api/qr/keys", lambda c, _: c.get("/api/qr/keys"), set(ROLES)),  # type: ignore[arg-type]
     ("GET /api/municipalities", lambda c, _: c.get("/api/municipalities"), set(ROLES)),  # type: ignore[arg-type]
 ]

@@ -5,8 +5,7 @@ import { offline, serverReachable } from "../../lib/status";
 import { maplibregl } from "../../map/maplibre";
 import { hiddenHazards, openFacility, place } from "../../map/state";
 import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
-import { BADGE_STATUSES, badgeId, drawStatusBadge, drawSymbol, symbolId } from "../../map/symbols";
-import { FACILITY_KINDS } from "../facilities/api";
+import { provideSymbols } from "../../map/symbols";
 import { ZONE_TYPES } from "../hazards/api";
 import { type Bbox, municipalities } from "../municipalities/api";
 import { packKey, packSourceUrl, storedPacks } from "../packs/stored";
@@ -50,16 +49,7 @@ export function MapView() {
     });
     window.__bosaiMap = map;
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    // Facility symbols are drawn when the style first needs them.
-    map.setMissingStyleImageResolver((id) => {
-      const kind = FACILITY_KINDS.find((k) => symbolId(k) === id);
-      const status = BADGE_STATUSES.find((s) => badgeId(s) === id);
-      if ((kind === undefined && status === undefined) || map.hasImage(id)) return;
-      const ratio = Math.max(1, Math.round(window.devicePixelRatio));
-      const canvas = kind ? drawSymbol(kind, 28 * ratio) : drawStatusBadge(status ?? "open", 22 * ratio);
-      const image = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height);
-      if (image) map.addImage(id, image, { pixelRatio: ratio });
-    });
+    provideSymbols(map);
     map.on("load", () => setReady(true));
     map.on("error", (event) => {
       // A missing tile offline is expected; anything else is shown.

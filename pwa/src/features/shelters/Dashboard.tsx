@@ -1,107 +1,44 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import "./desk/desk.css";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { reason } from "../../lib/useQuery";
-import { maplibregl } from "../../map/maplibre";
-import { buildStyle } from "../../map/style";
+import { SignInPanel } from "../accounts/SignIn";
 import { me } from "../accounts/session";
-import {
-  CARE_NEEDS,
-  liveUrl,
-  type Occupancy,
-  occupancy,
-  occupancyCsvUrl,
-  occupancyGeojsonUrl,
-  STAYS,
-  suppliesShort,
-} from "./api";
+import { liveUrl, type Occupancy, occupancy, occupancyCsvUrl, occupancyGeojsonUrl } from "./api";
+import { Filters, OccupancyTable } from "./desk/OccupancyTable";
+import { ShelterDetail } from "./desk/ShelterDetail";
+import { ShelterMap } from "./desk/ShelterMap";
+import { TrendChart } from "./desk/TrendChart";
+import { type Filter, filterShelters, NO_FILTER, type Sort, sortShelters } from "./desk/table";
 import { applyLive, type Totals, totals } from "./live";
 
-const FILL_COLOURS = { open: "#2e7d32", crowded: "#ef6c00", full: "#c62828", closed: "#757575" } as const;
-
-function asGeoJson(shelters: Occupancy[]): GeoJSON.FeatureCollection {
-  return {
-    type: "FeatureCollection",
-    features: shelters.map((s) => ({
-      type: "Feature",
-      id: s.shelterId,
-      geometry: { type: "Point", coordinates: [s.lon, s.lat] },
-      properties: { status: s.status, people: s.people, fill: s.fill ?? 0 },
-    })),
-  };
-}
-
-/** Shelters as circles coloured by how full they are, sized by how many people are inside. */
-function ShelterMap({ shelters }: { shelters: Occupancy[] }) {
-  const container = useRef<HTMLDivElement>(null);
-  const map = useRef<maplibregl.Map | null>(null);
-  useEffect(() => {
-    if (!container.current) return;
-    const created = new maplibregl.Map({
-      container: container.current,
-      style: buildStyle(location.origin),
-      attributionControl: false,
-    });
-    created.on("load", () => {
-      created.addSource("shelters", { type: "geojson", data: asGeoJson(shelters) });
-      created.addLayer({
-        id: "shelters",
-        type: "circle",
-        source: "shelters",
-        paint: {
-          "circle-color": ["match", ["get", "status"], ...Object.entries(FILL_COLOURS).flat(), "#757575"] as never,
-          "circle-radius": ["interpolate", ["linear"], ["get", "people"], 0, 7, 100, 18],
-          "circle-stroke-color": "#ffffff",
-          "circle-stroke-width": 2,
-        },
-      });
-      const points = shelters.map((s): [number, number] => [s.lon, s.lat]);
-      if (points.length > 0) {
-        const lons = points.map((p) => p[0]);
-        const lats = points.map((p) => p[1]);
-        created.fitBounds(
-          [
-            [Math.min(...lons), Math.min(...lats)],
-            [Math.max(...lons), Math.max(...lats)],
-          ],
-          { padding: 40, maxZoom: 14, duration: 0 },
-        );
-      }
-    });
-    map.current = created;
-    return () => map.current?.remove();
-  }, []);
-  useEffect(() => {
-    (map.current?.getSource("shelters") as maplibregl.GeoJSONSource | undefined)?.setData(asGeoJson(shelters));
-  }, [shelters]);
-  return <div ref={container} class="map dashboard-map" role="img" aria-label={t("hq.mapLabel")} />;
-}
-
-function CareList({ care }: { care: Partial<Record<string, number>> }) {
-  const present = CARE_NEEDS.filter((need) => (care[need] ?? 0) > 0);
-  if (present.length === 0) return <span class="muted">—</span>;
-  return <span>{present.map((need) => `${t(`care.${need}`)} ${care[need]}`).join("・")}</span>;
-}
-
-function TotalsPanel({ title, sums }: { title: string; sums: Totals }) {
+function Total({ title, sums, testId }: { title: string; sums: Totals; testId?: string }) {
+  const care = Object.entries(sums.care).reduce((n, [need, count]) => (need === "pets" ? n : n + (count ?? 0)), 0);
   return (
-    <section class="panel totals" aria-label={title}>
-      <h3>{title}</h3>
-      <p class="count">
-        <span class="big">{sums.people}</span> {t("hq.peopleOf", { capacity: sums.capacity })}
-      </p>
-      <p class="muted">{t("hq.sheltersOpen", { open: sums.open, count: sums.shelters })}</p>
-      <p>
-        <CareList care={sums.care} />
-      </p>
-    </section>
+    <div class="hq-total" data-testid={testId}>
+      <span class="hq-total-title">{title}</span> <span class="big">{sums.people}</span>{" "}
+      {t("hq.peopleOf", { capacity: sums.capacity })}
+      <span class="muted">
+        {" "}
+        · {t("hq.sheltersOpen", { open: sums.open, count: sums.shelters })}
+        {care > 0 && ` · ${t("hq.careCount", { count: care })}`}
+      </span>
+    </div>
   );
 }
 
+/** Headquarters at a desk: a toolbar, the totals always in view, a full-height map of the
+ * shelters beside a sortable, filterable table, a shelter's detail, and the trend over the event.
+ * On a phone the same parts stack. */
 export function Dashboard() {
   const [shelters, setShelters] = useState<Occupancy[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState<"connecting" | "live" | "lost">("connecting");
   const [updated, setUpdated] = useState<Date | null>(null);
+  const [changes, setChanges] = useState(0);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [sort, setSort] = useState<Sort>({ key: "name", descending: false });
+  const [filter, setFilter] = useState<Filter>(NO_FILTER);
   const signedIn = me.value?.kind === "operator";
 
   useEffect(() => {
@@ -134,101 +71,71 @@ export function Dashboard() {
       const { shelter } = JSON.parse((event as MessageEvent<string>).data) as { shelter: Occupancy };
       setShelters((current) => (current === null ? null : applyLive(current, shelter)));
       setUpdated(new Date());
+      setChanges((n) => n + 1);
     });
     return () => stream.close();
   }, [signedIn]);
 
+  // At a desk the map and the table fill the screen below whatever stands above them (the app's
+  // header, the toolbar, the totals): that height is measured, not guessed.
+  const main = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const measure = () => {
+      const element = main.current;
+      if (element) element.style.setProperty("--hq-top", `${element.getBoundingClientRect().top + window.scrollY}px`);
+    };
+    measure();
+    window.addEventListener("resize", measure);
+    return () => window.removeEventListener("resize", measure);
+  });
+  const shown = useMemo(
+    () => (shelters ? sortShelters(filterShelters(shelters, filter), sort) : []),
+    [shelters, filter, sort],
+  );
   if (!signedIn) return null;
   if (error) return <p class="error panel">{error}</p>;
   if (shelters === null) return <p class="panel">{t("hq.loading")}</p>;
   const sums = totals(shelters);
-  const towns = Object.entries(sums.municipalities);
+  const names = new Map(shelters.map((s) => [s.municipality, s.municipalityName]));
+  const towns = [...names.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+  const chosen = shelters.find((s) => s.shelterId === selected) ?? null;
+  // Headquarters of one municipality: its total is the whole; the prefecture's: each town too.
+  const townTotals = towns.length > 1 ? towns : [];
   return (
-    <div class="dashboard">
-      <section class="panel">
+    <div class="dashboard hq">
+      <section class="hq-totals" aria-label={t("hq.totalAll")} data-testid="hq-totals">
+        <Total title={t("hq.totalAll")} sums={sums.all} testId="total-all" />
+        {townTotals.map(([code, name]) => (
+          <Total key={code} title={name} sums={sums.municipalities[code] as Totals} />
+        ))}
+      </section>
+      <div class="hq-toolbar">
         <p class="live" role="status" data-state={live}>
           {t(`hq.live.${live}`)}
           {updated && <span class="muted"> {t("hq.updated", { time: updated.toLocaleTimeString() })}</span>}
         </p>
-        <div class="buttons">
-          <a class="button secondary" href={occupancyCsvUrl} download>
-            {t("hq.exportCsv")}
-          </a>
-          <a class="button secondary" href={occupancyGeojsonUrl} download>
-            {t("hq.exportGeojson")}
-          </a>
-        </div>
-      </section>
-      <div class="totals-row">
-        <TotalsPanel title={t("hq.totalAll")} sums={sums.all} />
-        {towns.length > 1 &&
-          towns.map(([code, town]) => (
-            <TotalsPanel
-              key={code}
-              title={t("hq.totalTown", {
-                name: shelters.find((s) => s.municipality === code)?.municipalityName ?? code,
-              })}
-              sums={town}
-            />
-          ))}
+        <a class="button secondary" href={occupancyCsvUrl} download>
+          {t("hq.exportCsv")}
+        </a>
+        <a class="button secondary" href={occupancyGeojsonUrl} download>
+          {t("hq.exportGeojson")}
+        </a>
+        <SignInPanel />
       </div>
       {shelters.length === 0 ? (
         <p class="panel">{t("hq.noShelters")}</p>
       ) : (
-        <>
-          <ShelterMap shelters={shelters} />
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (WCAG 2.1.1) */}
-          <section class="table-wrap" aria-label={t("hq.tableCaption")} tabIndex={0}>
-            <table class="occupancy">
-              <caption>{t("hq.tableCaption")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("hq.shelter")}</th>
-                  <th scope="col">{t("hq.status")}</th>
-                  <th scope="col">{t("hq.people")}</th>
-                  <th scope="col">{t("hq.byStay")}</th>
-                  <th scope="col">{t("hq.care")}</th>
-                  <th scope="col">{t("hq.needs")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shelters.map((s) => (
-                  <tr key={s.shelterId} data-shelter={s.shelterId} data-status={s.status}>
-                    <th scope="row">
-                      {s.name}
-                      <span class="muted"> {s.municipalityName}</span>
-                    </th>
-                    <td>
-                      <span class="status-dot" style={{ background: FILL_COLOURS[s.status] }} aria-hidden="true" />
-                      {t(`status.${s.status}`)}
-                    </td>
-                    <td data-testid="people">
-                      {s.people}
-                      {s.capacity ? ` / ${s.capacity}` : ""}
-                      {s.fill !== null && (
-                        <meter min={0} max={1} low={0.8} high={0.99} optimum={0} value={s.fill} aria-hidden="true" />
-                      )}
-                    </td>
-                    <td>{STAYS.map((stay) => `${t(`stay.${stay}`)} ${s.byStay[stay]}`).join("・")}</td>
-                    <td>
-                      <CareList care={s.care} />
-                    </td>
-                    <td>
-                      {[
-                        suppliesShort(s.needs) && t("hq.suppliesShort", { what: suppliesShort(s.needs) }),
-                        s.needs.sick ? t("hq.sick", { count: s.needs.sick }) : null,
-                        s.needs.incidents && t("hq.incidents", { what: s.needs.incidents }),
-                        s.petsAccepted ? t("hq.pets") : null,
-                      ]
-                        .filter(Boolean)
-                        .join(" / ") || <span class="muted">—</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+        <div class="hq-main" ref={main}>
+          <section class="hq-map-pane" aria-label={t("hq.mapLabel")}>
+            <ShelterMap shelters={shown} selected={selected} onSelect={setSelected} />
+            {chosen && <ShelterDetail shelter={chosen} onClose={() => setSelected(null)} />}
           </section>
-        </>
+          <div class="hq-side">
+            <Filters filter={filter} towns={towns} shown={shown.length} count={shelters.length} onChange={setFilter} />
+            <OccupancyTable shelters={shown} sort={sort} selected={selected} onSort={setSort} onSelect={setSelected} />
+            <TrendChart changes={changes} />
+          </div>
+        </div>
       )}
     </div>
   );

@@ -45,6 +45,13 @@ export interface WalkIn extends Household {
 export const occupancy = () => getJson<Schemas["OccupancyAnswer"]>("/api/shelters/occupancy").then((a) => a.shelters);
 export const occupancyCsvUrl = "/api/shelters/occupancy.csv";
 export const occupancyGeojsonUrl = "/api/shelters/occupancy.geojson";
+/** People in the shelters one oversees over the event, per municipality, in `buckets` spans. */
+export type Trend = Schemas["Trend"];
+export const trend = (buckets: number) => getJson<Trend>(`/api/shelters/trend?buckets=${buckets}`);
+/** A shelter's check-ins, check-outs, opening and closing, newest first (counts only). */
+export type ShelterHistory = Schemas["ShelterHistory"];
+export const shelterHistory = (shelterId: string) =>
+  getJson<ShelterHistory>(`/api/shelters/${encodeURIComponent(shelterId)}/history`);
 /** Occupancy changes as they happen: `occupancy` events of `{shelter: Occupancy}`. */
 export const liveUrl = "/api/live";
 
