@@ -1472,6 +1472,8 @@ export interface components {
             lon: number;
             municipality: string;
             name: string;
+            nameEn?: string | null;
+            nameKana?: string | null;
             people: number;
             shelterId: string;
             /** @enum {string} */
