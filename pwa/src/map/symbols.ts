@@ -1,6 +1,7 @@
 // One symbol per facility kind: a distinct shape AND colour (colour is never the only cue), white
 // outline for contrast on any background. Drawn on a canvas, so no sprite server is needed.
 import type { FacilityKind } from "../features/facilities/api";
+import { PATTERNS, type PatternId } from "./style";
 
 type Draw = (c: CanvasRenderingContext2D) => void;
 
@@ -124,3 +125,24 @@ export function drawStatusBadge(status: BadgeStatus, pixels: number): HTMLCanvas
 }
 
 export const badgeId = (status: BadgeStatus) => `status-${status}`;
+
+export const PATTERN_IDS = Object.keys(PATTERNS) as PatternId[];
+
+/** A zone's fill pattern, one tile of `pixels`: its ground colour with diagonal stripes. */
+export function drawPattern(id: PatternId, pixels: number): HTMLCanvasElement {
+  const [canvas, c] = square(pixels);
+  if (c === null) return canvas;
+  const { ground, stripe } = PATTERNS[id];
+  c.fillStyle = ground;
+  c.fillRect(0, 0, pixels, pixels);
+  c.strokeStyle = stripe;
+  c.lineWidth = pixels / 8;
+  c.beginPath();
+  // Three strokes so the stripes join across tile edges.
+  for (const offset of [-pixels, 0, pixels]) {
+    c.moveTo(offset, pixels);
+    c.lineTo(offset + pixels, 0);
+  }
+  c.stroke();
+  return canvas;
+}

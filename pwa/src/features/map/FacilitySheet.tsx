@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { answers } from "../../answers";
-import { language, t } from "../../i18n";
+import { Japanese, Name } from "../../components/Name";
+import { t } from "../../i18n";
 import { useQuery } from "../../lib/useQuery";
 import { openFacility } from "../../map/state";
 import { shownCapacity } from "../facilities/api";
@@ -25,13 +26,12 @@ export function FacilitySheet() {
   const facility = query.state === "done" ? query.value.properties : null;
   // One capacity: the operating one while the shelter is operated, else the facility's.
   const capacity = facility ? shownCapacity(facility) : null;
-  const name = facility ? (language.value === "en" && facility.nameEn ? facility.nameEn : facility.name) : "";
 
   return (
     <dialog ref={dialog} class="sheet" aria-labelledby="sheet-title" onClose={close}>
       <div class="sheet-head">
         <h2 id="sheet-title" class="sheet-title">
-          {facility ? name : t("sheet.loading")}
+          {facility ? <Name of={facility} /> : t("sheet.loading")}
         </h2>
         <button type="button" class="secondary" onClick={close}>
           {t("sheet.close")}
@@ -43,7 +43,9 @@ export function FacilitySheet() {
           {facility.nameKana && (
             <>
               <dt>{t("sheet.kana")}</dt>
-              <dd>{facility.nameKana}</dd>
+              <dd>
+                <Japanese text={facility.nameKana} />
+              </dd>
             </>
           )}
           <dt>{t("sheet.kinds")}</dt>
@@ -57,7 +59,9 @@ export function FacilitySheet() {
           {facility.address && (
             <>
               <dt>{t("sheet.address")}</dt>
-              <dd>{facility.address}</dd>
+              <dd>
+                <Japanese text={facility.address} />
+              </dd>
             </>
           )}
           {(capacity !== null || facility.capacityText) && (

@@ -4,8 +4,16 @@ import { t } from "../../i18n";
 import { offline, serverReachable } from "../../lib/status";
 import { maplibregl } from "../../map/maplibre";
 import { hiddenHazards, openFacility, place } from "../../map/state";
-import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
-import { BADGE_STATUSES, badgeId, drawStatusBadge, drawSymbol, symbolId } from "../../map/symbols";
+import { buildStyle, dataLayers, hazardLayerId, preferredScheme, SCHEMES, type Scheme } from "../../map/style";
+import {
+  BADGE_STATUSES,
+  badgeId,
+  drawPattern,
+  drawStatusBadge,
+  drawSymbol,
+  PATTERN_IDS,
+  symbolId,
+} from "../../map/symbols";
 import { FACILITY_KINDS } from "../facilities/api";
 import { HAZARD_TYPES } from "../hazards/api";
 import { type Bbox, municipalities } from "../municipalities/api";
@@ -50,13 +58,18 @@ export function MapView() {
     });
     window.__bosaiMap = map;
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    // Facility symbols are drawn when the style first needs them.
+    // Facility symbols and zone patterns are drawn when the style first needs them.
     map.setMissingStyleImageResolver((id) => {
       const kind = FACILITY_KINDS.find((k) => symbolId(k) === id);
       const status = BADGE_STATUSES.find((s) => badgeId(s) === id);
-      if ((kind === undefined && status === undefined) || map.hasImage(id)) return;
+      const pattern = PATTERN_IDS.find((p) => p === id);
+      if ((kind === undefined && status === undefined && pattern === undefined) || map.hasImage(id)) return;
       const ratio = Math.max(1, Math.round(window.devicePixelRatio));
-      const canvas = kind ? drawSymbol(kind, 28 * ratio) : drawStatusBadge(status ?? "open", 22 * ratio);
+      const canvas = kind
+        ? drawSymbol(kind, 28 * ratio)
+        : pattern
+          ? drawPattern(pattern, 12 * ratio)
+          : drawStatusBadge(status ?? "open", 22 * ratio);
       const image = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height);
       if (image) map.addImage(id, image, { pixelRatio: ratio });
     });
@@ -170,7 +183,21 @@ export function MapView() {
       (map.getSource("shelters-live") as maplibregl.GeoJSONSource | undefined)?.setData(latestLive);
     });
     const stopPolling = pollLiveShelters();
+    // The device switching between light and dark repaints the map's own colours.
+    const dark = window.matchMedia?.("(prefers-color-scheme: dark)");
+    const repaint = () => {
+      const colours = SCHEMES[preferredScheme() satisfies Scheme];
+      if (!map.isStyleLoaded()) return;
+      map.setPaintProperty("background", "background-color", colours.background);
+      map.setPaintProperty("here", "circle-color", colours.here);
+      map.setPaintProperty("here", "circle-stroke-color", colours.halo);
+      for (const layer of map.getStyle().layers) {
+        if (layer.id.startsWith("boundaries")) map.setPaintProperty(layer.id, "line-color", colours.boundary);
+      }
+    };
+    dark?.addEventListener("change", repaint);
     return () => {
+      dark?.removeEventListener("change", repaint);
       stopLive();
       stopPolling();
       stopPacks();

@@ -1,6 +1,8 @@
 // The resident's list of the shelters open now in a municipality, with how full each is.
 import { useEffect, useState } from "preact/hooks";
+import { Name } from "../../components/Name";
 import { language, t } from "../../i18n";
+import { langAttribute, localName } from "../../lib/names";
 import { href } from "../../lib/router";
 import { offline } from "../../lib/status";
 import { openFacility, place } from "../../map/state";
@@ -53,8 +55,8 @@ export function OpenSheltersScreen() {
           <span>{t("shelters.municipality")}</span>
           <select value={code ?? ""} onChange={(e) => setCode((e.target as HTMLSelectElement).value)}>
             {towns.map((m) => (
-              <option key={m.code} value={m.code}>
-                {language.value === "en" && m.nameEn ? m.nameEn : m.name}
+              <option key={m.code} value={m.code} lang={langAttribute(localName(m, language.value).lang)}>
+                {localName(m, language.value).text}
               </option>
             ))}
           </select>
@@ -72,7 +74,7 @@ export function OpenSheltersScreen() {
             const percent = s.capacity ? Math.min(100, Math.round((100 * s.people) / s.capacity)) : null;
             return (
               <li key={s.shelterId} data-status={s.status}>
-                <strong>{s.name}</strong>
+                <Name of={s} as="strong" />
                 <div class="live-status">
                   <StatusBadge status={s.status} />
                   {s.status !== "closed" && s.capacity != null && (
@@ -86,7 +88,9 @@ export function OpenSheltersScreen() {
                 )}
                 <button type="button" class="secondary" onClick={() => showOnMap(s.shelterId)}>
                   {t("shelters.onMap")}
-                  <span class="visually-hidden">: {s.name}</span>
+                  <span class="visually-hidden">
+                    : <Name of={s} />
+                  </span>
                 </button>
               </li>
             );
