@@ -4,7 +4,7 @@ import { t } from "../../i18n";
 import { offline, serverReachable } from "../../lib/status";
 import { maplibregl } from "../../map/maplibre";
 import { hiddenHazards, openFacility, place } from "../../map/state";
-import { buildStyle, dataLayers, hazardLayerId, preferredScheme, SCHEMES, type Scheme } from "../../map/style";
+import { buildStyle, dataLayers, hazardLayerId, preferredScheme, SCHEMES } from "../../map/style";
 import {
   BADGE_STATUSES,
   badgeId,
@@ -186,7 +186,7 @@ export function MapView() {
     // The device switching between light and dark repaints the map's own colours.
     const dark = window.matchMedia?.("(prefers-color-scheme: dark)");
     const repaint = () => {
-      const colours = SCHEMES[preferredScheme() satisfies Scheme];
+      const colours = SCHEMES[preferredScheme()];
       if (!map.isStyleLoaded()) return;
       map.setPaintProperty("background", "background-color", colours.background);
       map.setPaintProperty("here", "circle-color", colours.here);
