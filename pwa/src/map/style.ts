@@ -118,6 +118,12 @@ export type Scheme = keyof typeof SCHEMES;
 export const preferredScheme = (): Scheme =>
   globalThis.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 
+/** On a dark ground the pale depth colours need more opacity to stay the colours of the 手引き. */
+const darker = (fill: FillLayerSpecification["paint"]): FillLayerSpecification["paint"] => {
+  const opacity = fill?.["fill-opacity"];
+  return typeof opacity === "number" ? { ...fill, "fill-opacity": Math.min(0.9, opacity + 0.15) } : fill;
+};
+
 export const hazardLayerId = (hazard: HazardType, suffix = "") => `hazard-${hazard}${suffix}`;
 
 /** The data layers for one source: the server's tiles ("bosai", no suffix) or a stored pack. */
@@ -129,7 +135,7 @@ export function dataLayers(source: string, suffix: string, scheme: Scheme = pref
       source,
       "source-layer": "hazards",
       filter: ["==", ["get", "hazardType"], hazard],
-      paint: LOOKS[hazard].fill,
+      paint: scheme === "dark" ? darker(LOOKS[hazard].fill) : LOOKS[hazard].fill,
     },
     {
       id: `${hazardLayerId(hazard, suffix)}-outline`,
