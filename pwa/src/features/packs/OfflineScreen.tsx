@@ -72,7 +72,9 @@ export function OfflineScreen() {
 
   const stored = new Map(storedPacks.value.map((p) => [p.manifest.municipality, p]));
   const here = place.value;
-  const manifests = list.state === "done" ? list.value.packs : [];
+  // Listed once the names are known too (or cannot be), so that a name never changes under the reader.
+  const ready = list.state === "done" && towns.state !== "loading";
+  const manifests = ready ? list.value.packs : [];
   const suggested = here
     ? manifests.filter(
         ({ bbox }) => here.lon >= bbox[0] && here.lon <= bbox[2] && here.lat >= bbox[1] && here.lat <= bbox[3],
@@ -84,9 +86,9 @@ export function OfflineScreen() {
     <div class="panels">
       <section class="panel" aria-labelledby="packs-available">
         <h2 id="packs-available">{t("packs.available")}</h2>
-        {list.state === "loading" && <p>{t("map.loading")}</p>}
+        {(list.state === "loading" || (list.state === "done" && !ready)) && <p>{t("map.loading")}</p>}
         {list.state === "error" && <p class="error">{t("packs.listError", { reason: list.reason })}</p>}
-        {list.state === "done" && manifests.length === 0 && <p>{t("packs.empty")}</p>}
+        {ready && manifests.length === 0 && <p>{t("packs.empty")}</p>}
         <ul class="packs">
           {ordered.map((manifest) => {
             const code = manifest.municipality;
