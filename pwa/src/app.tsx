@@ -17,8 +17,14 @@ import { offline, update } from "./lib/status";
 
 function LanguageSwitch() {
   return (
+    // Compact, so that the header stays one line at large text: a globe says what the choice is;
+    // the word "language" is for screen readers (and the visible options name themselves).
     <label class="language">
-      <span>{t("lang.label")}</span>
+      <span class="visually-hidden">{t("lang.label")}</span>
+      <svg class="globe" viewBox="0 0 24 24" aria-hidden="true">
+        <circle cx="12" cy="12" r="10" />
+        <path d="M2 12h20M12 2a15 15 0 0 1 0 20M12 2a15 15 0 0 0 0 20" />
+      </svg>
       <select value={language.value} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
         {LANGUAGES.map((lang) => (
           <option key={lang} value={lang} lang={lang === "en" ? "en" : "ja"}>

@@ -1,10 +1,10 @@
 import { registerSW } from "virtual:pwa-register";
 import { render } from "preact";
 import { App } from "./app";
+import { loadMapView } from "./features/map/load";
 import { refreshPacks } from "./features/packs/stored";
 import { outbox } from "./lib/outboxStore";
 import { update } from "./lib/status";
-import { loadMapView } from "./map/load";
 import "./styles.css";
 
 render(<App />, document.getElementById("app") as HTMLElement);

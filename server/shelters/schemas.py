@@ -210,6 +210,8 @@ class PublicShelter(msgspec.Struct, rename="camel"):
     capacity: int | None
     lat: float
     lon: float
+    name_en: str | None = None
+    name_kana: str | None = None
 
 
 class PublicShelters(msgspec.Struct):

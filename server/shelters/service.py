@@ -412,6 +412,16 @@ async def public_shelters(
                 for k in ("shelterId", "name", "municipality", "status", "people", "capacity", "lat", "lon")
             },
         )
+    # The names in other scripts, so that a reader of English is not given Japanese only.
+    names = (
+        await connection.execute(
+            select(Facility.id, Facility.name_en, Facility.name_kana).where(
+                Facility.id.in_([uuid.UUID(i) for i in shown])
+            )
+        )
+    ).all()
+    for row in names:
+        shown[str(row.id)] |= {"nameEn": row.name_en, "nameKana": row.name_kana}
     return list(shown.values())
 
 

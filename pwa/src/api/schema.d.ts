@@ -1739,6 +1739,8 @@ export interface components {
             lon: number;
             municipality: string;
             name: string;
+            nameEn?: string | null;
+            nameKana?: string | null;
             people: number;
             shelterId: string;
             /** @enum {string} */

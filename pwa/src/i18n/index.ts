@@ -48,3 +48,17 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 
 /** The BCP 47 tag of the page: easy Japanese is Japanese. */
 export const htmlLang = computed(() => (language.value === "en" ? "en" : "ja"));
+
+/** The message with some placeholders filled by nodes (a name marked with its own language) and
+ * the others by strings, as a list to render. */
+export function tParts<T>(key: MessageKey, params: Record<string, string | number>, slots: Record<string, T>) {
+  const parts: (string | T)[] = [];
+  for (const [i, piece] of t(key, params)
+    .split(/\{(\w+)\}/)
+    .entries()) {
+    if (i % 2 === 0) {
+      if (piece) parts.push(piece);
+    } else parts.push(piece in slots ? (slots[piece] as T) : `{${piece}}`);
+  }
+  return parts;
+}

@@ -2,6 +2,7 @@
 // outline for contrast on any background. Drawn on a canvas, so no sprite server is needed.
 import type { Map as MapLibreMap } from "maplibre-gl";
 import { FACILITY_KINDS, type FacilityKind } from "../features/facilities/api";
+import { PATTERNS, type PatternId } from "./style";
 
 type Draw = (c: CanvasRenderingContext2D) => void;
 
@@ -140,15 +141,42 @@ export function drawStatusBadge(status: BadgeStatus, pixels: number): HTMLCanvas
 
 export const badgeId = (status: BadgeStatus) => `status-${status}`;
 
-/** Draws the facility symbols and status badges the first time a style asks for them: every map
- * built with `buildStyle` needs this, or MapLibre reports "Image kind-… could not be loaded". */
+export const PATTERN_IDS = Object.keys(PATTERNS) as PatternId[];
+
+/** A zone's fill pattern, one tile of `pixels`: its ground colour with diagonal stripes. */
+export function drawPattern(id: PatternId, pixels: number): HTMLCanvasElement {
+  const [canvas, c] = square(pixels);
+  if (c === null) return canvas;
+  const { ground, stripe } = PATTERNS[id];
+  c.fillStyle = ground;
+  c.fillRect(0, 0, pixels, pixels);
+  c.strokeStyle = stripe;
+  c.lineWidth = pixels / 8;
+  c.beginPath();
+  // Three strokes so the stripes join across tile edges.
+  for (const offset of [-pixels, 0, pixels]) {
+    c.moveTo(offset, pixels);
+    c.lineTo(offset + pixels, 0);
+  }
+  c.stroke();
+  return canvas;
+}
+
+/** Draws the facility symbols, status badges and zone patterns the first time a style asks for
+ * them: every map built with `buildStyle` needs this, or MapLibre reports "Image … could not be
+ * loaded". */
 export function provideSymbols(map: MapLibreMap): void {
   map.setMissingStyleImageResolver((id) => {
     const kind = FACILITY_KINDS.find((k) => symbolId(k) === id);
     const status = BADGE_STATUSES.find((s) => badgeId(s) === id);
-    if ((kind === undefined && status === undefined) || map.hasImage(id)) return;
+    const pattern = PATTERN_IDS.find((p) => p === id);
+    if ((kind === undefined && status === undefined && pattern === undefined) || map.hasImage(id)) return;
     const ratio = Math.max(1, Math.round(window.devicePixelRatio));
-    const canvas = kind ? drawSymbol(kind, 28 * ratio) : drawStatusBadge(status ?? "open", 22 * ratio);
+    const canvas = kind
+      ? drawSymbol(kind, 28 * ratio)
+      : pattern
+        ? drawPattern(pattern, 12 * ratio)
+        : drawStatusBadge(status ?? "open", 22 * ratio);
     const image = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height);
     if (image) map.addImage(id, image, { pixelRatio: ratio });
   });

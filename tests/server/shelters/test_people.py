@@ -61,8 +61,9 @@ async def second_shelter(engine: AsyncEngine, event_id: str, status: str = "open
     async with engine.begin() as connection:
         other = await connection.scalar(
             text(
-                "INSERT INTO facility (id, municipality_id, kinds, name, geom) SELECT gen_random_uuid(), "
-                "municipality_id, kinds, '北中学校', ST_SetSRID(ST_MakePoint(140.77, 40.81), 4326) "
+                "INSERT INTO facility (id, municipality_id, kinds, name, name_kana, name_en, geom) "
+                "SELECT gen_random_uuid(), municipality_id, kinds, '北中学校', 'きたちゅうがっこう', "
+                "'Kita Junior High School', ST_SetSRID(ST_MakePoint(140.77, 40.81), 4326) "
                 "FROM facility LIMIT 1 RETURNING id"
             )
         )
@@ -108,7 +109,11 @@ async def test_transfer_moves_people_once_and_care_needs_follow(
         assert shown == {"status": "open", "occupancy": 3, "capacity": 50}
         listed = {s["shelterId"]: s for s in (await anyone.get("/api/shelters/open")).json()["shelters"]}
         assert (listed[north]["people"], listed[shelter]["people"], listed[north]["name"]) == (3, 0, "北中学校")
-        assert set(listed[north]) == {"shelterId", "name", "municipality", "status", "people", "capacity", "lat", "lon"}
+        assert set(listed[north]) == {
+            *("shelterId", "name", "nameEn", "nameKana", "municipality", "status", "people", "capacity", "lat", "lon")
+        }
+        # Its names in other scripts too, for readers of other languages.
+        assert (listed[north]["nameEn"], listed[north]["nameKana"]) == ("Kita Junior High School", "きたちゅうがっこう")
 
     closed = await second_shelter(engine, event_id, status="closed")
     refused = await client.post("/api/transfers", json={**body, "toShelterId": closed}, headers=key())

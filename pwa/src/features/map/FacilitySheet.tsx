@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import { answers } from "../../answers";
-import { language, t } from "../../i18n";
+import { Japanese, Name } from "../../components/Name";
+import { t } from "../../i18n";
 import { useQuery } from "../../lib/useQuery";
 import { openFacility } from "../../map/state";
 import { type FacilityKind, shownCapacity } from "../facilities/api";
@@ -27,7 +28,6 @@ export function FacilitySheet() {
   const facility = query.state === "done" ? query.value.properties : null;
   // One capacity: the operating one while the shelter is operated, else the facility's.
   const capacity = facility ? shownCapacity(facility) : null;
-  const name = facility ? (language.value === "en" && facility.nameEn ? facility.nameEn : facility.name) : "";
   // Each record of the place with its own name and designation; a welfare shelter's with whom it
   // takes in. A place of one record without target groups says it all in its kinds.
   const designations = (facility?.designations ?? []).filter((d) => !d.withdrawn);
@@ -38,7 +38,7 @@ export function FacilitySheet() {
     <dialog ref={dialog} class="sheet" aria-labelledby="sheet-title" onClose={close}>
       <div class="sheet-head">
         <h2 id="sheet-title" class="sheet-title">
-          {facility ? name : t("sheet.loading")}
+          {facility ? <Name of={facility} /> : t("sheet.loading")}
         </h2>
         <button type="button" class="secondary" onClick={close}>
           {t("sheet.close")}
@@ -50,7 +50,9 @@ export function FacilitySheet() {
           {facility.nameKana && (
             <>
               <dt>{t("sheet.kana")}</dt>
-              <dd>{facility.nameKana}</dd>
+              <dd>
+                <Japanese text={facility.nameKana} />
+              </dd>
             </>
           )}
           <dt>{t("sheet.kinds")}</dt>
@@ -68,7 +70,9 @@ export function FacilitySheet() {
                     const matches = matchingGroups(d.targetGroups, household.value).length > 0;
                     return (
                       <li key={d.sourceId} data-source-id={d.sourceId}>
-                        <strong>{d.name}</strong>
+                        <strong>
+                          <Japanese text={d.name} />
+                        </strong>
                         {" — "}
                         {(d.kinds as FacilityKind[]).map((k) => t(`kind.${k}`)).join("・")}
                         {targets.length > 0 && (
@@ -97,7 +101,9 @@ export function FacilitySheet() {
           {facility.address && (
             <>
               <dt>{t("sheet.address")}</dt>
-              <dd>{facility.address}</dd>
+              <dd>
+                <Japanese text={facility.address} />
+              </dd>
             </>
           )}
           {(capacity !== null || facility.capacityText) && (

@@ -1,10 +1,10 @@
 import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
-import { loadMapView } from "../../map/load";
 import { place } from "../../map/state";
 import { FacilitySheet } from "./FacilitySheet";
 import { Legend } from "./Legend";
+import { loadMapView } from "./load";
 import { NearestPanel } from "./NearestPanel";
 import { RiskPanel } from "./RiskPanel";
 

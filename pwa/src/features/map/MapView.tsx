@@ -4,7 +4,7 @@ import { t } from "../../i18n";
 import { offline, serverReachable } from "../../lib/status";
 import { maplibregl } from "../../map/maplibre";
 import { hiddenHazards, openFacility, place } from "../../map/state";
-import { buildStyle, dataLayers, hazardLayerId } from "../../map/style";
+import { buildStyle, dataLayers, hazardLayerId, preferredScheme, SCHEMES } from "../../map/style";
 import { provideSymbols } from "../../map/symbols";
 import { ZONE_TYPES } from "../hazards/api";
 import { type Bbox, municipalities } from "../municipalities/api";
@@ -160,7 +160,21 @@ export function MapView() {
       (map.getSource("shelters-live") as maplibregl.GeoJSONSource | undefined)?.setData(latestLive);
     });
     const stopPolling = pollLiveShelters();
+    // The device switching between light and dark repaints the map's own colours.
+    const dark = window.matchMedia?.("(prefers-color-scheme: dark)");
+    const repaint = () => {
+      const colours = SCHEMES[preferredScheme()];
+      if (!map.isStyleLoaded()) return;
+      map.setPaintProperty("background", "background-color", colours.background);
+      map.setPaintProperty("here", "circle-color", colours.here);
+      map.setPaintProperty("here", "circle-stroke-color", colours.halo);
+      for (const layer of map.getStyle().layers) {
+        if (layer.id.startsWith("boundaries")) map.setPaintProperty(layer.id, "line-color", colours.boundary);
+      }
+    };
+    dark?.addEventListener("change", repaint);
     return () => {
+      dark?.removeEventListener("change", repaint);
       stopLive();
       stopPolling();
       stopPacks();

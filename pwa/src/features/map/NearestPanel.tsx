@@ -1,5 +1,6 @@
 import { answers } from "../../answers";
-import { t } from "../../i18n";
+import { Name } from "../../components/Name";
+import { t, tParts } from "../../i18n";
 import { depthBand, distance } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { nearestHazard, openFacility, place, placeKey } from "../../map/state";
@@ -68,10 +69,11 @@ export function NearestPanel() {
       {answer &&
         nearerButFull(answer.features).map((f) => (
           <p key={f.id} class="notice" data-testid="nearer-full">
-            {t("nearest.nearerFull", {
-              name: f.properties.name,
-              status: statusWord(f.properties.status as ShelterStatus),
-            })}
+            {tParts(
+              "nearest.nearerFull",
+              { status: statusWord(f.properties.status as ShelterStatus) },
+              { name: <Name of={f.properties} /> },
+            )}
           </p>
         ))}
       {features
@@ -94,7 +96,7 @@ export function NearestPanel() {
             return (
               <li key={f.id} data-status={status?.status ?? "none"}>
                 <div>
-                  <strong>{f.properties.name}</strong>
+                  <Name of={f.properties} as="strong" />
                   <div class="muted">{f.properties.kinds.map((k) => t(`kind.${k}`)).join("・")}</div>
                   <div>
                     {t("nearest.distance", {
@@ -113,7 +115,9 @@ export function NearestPanel() {
                 </div>
                 <button type="button" class="secondary" onClick={() => (openFacility.value = f.id)}>
                   {t("nearest.open")}
-                  <span class="visually-hidden">: {f.properties.name}</span>
+                  <span class="visually-hidden">
+                    : <Name of={f.properties} />
+                  </span>
                 </button>
               </li>
             );

@@ -1,8 +1,10 @@
 // The resident's list of the shelters open now in a municipality, with how full each is.
 import { useEffect, useState } from "preact/hooks";
+import { Name } from "../../components/Name";
 import { language, t } from "../../i18n";
 import { distance } from "../../lib/format";
 import { greatCircleM } from "../../lib/geometry";
+import { langAttribute, localName } from "../../lib/names";
 import { href } from "../../lib/router";
 import { offline } from "../../lib/status";
 import { openFacility, place } from "../../map/state";
@@ -62,8 +64,8 @@ export function OpenSheltersScreen() {
           <span>{t("shelters.municipality")}</span>
           <select value={code ?? ""} onChange={(e) => setChosen((e.target as HTMLSelectElement).value)}>
             {towns.map((m) => (
-              <option key={m.code} value={m.code}>
-                {language.value === "en" && m.nameEn ? m.nameEn : m.name}
+              <option key={m.code} value={m.code} lang={langAttribute(localName(m, language.value).lang)}>
+                {localName(m, language.value).text}
               </option>
             ))}
           </select>
@@ -81,7 +83,7 @@ export function OpenSheltersScreen() {
             const percent = s.capacity ? Math.min(100, Math.round((100 * s.people) / s.capacity)) : null;
             return (
               <li key={s.shelterId} data-status={s.status}>
-                <strong>{s.name}</strong>
+                <Name of={s} as="strong" />
                 {here && <span class="distance"> {distance(away(s))}</span>}
                 <div class="live-status">
                   <StatusBadge status={s.status} />
@@ -96,7 +98,9 @@ export function OpenSheltersScreen() {
                 )}
                 <button type="button" class="secondary" onClick={() => showOnMap(s.shelterId)}>
                   {t("shelters.onMap")}
-                  <span class="visually-hidden">: {s.name}</span>
+                  <span class="visually-hidden">
+                    : <Name of={s} />
+                  </span>
                 </button>
               </li>
             );

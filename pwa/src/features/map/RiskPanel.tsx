@@ -1,9 +1,33 @@
 import { answers } from "../../answers";
+import { Japanese } from "../../components/Name";
 import { t } from "../../i18n";
 import { depthBand } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
 import { place, placeKey } from "../../map/state";
+import type { HazardZoneAt } from "../hazards/api";
 import { adviceKey, pastFloods, worstPerHazard } from "./advice";
+
+/** The zone's rank: the depth band, a landslide zone's kind in the reader's language, else the
+ * data's own (Japanese) wording, marked as such. */
+function Rank({ zone }: { zone: HazardZoneAt }) {
+  if (zone.depthMinM !== null || zone.depthMaxM !== null) {
+    return <span> — {t("risk.depth", { band: depthBand(zone) ?? "" })}</span>;
+  }
+  const label = zone.rankLabel ?? "";
+  if (
+    zone.hazardType === "landslide" &&
+    (zone.rankCode === "1" || zone.rankCode === "2" || label.includes("警戒区域"))
+  ) {
+    const special = zone.rankCode === "2" || label.includes("特別");
+    return <span> — {t(special ? "legend.landslideSpecial" : "legend.landslideWarning")}</span>;
+  }
+  return zone.rankLabel ? (
+    <span>
+      {" "}
+      — <Japanese text={zone.rankLabel} />
+    </span>
+  ) : null;
+}
 
 export function RiskPanel() {
   const key = placeKey();
@@ -22,16 +46,10 @@ export function RiskPanel() {
       {query.state === "done" && query.value.zones.length > 0 && (
         <ul class="zones">
           {worstPerHazard(query.value.zones).map((zone) => {
-            const band = depthBand(zone);
             return (
               <li key={zone.zoneId} data-hazard={zone.hazardType}>
                 <strong>{t(`hazard.${zone.hazardType}`)}</strong>
-                {band && (
-                  <span>
-                    {" "}
-                    — {zone.depthMinM !== null || zone.depthMaxM !== null ? t("risk.depth", { band }) : band}
-                  </span>
-                )}
+                <Rank zone={zone} />
                 <p class="advice">{t(adviceKey(zone))}</p>
               </li>
             );

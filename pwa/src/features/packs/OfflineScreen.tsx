@@ -1,8 +1,11 @@
 import { useEffect, useState } from "preact/hooks";
-import { t } from "../../i18n";
+import { Name } from "../../components/Name";
+import { t, tParts } from "../../i18n";
 import { age, formatDate } from "../../lib/format";
+import type { Named } from "../../lib/names";
 import { reason, useQuery } from "../../lib/useQuery";
 import { place } from "../../map/state";
+import { municipalities } from "../municipalities/api";
 import { type PackManifest, packList } from "./api";
 import { ChecksumError, cacheStore, ensureRoom, PackDownload, QuotaError } from "./download";
 import { refreshPacks, storedPacks } from "./stored";
@@ -18,6 +21,12 @@ interface Job {
 
 export function OfflineScreen() {
   const list = useQuery("packs", packList);
+  // The municipalities' names in other scripts (a pack's manifest has the Japanese one only).
+  const towns = useQuery("municipalities", municipalities);
+  const named = (manifest: PackManifest): Named =>
+    (towns.state === "done" ? towns.value.find((m) => m.code === manifest.municipality) : undefined) ?? {
+      name: manifest.name,
+    };
   const [jobs, setJobs] = useState<Record<string, Job>>({});
   const [persisted, setPersisted] = useState<boolean | null>(null);
   useEffect(() => {
@@ -63,7 +72,9 @@ export function OfflineScreen() {
 
   const stored = new Map(storedPacks.value.map((p) => [p.manifest.municipality, p]));
   const here = place.value;
-  const manifests = list.state === "done" ? list.value.packs : [];
+  // Listed once the names are known too (or cannot be), so that a name never changes under the reader.
+  const ready = list.state === "done" && towns.state !== "loading";
+  const manifests = ready ? list.value.packs : [];
   const suggested = here
     ? manifests.filter(
         ({ bbox }) => here.lon >= bbox[0] && here.lon <= bbox[2] && here.lat >= bbox[1] && here.lat <= bbox[3],
@@ -75,9 +86,9 @@ export function OfflineScreen() {
     <div class="panels">
       <section class="panel" aria-labelledby="packs-available">
         <h2 id="packs-available">{t("packs.available")}</h2>
-        {list.state === "loading" && <p>{t("map.loading")}</p>}
+        {(list.state === "loading" || (list.state === "done" && !ready)) && <p>{t("map.loading")}</p>}
         {list.state === "error" && <p class="error">{t("packs.listError", { reason: list.reason })}</p>}
-        {list.state === "done" && manifests.length === 0 && <p>{t("packs.empty")}</p>}
+        {ready && manifests.length === 0 && <p>{t("packs.empty")}</p>}
         <ul class="packs">
           {ordered.map((manifest) => {
             const code = manifest.municipality;
@@ -88,13 +99,13 @@ export function OfflineScreen() {
             return (
               <li key={code} data-code={code}>
                 <div>
-                  <strong>{manifest.name}</strong>
+                  <Name of={named(manifest)} as="strong" />
                   {suggested.includes(manifest) && <span class="muted"> — {t("packs.suggested")}</span>}
                   {mine && !current && <div>{t("packs.updateAvailable", { version: manifest.version })}</div>}
                 </div>
                 {running && (
                   <label class="progress">
-                    {t("packs.progress", { name: manifest.name })}
+                    <span>{tParts("packs.progress", {}, { name: <Name of={named(manifest)} /> })}</span>
                     <progress max={manifest.bytes} value={job.received} />
                   </label>
                 )}
@@ -103,15 +114,19 @@ export function OfflineScreen() {
                     {job.error}
                   </p>
                 )}
-                {job?.done && <p role="status">{t("packs.done", { name: manifest.name })}</p>}
+                {job?.done && <p role="status">{tParts("packs.done", {}, { name: <Name of={named(manifest)} /> })}</p>}
                 {!running && !current && (
                   <button type="button" class="primary" onClick={() => void start(manifest)}>
-                    {job?.error && job.download.received > 0
-                      ? t("packs.resume", { name: manifest.name })
-                      : t(mine ? "packs.update" : "packs.download", {
-                          name: manifest.name,
-                          size: megabytes(manifest.bytes),
-                        })}
+                    {/* One span: in a flex button, loose text pieces would lose their spaces. */}
+                    <span>
+                      {job?.error && job.download.received > 0
+                        ? tParts("packs.resume", {}, { name: <Name of={named(manifest)} /> })
+                        : tParts(
+                            mine ? "packs.update" : "packs.download",
+                            { size: megabytes(manifest.bytes) },
+                            { name: <Name of={named(manifest)} /> },
+                          )}
+                    </span>
                   </button>
                 )}
               </li>
@@ -126,7 +141,7 @@ export function OfflineScreen() {
           {storedPacks.value.map(({ manifest, storedAt }) => (
             <li key={manifest.municipality} data-stored={manifest.municipality}>
               <div>
-                <strong>{manifest.name}</strong>
+                <Name of={named(manifest)} as="strong" />
                 <div class="muted">
                   {t("packs.storedInfo", {
                     version: manifest.version,
@@ -136,7 +151,7 @@ export function OfflineScreen() {
                 </div>
               </div>
               <button type="button" class="secondary" onClick={() => void remove(manifest.municipality)}>
-                {t("packs.delete", { name: manifest.name })}
+                <span>{tParts("packs.delete", {}, { name: <Name of={named(manifest)} /> })}</span>
               </button>
             </li>
           ))}

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../../api/client";
-import { t } from "../../i18n";
+import { Japanese } from "../../components/Name";
+import { t, tParts } from "../../i18n";
+import { scriptLang } from "../../lib/names";
 import { reason } from "../../lib/useQuery";
 import type { PublicKey } from "../households/api";
 import { type Checked, checkCode, signingKeys } from "../households/qrcheck";
@@ -122,7 +124,7 @@ export function ScanScreen() {
       {/* While a household is confirmed the reader steps aside: the confirm panel and its button
           sit where the reader was, on the first screen of a phone. */}
       <section class="panel" data-reader={readerReady && keys ? "ready" : "loading"} hidden={scan.state === "verified"}>
-        <h2>{t("scan.title", { shelter: chosen.name })}</h2>
+        <h2>{tParts("scan.title", {}, { shelter: <Japanese text={chosen.name} /> })}</h2>
         <video ref={video} class="camera" muted playsInline hidden={!camera} aria-label={t("scan.camera")} />
         <div class="buttons">
           <button type="button" class="primary" onClick={() => void toggleCamera()}>
@@ -230,7 +232,12 @@ function Confirm({
                 }}
               />
               <span>
-                <strong>{m.name}</strong> {m.kana && <span class="muted">{m.kana}</span>}
+                <strong lang={scriptLang(m.name)}>{m.name}</strong>{" "}
+                {m.kana && (
+                  <span class="muted" lang={scriptLang(m.kana)}>
+                    {m.kana}
+                  </span>
+                )}
                 {m.inside && <span class="badge">{t("scan.alreadyInside")}</span>}
                 {m.needs.map((need) => (
                   <span key={need} class="badge care">

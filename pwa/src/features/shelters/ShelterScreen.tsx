@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { t } from "../../i18n";
+import { language, t } from "../../i18n";
+import { langAttribute, localName, type Named, scriptLang } from "../../lib/names";
 import { outboxItems } from "../../lib/outboxStore";
 import { useQuery } from "../../lib/useQuery";
 import {
@@ -15,9 +16,16 @@ import {
 import { Counter } from "./Counter";
 import { chooseShelter, here, occupancy, shelter, useOccupancy } from "./store";
 
+/** The shelters' names in other scripts (the staff's list has the Japanese one only). */
+function useNames(): (s: { shelterId: string; name: string }) => Named {
+  const known = useQuery(language.value === "en" ? "open-names" : null, openShelters);
+  return (s) => (known.state === "done" ? known.value.find((o) => o.shelterId === s.shelterId) : undefined) ?? s;
+}
+
 function ShelterPicker() {
   const list = occupancy.value ?? [];
   const chosen = shelter.value;
+  const named = useNames();
   if (list.length === 0) return <p class="muted">{t("staff.noShelters")}</p>;
   return (
     <label class="field">
@@ -32,8 +40,12 @@ function ShelterPicker() {
       >
         {!chosen && <option value="">{t("staff.choose")}</option>}
         {list.map((s) => (
-          <option key={s.shelterId} value={s.shelterId}>
-            {s.name} ({s.eventName})
+          <option
+            key={s.shelterId}
+            value={s.shelterId}
+            lang={scriptLang(s.eventName) ?? langAttribute(localName(named(s), language.value).lang)}
+          >
+            {localName(named(s), language.value).text} ({s.eventName})
           </option>
         ))}
       </select>
@@ -96,7 +108,12 @@ function Transfer({ household, shelterId, inside }: { household: HouseholdView; 
         <select value={to} onChange={(e) => setTo((e.target as HTMLSelectElement).value)}>
           <option value="">{t("staff.choose")}</option>
           {choices.map((s) => (
-            <option key={s.shelterId} value={s.shelterId} disabled={s.status === "closed" || s.status === "full"}>
+            <option
+              key={s.shelterId}
+              value={s.shelterId}
+              lang={scriptLang(s.name)}
+              disabled={s.status === "closed" || s.status === "full"}
+            >
               {s.name} — {t(`status.${s.status}`)} {s.people}
               {s.capacity ? `/${s.capacity}` : ""}
             </option>
@@ -136,7 +153,12 @@ function Household({ household, shelterId }: { household: HouseholdView; shelter
       <ul>
         {household.members.map((m) => (
           <li key={m.id}>
-            <strong>{m.name}</strong> {m.kana && <span class="muted">{m.kana}</span>}{" "}
+            <strong lang={scriptLang(m.name)}>{m.name}</strong>{" "}
+            {m.kana && (
+              <span class="muted" lang={scriptLang(m.kana)}>
+                {m.kana}
+              </span>
+            )}{" "}
             {!m.inside && <span class="badge">{t("staff.notInside")}</span>}
             {m.needs.map((need) => (
               <span key={need} class="badge care">

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
+import { scriptLang } from "../../lib/names";
 import { outboxItems } from "../../lib/outboxStore";
 import type { Member } from "../households/api";
 import { emptyHousehold, newMember, sendable } from "../households/household";
@@ -91,8 +92,8 @@ export function WalkInScreen() {
               <ul class="card-names">
                 {sent?.members.map((m) => (
                   <li key={`${m.name}-${m.kana}-${m.birthDate}`}>
-                    <strong>{m.name}</strong>
-                    {m.kana && <span> （{m.kana}）</span>}
+                    <strong lang={scriptLang(m.name)}>{m.name}</strong>
+                    {m.kana && <span lang={scriptLang(m.kana)}> （{m.kana}）</span>}
                   </li>
                 ))}
               </ul>

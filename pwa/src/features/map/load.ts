@@ -1,6 +1,6 @@
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url";
 
-type MapViewModule = typeof import("../features/map/MapView");
+type MapViewModule = typeof import("./MapView");
 let loading: Promise<MapViewModule> | undefined;
 
 /** The map screen's code, asked for once. MapLibre's worker (about 120 KB) is fetched at the same
@@ -11,7 +11,7 @@ export function loadMapView(): Promise<MapViewModule> {
     void fetch(workerUrl, { priority: "low" })
       .then((answer) => answer.arrayBuffer())
       .catch(() => undefined);
-    loading = import("../features/map/MapView");
+    loading = import("./MapView");
   }
   return loading;
 }
