@@ -9,6 +9,7 @@ from server.households.models import Household
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
+from server.roads.models import RoadEdge, RoadEdgeHazard, RoadNode
 from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, LiveEvent, ShelterOperation
 
 __all__ = [
@@ -32,5 +33,8 @@ __all__ = [
     "OfflinePack",
     "Passkey",
     "PasskeyChallenge",
+    "RoadEdge",
+    "RoadEdgeHazard",
+    "RoadNode",
     "ShelterOperation",
 ]
