@@ -24,7 +24,7 @@ async def test_both_towns_get_streets_that_reach_every_place_and_cross_their_zon
                 "WHERE m.code = '029998' AND ST_Y(f.geom) < 40.845) s"
             )
         )
-        exposed = dict(
+        exposed: dict[str, int] = dict(
             (await connection.execute(text("SELECT hazard_type, count(*) FROM road_edge_hazard GROUP BY 1"))).all()
         )
         kinds = set((await connection.execute(text("SELECT DISTINCT road_class FROM road_edge"))).scalars())
