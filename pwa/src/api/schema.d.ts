@@ -778,7 +778,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A vector tile: layers boundaries, hazards, facilities */
+        /** A vector tile: layers boundaries, roads, hazards, facilities */
         get: operations["TilesZXYTile"];
         put?: never;
         post?: never;
