@@ -290,6 +290,7 @@ class Leg:
 
 
 async def _legs(pool: asyncpg.Pool, start: Snap, plan: Plan) -> list[Leg]:
+    """The route as pieces of streets in walking order, from the point asked for to the end."""
     end = plan.end
     ids = sorted({start.edge, end.edge, *(e for e, _ in plan.edges)})
     rows = {r["id"]: r for r in await pool.fetch(EDGES_SQL, ids)}
@@ -319,7 +320,8 @@ async def _legs(pool: asyncpg.Pool, start: Snap, plan: Plan) -> list[Leg]:
         since = 0.0 if plan.last == e_row["source"] else 1.0
         legs.append(Leg(_piece(line(end.edge), since, end.fraction), label(end.edge)))
     legs.append(Leg([(end.lon, end.lat), (end.place.lon, end.place.lat)], label(end.edge)))
-    return [leg for leg in legs if len(leg.coordinates) > 1]
+    kept = [leg for leg in legs if len(leg.coordinates) > 1]
+    return kept or [Leg([(start.place.lon, start.place.lat)] * 2, label(start.edge))]
 
 
 def _length(coordinates: Sequence[tuple[float, float]]) -> float:
@@ -375,7 +377,7 @@ def steps_of(legs: list[Leg], destination: str) -> list[RouteStep]:
             steps.append(RouteStep("depart", label, round(length, 1), coordinates[0], _text("depart", label, length)))
         previous = coordinates[-1]
         last_bearing = _bearing(coordinates[-2], coordinates[-1])
-    end = pieces[-1][0][-1] if pieces else (0.0, 0.0)
+    end = pieces[-1][0][-1] if pieces else legs[-1].coordinates[-1]
     steps.append(RouteStep("arrive", destination, 0.0, end, f"{destination}に到着です"))
     return steps
 

@@ -217,6 +217,23 @@ async def test_points_off_the_network_are_404_with_a_reason(client: Client, town
     assert unknown.status_code == 404 and unknown.json()["reason"] == "unknown_facility"
 
 
+async def test_a_route_to_where_one_stands_is_empty_and_unconnected_places_are_404(
+    client: Client, engine: AsyncEngine, town: dict[str, str], tmp_path: Path
+) -> None:
+    here = await get_route(client, **{"from": ll(2, 0), "to": ll(2, 0)})
+    assert here["properties"]["lengthM"] == 0 and here["properties"]["minutes"] == 0
+    assert [s["maneuver"] for s in here["properties"]["steps"]] == ["arrive"]
+    assert here["properties"]["steps"][0]["location"] == pytest.approx(list(at(2, 0)))
+    # Roads of no municipality, apart from the town's graph: no walk joins them.
+    osm = Osm()
+    osm.way([(20, 20), (21, 20)], highway="residential")
+    west, south = at(19, 19)
+    east, north = at(22, 22)
+    await import_roads(engine, osm.write(tmp_path / "apart.osm"), None, (west, south, east, north))
+    apart = await client.get("/api/routes", params={"from": ll(0, 0), "to": ll(20, 20)})
+    assert apart.status_code == 404 and apart.json()["reason"] == "no_path"
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
