@@ -9,7 +9,7 @@ from pathlib import Path
 import shapely
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from geo.layers import ROAD_MIN_ZOOM
@@ -110,40 +110,52 @@ async def _replace(
         )
     ).scalars()
     node_id = dict(zip(osm_ids, ids, strict=True))
+    # One statement per table (arrays unnested): per-row statements would fire the statement
+    # triggers (hazard lengths, data version) once per edge.
+    nodes = list(graph.nodes.items())
     await connection.execute(
-        insert(RoadNode),
-        [
-            {
-                "id": node_id[osm],
-                "municipality_id": municipality_id,
-                "osm_id": osm,
-                "component": graph.component[osm],
-                "geom": f"SRID=4326;POINT({lon:.7f} {lat:.7f})",
-            }
-            for osm, (lon, lat) in graph.nodes.items()
-        ],
+        text(
+            "INSERT INTO road_node (id, municipality_id, osm_id, component, geom) "
+            "SELECT id, CAST(:municipality AS uuid), osm, component, ST_SetSRID(ST_MakePoint(lon, lat), 4326) "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:osm AS bigint[]), CAST(:components AS bigint[]), "
+            "CAST(:lons AS float8[]), CAST(:lats AS float8[])) AS n(id, osm, component, lon, lat)"
+        ),
+        {
+            "municipality": municipality_id,
+            "ids": [node_id[osm] for osm, _ in nodes],
+            "osm": [osm for osm, _ in nodes],
+            "components": [graph.component[osm] for osm, _ in nodes],
+            "lons": [lon for _, (lon, _) in nodes],
+            "lats": [lat for _, (_, lat) in nodes],
+        },
     )
+    edges = graph.edges
     await connection.execute(
-        insert(RoadEdge),
-        [
-            {
-                "municipality_id": municipality_id,
-                "osm_way_id": e.way_id,
-                "source": node_id[e.source],
-                "target": node_id[e.target],
-                "cost": e.length_m,
-                "reverse_cost": e.length_m,
-                "length_m": e.length_m,
-                "road_class": e.road_class,
-                "name": e.name,
-                "steps": e.steps,
-                "bridge": e.bridge,
-                "tunnel": e.tunnel,
-                "component": graph.component[e.source],
-                "minzoom": ROAD_MIN_ZOOM[e.road_class],
-                "geom": _line(e.coordinates),
-            }
-            for e in graph.edges
-        ],
+        text(
+            "INSERT INTO road_edge (municipality_id, osm_way_id, source, target, cost, reverse_cost, length_m, "
+            "road_class, name, steps, bridge, tunnel, component, minzoom, geom) "
+            "SELECT CAST(:municipality AS uuid), way, source, target, length, length, length, class, name, steps, "
+            "bridge, tunnel, component, minzoom, ST_GeomFromEWKT(geom) "
+            "FROM unnest(CAST(:ways AS bigint[]), CAST(:sources AS bigint[]), CAST(:targets AS bigint[]), "
+            "CAST(:lengths AS float8[]), CAST(:classes AS text[]), CAST(:names AS text[]), CAST(:steps AS bool[]), "
+            "CAST(:bridges AS bool[]), CAST(:tunnels AS bool[]), CAST(:components AS bigint[]), "
+            "CAST(:minzooms AS smallint[]), CAST(:geoms AS text[])) "
+            "AS e(way, source, target, length, class, name, steps, bridge, tunnel, component, minzoom, geom)"
+        ),
+        {
+            "municipality": municipality_id,
+            "ways": [e.way_id for e in edges],
+            "sources": [node_id[e.source] for e in edges],
+            "targets": [node_id[e.target] for e in edges],
+            "lengths": [e.length_m for e in edges],
+            "classes": [e.road_class for e in edges],
+            "names": [e.name for e in edges],
+            "steps": [e.steps for e in edges],
+            "bridges": [e.bridge for e in edges],
+            "tunnels": [e.tunnel for e in edges],
+            "components": [graph.component[e.source] for e in edges],
+            "minzooms": [ROAD_MIN_ZOOM[e.road_class] for e in edges],
+            "geoms": [_line(e.coordinates) for e in edges],
+        },
     )
     return replaced
