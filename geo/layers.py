@@ -18,8 +18,31 @@ class Layer:
     fields: dict[str, str]
 
 
+#: The first zoom at which tiles draw each road class (geo.roads.ROAD_CLASSES): main roads from
+#: the town's scale, footpaths and steps only where a street is a few pixels wide.
+ROAD_MIN_ZOOM: Final = {
+    "trunk": 11,
+    "primary": 11,
+    "secondary": 11,
+    "tertiary": 12,
+    "minor": 13,
+    "service": 14,
+    "path": 14,
+    "steps": 14,
+}
+
 LAYERS: Final = (
     Layer("boundaries", 0, {"code": "String", "name": "String"}),
+    Layer(
+        "roads",
+        min(ROAD_MIN_ZOOM.values()),
+        {
+            "class": "String (trunk, primary, secondary, tertiary, minor, service, path, steps)",
+            "name": "String",
+            "bridge": "Boolean",
+            "tunnel": "Boolean",
+        },
+    ),
     Layer(
         "hazards",
         8,

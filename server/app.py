@@ -31,6 +31,7 @@ from server.lib.headers import security_headers
 from server.lib.keys import load_keys, load_vapid
 from server.packs.catalog import MunicipalityController
 from server.packs.routes import PackController, PackFileController
+from server.roads.routes import RouteController
 from server.settings import Settings
 from server.shelters.live import LiveController, LiveHub
 from server.shelters.routes import CheckinController, DoorController, OperationsController
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MunicipalityController,
             FacilityController,
             HazardController,
+            RouteController,
             TileController,
             ImportController,
             PackController,

@@ -17,14 +17,15 @@ from server.accounts.cli import keys, users
 from server.alerts.cli import alerts
 from server.db.cli import db, prepare_database, upgrade_database
 from server.db.engine import create_engine
-from server.demo import DEMO_PASSWORD, demo_accounts, demo_event, import_demo_files, load_demo
-from server.imports.cli import import_command, print_summaries
+from server.demo import DEMO_PASSWORD, demo_accounts, demo_event, import_demo_files, import_demo_roads, load_demo
+from server.imports.cli import import_command, print_road_import, print_summaries
 from server.imports.service import FileSummary
 from server.lib.cli import friendly_errors, load_settings, run
 from server.lib.keys import load_keys
 from server.packs.cli import pack_progress, packs
 from server.packs.service import stale
 from server.packs.worker import build_packs
+from server.roads.service import RoadImport
 from server.settings import Settings
 from server.shelters.cli import events, shelters
 
@@ -100,25 +101,28 @@ def demo(host: str | None, port: int | None, no_serve: bool) -> None:
 
     loaded_keys = load_keys(settings)
 
-    async def load() -> tuple[str, list[FileSummary], list[tuple[str, str]], str]:
+    async def load() -> tuple[str, list[FileSummary], list[RoadImport], list[tuple[str, str]], str]:
         try:
             shown = await load_demo(engine, FIXTURES)
             summaries = await import_demo_files(engine, IMPORT_FIXTURES)
+            roads = await import_demo_roads(engine, FIXTURES)
             accounts = await demo_accounts(engine)
             event = (
                 await demo_event(engine, loaded_keys)
                 if loaded_keys
                 else "no demo event: BOSAI_DATA_KEY/BOSAI_QR_KEY unset"
             )
-            return shown, summaries, accounts, event
+            return shown, summaries, roads, accounts, event
         finally:
             await engine.dispose()
 
-    shown, summaries, accounts, event = run(load())
+    shown, summaries, roads, accounts, event = run(load())
     click.echo(shown)
     print_summaries(summaries)
     if not all(s.ok for s in summaries):
         raise click.ClickException("the demo's import fixtures did not import: see the errors above")
+    for road_import in roads:
+        print_road_import(road_import)
     click.echo(event)
 
     async def stale_codes() -> list[str]:

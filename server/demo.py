@@ -25,6 +25,7 @@ from server.imports.service import FileSummary, import_staged
 from server.imports.sources import stage_paths
 from server.lib.keys import Keys
 from server.municipalities.models import Municipality
+from server.roads.service import RoadImport, import_roads
 from server.settings import ImportSettings
 
 DEMO_CODE = "029998"
@@ -89,6 +90,17 @@ async def import_demo_files(engine: AsyncEngine, folder: Path) -> list[FileSumma
         for subfolder, options in DEMO_IMPORTS
         for summary in await _import(engine, [folder / subfolder], options)
     ]
+
+
+# Both demo towns' street grid (fixtures/make_roads.py), imported once per town: each keeps the
+# streets inside its boundary, as `bosai import roads.osm --municipality CODE` would.
+DEMO_ROADS = "roads.osm"
+DEMO_ROAD_TOWNS = (DEMO_CODE, "029980")
+
+
+async def import_demo_roads(engine: AsyncEngine, folder: Path) -> list[RoadImport]:
+    """The demo towns' streets through the roads importer (after their boundaries)."""
+    return [await import_roads(engine, folder / DEMO_ROADS, code) for code in DEMO_ROAD_TOWNS]
 
 
 DEMO_PASSWORD = "bosai-demo-2026"  # noqa: S105 - demo mode only: printed by `bosai demo` so a newcomer can try every role

@@ -43,7 +43,7 @@ function closure(files, seen = new Set()) {
 
 // The shell: what index.html loads up front (script, preloads, styles).
 const shell = closure([...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]));
-// The map screen's chunk, and MapLibre's worker (fetched beside it: src/map/load.ts).
+// The map screen's chunk, and MapLibre's worker (fetched beside it: src/features/map/load.ts).
 const map = closure(
   assets.filter((a) => /\/(?:MapView-|maplibre-gl-worker-)[^/]+\.js$/.test(a)),
   new Set(shell),

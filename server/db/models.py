@@ -10,6 +10,7 @@ from server.households.models import Household
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
+from server.roads.models import RoadEdge, RoadEdgeHazard, RoadNode
 from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, LiveEvent, ShelterOperation
 
 __all__ = [
@@ -36,5 +37,8 @@ __all__ = [
     "Passkey",
     "PasskeyChallenge",
     "PushSubscription",
+    "RoadEdge",
+    "RoadEdgeHazard",
+    "RoadNode",
     "ShelterOperation",
 ]

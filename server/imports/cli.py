@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from geo.codes import InvalidCodeError
+from geo.codes import normalize as normalize_code
 from geo.importers.areas import AREA_FORMATS
 from geo.importers.base import ImportFailure, Options, parse_columns
 from geo.importers.facilities import FORMATS, LIST_FORMAT
@@ -19,6 +21,7 @@ from server.imports.service import FileSummary, import_staged
 from server.imports.sources import Staged, stage_paths
 from server.lib.cli import friendly_errors, run
 from server.lib.errors import BosaiError
+from server.roads.service import Bbox, RoadImport, import_roads, is_osm
 
 
 def _short(name: str, width: int) -> str:
@@ -73,6 +76,11 @@ def _short(name: str, width: int) -> str:
     help="With --hazard flood_history: the property holding each area's date or year (found by itself "
     "when it is called e.g. 浸水年月日, 発生年月日, 年月日, 日付, 年).",
 )
+@click.option(
+    "--bbox",
+    metavar="W,S,E,N",
+    help="OpenStreetMap extracts: clip the roads to this box (lon/lat), alone or within --municipality.",
+)
 @friendly_errors
 def import_command(
     paths: tuple[Path, ...],
@@ -83,12 +91,15 @@ def import_command(
     hazard: str | None,
     rank_attribute: str | None,
     date_attribute: str | None,
+    bbox: str | None,
 ) -> None:
     """Import open data: GSI shelters and emergency sites (CSV, GeoJSON); standard data 03, 08
     and 10 (CSV); a municipality's own facility lists (CSV, with --kind); 国土数値情報 N03
     boundaries and a municipality's own boundary (--format boundary --municipality CODE); A31a/A31/
     A33/A40 hazard zones (GeoJSON or Shapefile); other hazard-zone files and past inundation with
     --hazard; Bosai's own GeoJSON (fixtures/demo/). Accepts files, folders and zip archives.
+    OpenStreetMap extracts (.osm.pbf, .osm): the walkable roads inside --municipality's boundary
+    and/or --bbox replace that municipality's roads.
 
     \b
     Examples:
@@ -97,9 +108,18 @@ def import_command(
       bosai import list.csv --kind public_facility --municipality 022012 --columns name=施設,lat=北緯,lon=東経
       bosai import city_boundary.shp --format boundary --municipality 022012
       bosai import shinsui_rireki.shp --hazard flood_history --municipality 022012
+      bosai import aomori.osm.pbf --municipality 022012
 
     Each file is all or nothing; errors name the file, line and column. The summary says which
     columns were used. The command exits 1 if any file failed, after importing the good ones."""
+    roads = [p for p in paths if is_osm(p)]
+    if roads:
+        if len(roads) != len(paths):
+            raise click.UsageError("import OpenStreetMap extracts apart from other files")
+        _import_roads(roads, municipality, _bbox(bbox))
+        return
+    if bbox:
+        raise click.UsageError("--bbox applies to OpenStreetMap extracts only")
     if rank_attribute and not hazard:
         raise click.UsageError("--rank-attribute needs --hazard")
     if date_attribute and hazard != "flood_history":
@@ -160,6 +180,50 @@ def import_command(
     if failed:
         click.echo(f"{len(failed)} of {len(summaries)} files failed and were not imported: {', '.join(failed)}")
         sys.exit(1)
+
+
+def _bbox(raw: str | None) -> Bbox | None:
+    if not raw:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in raw.split(","))
+    except ValueError:
+        raise click.BadParameter("four numbers W,S,E,N (lon/lat)", param_hint="--bbox") from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise click.BadParameter("west < east within ±180 and south < north within ±90", param_hint="--bbox")
+    return west, south, east, north
+
+
+def _import_roads(paths: list[Path], municipality: str | None, bbox: Bbox | None) -> None:
+    try:
+        code = normalize_code(municipality) if municipality else None
+    except InvalidCodeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--municipality") from None
+    settings = ready_settings()
+    engine = create_engine(settings.database)
+
+    async def run_all() -> list[RoadImport]:
+        try:
+            return [await import_roads(engine, path, code, bbox) for path in paths]
+        finally:
+            await engine.dispose()
+
+    try:
+        done = run(run_all())
+    except BosaiError as exc:
+        raise click.ClickException(exc.detail) from exc
+    for result in done:
+        print_road_import(result)
+
+
+def print_road_import(result: RoadImport) -> None:
+    """What a roads import made (``bosai import`` and ``bosai demo``)."""
+    where = result.municipality or "no municipality (bbox)"
+    click.echo(
+        f"{result.file}: roads of {where}: {result.ways_read} ways read, {result.edges} edges and "
+        f"{result.nodes} nodes made, {result.largest_share:.1%} of edges in the largest connected component"
+        + (f" (replaced {result.replaced_edges} edges)" if result.replaced_edges else "")
+    )
 
 
 def _shown_name(name: str | None) -> str | None:

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 #: Zoom 8 shows the whole municipality with its hazard zones; at 16 a tile is about 600 m wide and a
 #: street block is readable (the map overzooms beyond, drawing the z16 geometry larger).
 MIN_ZOOM, MAX_ZOOM = 8, 16
-LAYERS = ("boundaries", "hazards", "facilities")
+LAYERS = ("boundaries", "roads", "hazards", "facilities")
 CONCURRENCY = 4
 
 Progress = Callable[[int, int], None]

@@ -18,6 +18,7 @@ from server.db.fast import Compiled
 from server.facilities.models import Facility
 from server.hazards.models import HazardZone
 from server.municipalities.models import Municipality
+from server.roads.models import RoadEdge
 from server.shelters.models import DisasterEvent, ShelterOperation
 
 EXTENT = 4096
@@ -59,6 +60,24 @@ def _boundaries() -> ColumnElement[bytes]:
         )
         .where(Municipality.boundary.op("&&")(_clip))
         .order_by(Municipality.code),
+    )
+
+
+def _roads() -> ColumnElement[bytes]:
+    """Walkable roads of the classes drawn at this zoom (geo.layers.ROAD_MIN_ZOOM), simplified to
+    half a pixel."""
+    projected = func.ST_Simplify(func.ST_Transform(RoadEdge.geom, 3857), _pixel_m / 2)
+    return _layer(
+        "roads",
+        select(
+            _mvt(projected).label("geom"),
+            RoadEdge.road_class.label("class"),
+            RoadEdge.name,
+            RoadEdge.bridge,
+            RoadEdge.tunnel,
+        )
+        .where(RoadEdge.geom.op("&&")(_clip), RoadEdge.minzoom <= bindparam("z"))
+        .order_by(RoadEdge.id),
     )
 
 
@@ -129,11 +148,13 @@ def _facilities(live: bool) -> ColumnElement[bytes]:
     return _layer("facilities", rows)
 
 
-@lru_cache(maxsize=8)
-def tile(with_hazards: bool, with_facilities: bool, live: bool = True) -> Compiled:
+@lru_cache(maxsize=16)
+def tile(with_hazards: bool, with_facilities: bool, live: bool = True, with_roads: bool = False) -> Compiled:
     """The whole tile as one bytea: the layers' MVT blobs concatenated (a valid MVT). ``live``
     adds the shelters' status in the current event (never in offline packs: it would go stale)."""
     blob = _boundaries()
+    if with_roads:
+        blob = blob.op("||")(_roads())
     if with_hazards:
         blob = blob.op("||")(_hazards())
     if with_facilities:
@@ -142,4 +163,4 @@ def tile(with_hazards: bool, with_facilities: bool, live: bool = True) -> Compil
 
 
 def for_zoom(z: int, live: bool = True) -> Compiled:
-    return tile(z >= LAYER_MIN_ZOOM["hazards"], z >= LAYER_MIN_ZOOM["facilities"], live)
+    return tile(z >= LAYER_MIN_ZOOM["hazards"], z >= LAYER_MIN_ZOOM["facilities"], live, z >= LAYER_MIN_ZOOM["roads"])

@@ -44,7 +44,7 @@ class TileController(Controller):
     tags = ["tiles"]  # noqa: RUF012
     guards = [anyone]  # noqa: RUF012  # public: no personal data
 
-    @get("/{z:int}/{x:int}/{y:str}", summary="A vector tile: layers boundaries, hazards, facilities")
+    @get("/{z:int}/{x:int}/{y:str}", summary="A vector tile: layers boundaries, roads, hazards, facilities")
     async def tile(
         self,
         request: Request[object, object, State],

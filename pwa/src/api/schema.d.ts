@@ -654,6 +654,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A walking route on the roads, avoiding a hazard's zones, to a place or the nearest open shelter */
+        get: operations["ApiRoutesRoute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shelters/{facility_id}": {
         parameters: {
             query?: never;
@@ -900,7 +917,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A vector tile: layers boundaries, hazards, facilities */
+        /** A vector tile: layers boundaries, roads, hazards, facilities */
         get: operations["TilesZXYTile"];
         put?: never;
         post?: never;
@@ -1379,6 +1396,18 @@ export interface components {
             files: components["schemas"]["ImportedFile"][];
             ok: boolean;
         };
+        /** LineString */
+        LineString: {
+            coordinates: [
+                number,
+                number
+            ][];
+            /**
+             * @default LineString
+             * @constant
+             */
+            type: "LineString";
+        };
         /** Link */
         Link: {
             href: string;
@@ -1804,6 +1833,52 @@ export interface components {
             municipality: string | null;
             role: string;
             shelter: string | null;
+        };
+        /** RouteDestination */
+        RouteDestination: {
+            facilityId?: string | null;
+            lat: number;
+            lon: number;
+            name?: string | null;
+        };
+        /** RouteFeature */
+        RouteFeature: {
+            geometry: components["schemas"]["LineString"];
+            properties: components["schemas"]["RouteProperties"];
+            /**
+             * @default Feature
+             * @constant
+             */
+            type: "Feature";
+        };
+        /** RouteProperties */
+        RouteProperties: {
+            avoidsZone: boolean;
+            destination: components["schemas"]["RouteDestination"];
+            hazard: string | null;
+            insideZoneM: number;
+            lengthM: number;
+            minutes: number;
+            night: boolean;
+            profile: string;
+            snapM: [
+                number,
+                number
+            ];
+            speedMPerS: number;
+            steps: components["schemas"]["RouteStep"][];
+            warning: string | null;
+        };
+        /** RouteStep */
+        RouteStep: {
+            distanceM: number;
+            location: [
+                number,
+                number
+            ];
+            maneuver: string;
+            name: string;
+            text: string;
         };
         /** ShelterHistory */
         ShelterHistory: {
@@ -3433,6 +3508,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiRoutesRoute: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                hazard?: string | null;
+                night?: string | null;
+                profile?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": components["schemas"]["RouteFeature"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

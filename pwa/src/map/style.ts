@@ -156,6 +156,25 @@ export function dataLayers(source: string, suffix: string, scheme: Scheme = pref
     },
   ]);
   return [
+    // Streets under the hazards: even without a basemap a resident sees where the roads are.
+    {
+      id: `roads${suffix}`,
+      type: "line",
+      source,
+      "source-layer": "roads",
+      paint: {
+        "line-color": ["match", ["get", "class"], ["path", "steps"], "#d3cec3", "#ffffff"],
+        "line-width": [
+          "interpolate",
+          ["linear"],
+          ["zoom"],
+          11,
+          ["match", ["get", "class"], ["trunk", "primary", "secondary"], 1.5, 0.5],
+          16,
+          ["match", ["get", "class"], ["trunk", "primary", "secondary", "tertiary"], 8, ["path", "steps"], 2, 5],
+        ],
+      },
+    },
     ...hazardLayers,
     {
       id: `boundaries${suffix}`,

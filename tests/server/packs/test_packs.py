@@ -53,7 +53,7 @@ async def test_the_manifest_says_what_the_archive_is(built: Client) -> None:
     assert manifest["municipality"] == CITY and manifest["name"] == "見本市" and manifest["version"] == 1
     assert manifest["versions"] == [1]
     assert (manifest["minZoom"], manifest["maxZoom"]) == (8, 16)
-    assert manifest["layers"] == ["boundaries", "hazards", "facilities"]
+    assert manifest["layers"] == ["boundaries", "roads", "hazards", "facilities"]
     assert manifest["url"] == f"/packs/{CITY}/1.pmtiles" and manifest["dataAsOf"] and manifest["builtAt"]
     archive = await built.get(manifest["url"])
     assert archive.status_code == 200 and archive.headers["content-type"] == "application/octet-stream"
@@ -225,7 +225,7 @@ async def test_a_basemap_is_clipped_into_the_pack(engine: AsyncEngine, pack_sett
         )
     settings = replace(pack_settings, packs=replace(pack_settings.packs, basemap=basemap))
     ((_, pack),) = await build_packs(settings, [CITY])
-    assert pack.layers == ["boundaries", "hazards", "facilities", "basemap"]
+    assert pack.layers == ["boundaries", "roads", "hazards", "facilities", "basemap"]
     with (settings.packs.folder / CITY / f"{pack.version}.pmtiles").open("rb") as file:
         tiles = dict(all_tiles(Reader(MmapSource(file)).get_bytes))
     with_water = [key for key, data in tiles.items() if "water" in mapbox_vector_tile.decode(gzip.decompress(data))]

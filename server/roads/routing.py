@@ -1,0 +1,453 @@
+"""Walking routes on the road graph with pgRouting: snap the ends to the largest connected
+component, run Dijkstra from both ends of the start edge to both ends of the end edge(s), keep the
+cheapest combination, and build the line, its exposure to the hazard and the turn steps.
+
+Hazard avoidance is a cost expression: an edge with any length inside a zone of the hazard gets a
+negative cost, which pgRouting leaves out. When that leaves no route, the least exposed route is
+searched (each metre inside a zone costs as much as a kilometre outside) and answered with a
+warning.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Final
+
+import asyncpg
+import shapely
+from shapely.geometry import LineString as ShapelyLine
+from shapely.ops import substring
+
+from geo.roads import haversine_m
+from server.lib.errors import NotFoundError, ServiceUnavailableError
+from server.roads.schemas import (
+    NIGHT_FACTOR,
+    PROFILES,
+    LineString,
+    RouteDestination,
+    RouteFeature,
+    RouteProperties,
+    RouteStep,
+)
+
+#: How far a point may be from the network and still be routed (a resident's home set back from
+#: the street; beyond, the point is not on the roads we know).
+SNAP_MAX_M: Final = 500.0
+#: In the least-exposed search, a metre inside the zone costs this many metres outside.
+EXPOSURE_WEIGHT: Final = 1000.0
+#: The first search looks at edges within this margin around the ends (metres, at least).
+MARGIN_M: Final = 1500.0
+UNNAMED: Final = {
+    "trunk": "幹線道路",
+    "primary": "幹線道路",
+    "secondary": "道路",
+    "tertiary": "道路",
+    "minor": "道",
+    "service": "路地",
+    "path": "歩道",
+    "steps": "階段",
+}
+TURN_TEXT: Final = {
+    "straight": "直進し",
+    "slightLeft": "左斜めに進み",
+    "left": "左に曲がり",
+    "sharpLeft": "左に大きく曲がり",
+    "slightRight": "右斜めに進み",
+    "right": "右に曲がり",
+    "sharpRight": "右に大きく曲がり",
+    "uturn": "引き返し",
+}
+
+SNAP_SQL = """
+SELECT e.id, e.source, e.target, e.length_m, e.municipality_id,
+       ST_LineLocatePoint(e.geom, p.g) AS fraction,
+       ST_Distance(e.geom::geography, p.g::geography) AS distance,
+       ST_X(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lon,
+       ST_Y(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lat
+FROM (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS g) p
+CROSS JOIN LATERAL (
+    SELECT id FROM road_edge WHERE component = 0 AND ($3 OR NOT steps) ORDER BY geom <-> p.g LIMIT 16
+) c
+JOIN road_edge e ON e.id = c.id
+ORDER BY distance, e.id
+LIMIT 1
+"""
+PATHS_SQL = """
+SELECT start_vid, end_vid, path_seq, node, edge, agg_cost
+FROM pgr_dijkstra($1, $2::bigint[], $3::bigint[], true)
+ORDER BY start_vid, end_vid, path_seq
+"""
+EDGES_SQL = """
+SELECT id, source, target, length_m, name, road_class, ST_AsBinary(geom) AS wkb
+FROM road_edge WHERE id = ANY($1::bigint[])
+"""
+INSIDE_SQL = """
+SELECT coalesce(ST_Length(ST_Intersection(l.g, ST_Union(p.geom))::geography), 0)
+FROM (SELECT ST_GeomFromWKB($1, 4326) AS g) l
+JOIN hazard_zone_part p ON p.hazard_type = $2 AND ST_Intersects(p.geom, l.g)
+GROUP BY l.g
+"""
+FACILITY_SQL = """
+SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat, name FROM facility WHERE id = $1 AND withdrawn_at IS NULL
+"""
+
+
+@dataclass(frozen=True)
+class Place:
+    lat: float
+    lon: float
+    facility_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Snap:
+    place: Place
+    edge: int
+    source: int
+    target: int
+    length: float
+    fraction: float
+    distance: float
+    municipality: uuid.UUID | None
+    lon: float
+    lat: float
+
+    def offsets(self) -> dict[int, float]:
+        """Metres from the snapped point to each end of its edge."""
+        to_source = self.fraction * self.length
+        to_target = (1 - self.fraction) * self.length
+        if self.source == self.target:
+            return {self.source: min(to_source, to_target)}
+        return {self.source: to_source, self.target: to_target}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The cheapest way from one snap to another: via nodes ``first`` and ``last`` along
+    ``edges`` ((edge, node it is entered from) in order), or along the shared edge (``direct``)."""
+
+    cost: float
+    end: Snap
+    first: int | None
+    last: int | None
+    edges: list[tuple[int, int]]
+    direct: bool = False
+
+
+@dataclass(frozen=True)
+class Options:
+    profile: str
+    hazard: str | None
+    night: bool
+
+    @property
+    def steps_allowed(self) -> bool:
+        return self.profile != "wheelchair"
+
+    @property
+    def speed(self) -> float:
+        return PROFILES[self.profile] * (NIGHT_FACTOR if self.night else 1.0)
+
+
+async def facility_place(pool: asyncpg.Pool, facility_id: str) -> Place:
+    try:
+        key = uuid.UUID(facility_id)
+    except ValueError:
+        raise NotFoundError(f"no facility with id {facility_id!r} (ids are UUIDs)", reason="unknown_facility") from None
+    row = await pool.fetchrow(FACILITY_SQL, key)
+    if row is None:
+        raise NotFoundError(f"no facility with id {facility_id}", reason="unknown_facility")
+    return Place(row["lat"], row["lon"], str(key), row["name"])
+
+
+async def snap(pool: asyncpg.Pool, place: Place, options: Options, field: str) -> Snap:
+    """The nearest point of the largest component (without steps for a wheelchair)."""
+    row = await pool.fetchrow(SNAP_SQL, place.lon, place.lat, options.steps_allowed)
+    if row is None or row["distance"] > SNAP_MAX_M:
+        where = f"{place.lat:.6f},{place.lon:.6f}"
+        raise NotFoundError(
+            f"{field}: no walkable road within {SNAP_MAX_M:.0f} m of {where}: the point is not on the road "
+            "network (its municipality's roads may not be imported)",
+            reason="off_network",
+            field=field,
+        )
+    return Snap(
+        place,
+        row["id"],
+        row["source"],
+        row["target"],
+        row["length_m"],
+        row["fraction"],
+        row["distance"],
+        row["municipality_id"],
+        row["lon"],
+        row["lat"],
+    )
+
+
+def _edges_sql(municipality: uuid.UUID | None, options: Options, least_exposed: bool, box: str | None) -> str:
+    """The edges pgRouting reads, with costs for the profile and hazard. Every value written into
+    the text is ours: a UUID from the database, a hazard type from the fixed list, numbers."""
+    cost = "e.length_m"
+    excluded = []
+    if not options.steps_allowed:
+        excluded.append("e.steps")
+    join = ""
+    if options.hazard is not None:
+        join = f"LEFT JOIN road_edge_hazard h ON h.edge_id = e.id AND h.hazard_type = '{options.hazard}'"
+        if least_exposed:
+            cost = f"e.length_m + {EXPOSURE_WEIGHT} * coalesce(h.inside_m, 0)"
+        else:
+            excluded.append("h.edge_id IS NOT NULL")
+    if excluded:
+        cost = f"CASE WHEN {' OR '.join(excluded)} THEN -1 ELSE {cost} END"
+    where = f"e.municipality_id = '{municipality}'" if municipality else "e.municipality_id IS NULL"
+    if box:
+        where += f" AND e.geom && {box}"
+    # pgRouting takes the edge query as text; nothing in it comes from the request as written.
+    return (
+        f"SELECT e.id, e.source, e.target, {cost} AS cost, {cost} AS reverse_cost "  # noqa: S608
+        f"FROM road_edge e {join} WHERE e.component = 0 AND {where}"
+    )
+
+
+def _box(snaps: Sequence[Snap]) -> str:
+    lons = [s.lon for s in snaps]
+    lats = [s.lat for s in snaps]
+    span = max(
+        haversine_m(min(lons), min(lats), max(lons), max(lats)),
+        MARGIN_M,
+    )
+    dlat = span / 111_000
+    dlon = span / (111_000 * max(math.cos(math.radians(sum(lats) / len(lats))), 0.01))
+    return (
+        f"ST_MakeEnvelope({min(lons) - dlon:.7f}, {min(lats) - dlat:.7f}, "
+        f"{max(lons) + dlon:.7f}, {max(lats) + dlat:.7f}, 4326)"
+    )
+
+
+async def _plans(
+    pool: asyncpg.Pool, start: Snap, ends: Sequence[Snap], options: Options, least_exposed: bool
+) -> list[Plan]:
+    """The cheapest plan to each reachable end (same municipality's graph as the start)."""
+    reachable = [e for e in ends if e.municipality == start.municipality]
+    if not reachable:
+        return []
+    starts = start.offsets()
+    targets = sorted({node for end in reachable for node in end.offsets()})
+    for box in (_box([start, *reachable]), None):
+        sql = _edges_sql(start.municipality, options, least_exposed, box)
+        try:
+            rows = await pool.fetch(PATHS_SQL, sql, list(starts), targets)
+        except asyncpg.UndefinedFunctionError:
+            raise ServiceUnavailableError(
+                "routing needs pgRouting in the database (CREATE EXTENSION pgrouting)"
+            ) from None
+        paths: dict[tuple[int, int], list[asyncpg.Record]] = {}
+        for row in rows:
+            paths.setdefault((row["start_vid"], row["end_vid"]), []).append(row)
+        plans = []
+        for end in reachable:
+            best: Plan | None = None
+            if end.edge == start.edge:
+                best = Plan(abs(end.fraction - start.fraction) * start.length, end, None, None, [], direct=True)
+            for s, s_cost in starts.items():
+                for t, t_cost in end.offsets().items():
+                    if s == t:
+                        cost, edges = 0.0, []
+                    elif (s, t) in paths:
+                        path = paths[(s, t)]
+                        cost = path[-1]["agg_cost"]
+                        edges = [(r["edge"], r["node"]) for r in path if r["edge"] != -1]
+                    else:
+                        continue
+                    total = s_cost + cost + t_cost
+                    if best is None or total < best.cost:
+                        best = Plan(total, end, s, t, edges)
+            if best is not None:
+                plans.append(best)
+        if plans or box is None:
+            return plans
+    return []
+
+
+def _piece(line: ShapelyLine, start: float, end: float) -> list[tuple[float, float]]:
+    if abs(start - end) < 1e-12:
+        return []
+    part = substring(line, start, end, normalized=True)
+    return [(x, y) for x, y in part.coords] if isinstance(part, ShapelyLine) else []
+
+
+@dataclass
+class Leg:
+    coordinates: list[tuple[float, float]]
+    label: str
+
+
+async def _legs(pool: asyncpg.Pool, start: Snap, plan: Plan) -> list[Leg]:
+    """The route as pieces of streets in walking order, from the point asked for to the end."""
+    end = plan.end
+    ids = sorted({start.edge, end.edge, *(e for e, _ in plan.edges)})
+    rows = {r["id"]: r for r in await pool.fetch(EDGES_SQL, ids)}
+
+    def label(edge: int) -> str:
+        row = rows[edge]
+        return str(row["name"] or UNNAMED[row["road_class"]])
+
+    def line(edge: int) -> ShapelyLine:
+        geometry = shapely.from_wkb(bytes(rows[edge]["wkb"]))
+        assert isinstance(geometry, ShapelyLine)  # noqa: S101 - road_edge holds LineStrings
+        return geometry
+
+    legs = [Leg([(start.place.lon, start.place.lat), (start.lon, start.lat)], label(start.edge))]
+    if plan.direct:
+        legs.append(Leg(_piece(line(start.edge), start.fraction, end.fraction), label(start.edge)))
+    else:
+        s_row = rows[start.edge]
+        to = 0.0 if plan.first == s_row["source"] else 1.0
+        legs.append(Leg(_piece(line(start.edge), start.fraction, to), label(start.edge)))
+        for edge, node in plan.edges:
+            coordinates = list(line(edge).coords)
+            if node != rows[edge]["source"]:
+                coordinates.reverse()
+            legs.append(Leg([(x, y) for x, y in coordinates], label(edge)))
+        e_row = rows[end.edge]
+        since = 0.0 if plan.last == e_row["source"] else 1.0
+        legs.append(Leg(_piece(line(end.edge), since, end.fraction), label(end.edge)))
+    legs.append(Leg([(end.lon, end.lat), (end.place.lon, end.place.lat)], label(end.edge)))
+    kept = [leg for leg in legs if len(leg.coordinates) > 1]
+    return kept or [Leg([(start.place.lon, start.place.lat)] * 2, label(start.edge))]
+
+
+def _length(coordinates: Sequence[tuple[float, float]]) -> float:
+    return sum(haversine_m(*a, *b) for a, b in pairwise(coordinates))
+
+
+def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
+    dx = (b[0] - a[0]) * math.cos(math.radians((a[1] + b[1]) / 2))
+    dy = b[1] - a[1]
+    return math.degrees(math.atan2(dx, dy)) % 360
+
+
+def _maneuver(angle: float) -> str:
+    """Turn by ``angle`` degrees (positive: to the right)."""
+    size = abs(angle)
+    if size < 20:
+        return "straight"
+    if size > 170:
+        return "uturn"
+    side = "Right" if angle > 0 else "Left"
+    if size < 60:
+        return f"slight{side}"
+    if size < 135:
+        return side.lower()
+    return f"sharp{side}"
+
+
+def _metres(distance: float) -> str:
+    return f"{max(10, round(distance, -1)):.0f}m"
+
+
+def steps_of(legs: list[Leg], destination: str) -> list[RouteStep]:
+    """Turn-by-turn steps: one per street walked, starting where the previous one turns off."""
+    clean = [[p for i, p in enumerate(leg.coordinates) if i == 0 or p != leg.coordinates[i - 1]] for leg in legs]
+    pieces = [(coords, leg.label) for coords, leg in zip(clean, legs, strict=True) if len(coords) > 1]
+    steps: list[RouteStep] = []
+    previous: tuple[float, float] | None = None  # the last segment's bearing point pair
+    last_bearing = 0.0
+    for coordinates, label in pieces:
+        bearing_in = _bearing(coordinates[0], coordinates[1])
+        length = _length(coordinates)
+        if steps and previous is not None:
+            angle = (bearing_in - last_bearing + 540) % 360 - 180
+            maneuver = _maneuver(angle)
+            if label == steps[-1].name and abs(angle) < 60:
+                steps[-1].distance_m = round(steps[-1].distance_m + length, 1)
+                steps[-1].text = _text(steps[-1].maneuver, label, steps[-1].distance_m)
+            else:
+                steps.append(
+                    RouteStep(maneuver, label, round(length, 1), coordinates[0], _text(maneuver, label, length))
+                )
+        else:
+            steps.append(RouteStep("depart", label, round(length, 1), coordinates[0], _text("depart", label, length)))
+        previous = coordinates[-1]
+        last_bearing = _bearing(coordinates[-2], coordinates[-1])
+    end = pieces[-1][0][-1] if pieces else legs[-1].coordinates[-1]
+    steps.append(RouteStep("arrive", destination, 0.0, end, f"{destination}に到着です"))
+    return steps
+
+
+def _text(maneuver: str, label: str, distance: float) -> str:
+    walk = f"{label}を{_metres(distance)}進みます"
+    if maneuver == "depart":
+        return f"出発して、{walk}"
+    return f"{TURN_TEXT[maneuver]}、{walk}"
+
+
+async def route(pool: asyncpg.Pool, origin: Place, destinations: Sequence[Place], options: Options) -> RouteFeature:
+    """The route from ``origin`` to the cheapest reachable of ``destinations`` (one for a route
+    to a place; the candidate shelters for "nearest on foot")."""
+    start = await snap(pool, origin, options, "from")
+    ends: list[Snap] = []
+    for place in destinations:
+        try:
+            ends.append(await snap(pool, place, options, "to"))
+        except NotFoundError:
+            if len(destinations) == 1:
+                raise
+    least_exposed = False
+    plans = await _plans(pool, start, ends, options, least_exposed=False)
+    if not plans and options.hazard is not None:
+        least_exposed = True
+        plans = await _plans(pool, start, ends, options, least_exposed=True)
+    if not plans:
+        raise NotFoundError(
+            "no walkable route joins the two points on the road network"
+            + (" without steps" if not options.steps_allowed else ""),
+            reason="no_path",
+        )
+    plan = min(plans, key=lambda p: p.cost)
+    legs = await _legs(pool, start, plan)
+    coordinates: list[tuple[float, float]] = []
+    for leg in legs:
+        for point in leg.coordinates:
+            if not coordinates or coordinates[-1] != point:
+                coordinates.append(point)
+    if len(coordinates) < 2:
+        coordinates = [coordinates[0], coordinates[0]] if coordinates else [(origin.lon, origin.lat)] * 2
+    length = _length(coordinates)
+    inside = 0.0
+    if options.hazard is not None:
+        wkb = shapely.to_wkb(ShapelyLine(coordinates))
+        inside = float(await pool.fetchval(INSIDE_SQL, wkb, options.hazard) or 0.0)
+    place = plan.end.place
+    destination = place.name or "目的地"
+    warning = None
+    if least_exposed:
+        warning = (
+            f"No route avoids every {options.hazard} zone: this is the least exposed one, "
+            f"{inside:.0f} m inside the zone. Move out of it by the shortest way and follow official instructions."
+        )
+    elif inside > 0.5:
+        warning = f"The start or the end lies in a {options.hazard} zone: {inside:.0f} m of the route is inside it."
+    properties = RouteProperties(
+        length_m=round(length, 1),
+        minutes=round(length / options.speed / 60, 1),
+        profile=options.profile,
+        night=options.night,
+        speed_m_per_s=round(options.speed, 2),
+        hazard=options.hazard,
+        inside_zone_m=round(inside, 1),
+        avoids_zone=inside <= 0.5,
+        warning=warning,
+        destination=RouteDestination(place.lat, place.lon, place.facility_id, place.name),
+        steps=steps_of(legs, destination),
+        snap_m=(round(start.distance, 1), round(plan.end.distance, 1)),
+    )
+    line = LineString([(round(x, 7), round(y, 7)) for x, y in coordinates])
+    return RouteFeature(line, properties)
