@@ -35,7 +35,7 @@ from server.roads.routes import RouteController
 from server.settings import Settings
 from server.shelters.live import LiveController, LiveHub
 from server.shelters.routes import CheckinController, DoorController, OperationsController
-from server.shelters.service import status_of, statuses_of
+from server.shelters.service import open_shelters, status_of, statuses_of
 from server.tiles.cache import DataVersionClock, TileCache
 from server.tiles.routes import TileController
 from server.web.static import static_router
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **DEPENDENCIES,
             "status_of": Provide(lambda: status_of, sync_to_thread=False),
             "statuses_of": Provide(lambda: statuses_of, sync_to_thread=False),
+            "open_shelters": Provide(lambda: open_shelters, sync_to_thread=False),
         },
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from geoalchemy2 import Geography
-from sqlalchemy import ARRAY, Select, String, bindparam, cast, func, literal_column, select
+from sqlalchemy import ARRAY, Select, String, any_, bindparam, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.sql.elements import ColumnElement
 
 from geo.kinds import HISTORY_TYPES
@@ -113,7 +114,7 @@ def _suitable(with_hazard: bool) -> list[ColumnElement[bool]]:
 
 
 @lru_cache(maxsize=256)
-def nearest(scan: int, with_hazard: bool) -> Compiled:
+def nearest(scan: int, with_hazard: bool, among: bool = False) -> Compiled:
     """The ``scan`` nearest facilities of the given kinds (suitable for ``hazard`` if given), each
     with its distance on the sphere and whether it lies in a zone of one of the hazards ``avoid``
     (an array: the hazard asked for, or the hazards at the origin). About nearest first: the caller
@@ -123,13 +124,17 @@ def nearest(scan: int, with_hazard: bool) -> Compiled:
     faster index than geography's). Whether a place lies in a zone is the trigger-kept
     ``inside_hazards``, so the caller can skip and count those places without polygon tests. The
     limit is a literal: a bound limit lets PostgreSQL's generic plan pick a sequential scan
-    (STACK.md).
+    (STACK.md). With ``among``, only the facilities of the array ``among`` (e.g. the shelters open
+    now) are considered.
     """
     inside = Facility.inside_hazards.overlap(bindparam("avoid", type_=ARRAY(String)))
+    conditions = _suitable(with_hazard)
+    if among:
+        conditions.append(Facility.id == any_(bindparam("among", type_=ARRAY(PG_UUID(as_uuid=True)))))
     statement = (
         facilities()
         .add_columns(func.ST_Distance(Facility.geog, _origin, False).label("distance"), inside.label("inside"))
-        .where(*_suitable(with_hazard))
+        .where(*conditions)
         .order_by(Facility.merc.op("<->")(func.ST_Transform(_point, 3857)))
         .limit(literal_column(str(scan)))
     )

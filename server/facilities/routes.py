@@ -81,6 +81,7 @@ class FacilityController(Controller):
         self,
         state: State,
         statuses_of: NamedDependency[service.StatusesOf],
+        open_shelters: NamedDependency[service.OpenShelters],
         lat: FromQuery[str | None] = None,
         lon: FromQuery[str | None] = None,
         hazard: FromQuery[str | None] = None,
@@ -90,17 +91,17 @@ class FacilityController(Controller):
     ) -> NearestCollection:
         latitude, longitude = params.latitude(lat), params.longitude(lon)
         chosen_kind = params.choice(kind, "kind", FACILITY_KINDS)
-        answer = await service.nearest(
-            state.fast_pool,
-            latitude,
-            longitude,
+        asked = (
             params.choice(hazard, "hazard", [*HAZARD_TYPES, service.ANY_HAZARD]),
             [chosen_kind] if chosen_kind else list(service.SHELTER_KINDS),
-            params.whole(limit, "limit", 5, 1, MAX_NEAREST),
             params.flag(include_inside, "includeInside"),
         )
+        size = params.whole(limit, "limit", 5, 1, MAX_NEAREST)
+        answer = await service.nearest(state.fast_pool, latitude, longitude, asked[0], asked[1], size, asked[2])
         async with state.read_engine.connect() as connection:
-            return await service.with_status(connection, answer, statuses_of)
+            return await service.with_nearest_open(
+                state.fast_pool, connection, answer, asked, statuses_of, open_shelters
+            )
 
     @get("/{facility_id:str}", media_type=GEOJSON, summary="One facility with every designation and source id")
     async def get_facility(

@@ -132,4 +132,7 @@ class NearestCollection(msgspec.Struct, rename="camel"):
     zones_here: list[ZoneHere]
     #: Whether ``status`` is live (from the server) — false in answers read from an offline pack.
     live_status: bool
+    #: When none of ``features`` takes people now (open or crowded) but a shelter further away does
+    #: (outside the same zones): the nearest such shelter.
+    nearest_open: NearestFeature | None = None
     type: Literal["FeatureCollection"] = "FeatureCollection"

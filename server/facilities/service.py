@@ -149,6 +149,9 @@ async def page(
 StatusOf = Callable[[AsyncConnection, uuid.UUID], Awaitable[ShelterStatus | None]]
 # The same for many facilities at once (those not operated now are absent from the answer).
 StatusesOf = Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[dict[uuid.UUID, ShelterStatus]]]
+# The facilities operated as shelters now that still take people (open or crowded).
+OpenShelters = Callable[[AsyncConnection], Awaitable[list[uuid.UUID]]]
+TAKING_PEOPLE = ("open", "crowded")
 
 
 async def one(connection: AsyncConnection, facility_id: str, status_of: StatusOf) -> FacilityDetail:
@@ -175,11 +178,13 @@ async def nearest(
     kinds: list[str],
     limit: int,
     include_inside: bool,
+    among: list[uuid.UUID] | None = None,
 ) -> NearestCollection:
     """The ``limit`` nearest places of ``kinds`` suitable for ``hazard``. Places inside a zone of
     that hazard are left out (and counted) unless ``include_inside``. Without a hazard, the
     hazards avoided are those whose zones contain the origin (a resident in a flood zone is not
-    sent to a place in a flood zone); ``ANY_HAZARD`` avoids none."""
+    sent to a place in a flood zone); ``ANY_HAZARD`` avoids none. With ``among``, only those
+    facilities are considered."""
     zones_here: list[ZoneHere] = []
     if hazard is None:
         zones = await fetch(pool, queries.ZONES_HERE, lat=lat, lon=lon)
@@ -192,12 +197,13 @@ async def nearest(
     while True:
         rows = await fetch(
             pool,
-            queries.nearest(scan, suitable_for is not None),
+            queries.nearest(scan, suitable_for is not None, among is not None),
             lat=lat,
             lon=lon,
             hazard=suitable_for,
             kinds=kinds,
             avoid=avoid,
+            among=among,
         )
         chosen: list[NearestFeature] = []
         excluded = 0
@@ -240,4 +246,28 @@ async def with_status(
     found = await statuses_of(connection, [uuid.UUID(f.id) for f in answer.features])
     for feature in answer.features:
         feature.properties.status = found.get(uuid.UUID(feature.id))
+    return answer
+
+
+async def with_nearest_open(
+    pool: asyncpg.Pool,
+    connection: AsyncConnection,
+    answer: NearestCollection,
+    asked: tuple[str | None, list[str], bool],
+    statuses_of: StatusesOf,
+    open_shelters: OpenShelters,
+) -> NearestCollection:
+    """The answer with the live status of its places and, when none of them takes people now but
+    a shelter elsewhere does, the nearest such shelter away from the same hazards (``asked``: the
+    hazard, kinds and include_inside of the request): the five nearest may all be closed or full."""
+    answer = await with_status(connection, answer, statuses_of)
+    if any(f.properties.status and f.properties.status.status in TAKING_PEOPLE for f in answer.features):
+        return answer
+    taking = await open_shelters(connection)
+    if taking:
+        hazard, kinds, include_inside = asked
+        origin = answer.origin
+        found = await nearest(pool, origin.lat, origin.lon, hazard, kinds, 1, include_inside, among=taking)
+        if found.features:
+            answer.nearest_open = (await with_status(connection, found, statuses_of)).features[0]
     return answer

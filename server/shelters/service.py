@@ -425,6 +425,11 @@ async def public_shelters(
     return list(shown.values())
 
 
+async def open_shelters(connection: AsyncConnection) -> list[uuid.UUID]:
+    """The facilities operated as shelters now that still take people (open or crowded)."""
+    return [uuid.UUID(s["shelterId"]) for s in await public_shelters(connection) if s["status"] in ("open", "crowded")]
+
+
 async def status_of(connection: AsyncConnection, facility_id: uuid.UUID) -> ShelterStatus | None:
     """The facility's shelter status now, for its sheet (counts only)."""
     return (await statuses_of(connection, [facility_id])).get(facility_id)

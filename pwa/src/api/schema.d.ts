@@ -1505,6 +1505,7 @@ export interface components {
             features: components["schemas"]["NearestFeature"][];
             hazard: string | null;
             liveStatus: boolean;
+            nearestOpen?: components["schemas"]["NearestFeature"] | null;
             note: string;
             origin: components["schemas"]["Origin"];
             /**

@@ -165,3 +165,22 @@ async def test_nearest_by_default_leaves_out_places_in_the_hazard_zones_at_the_o
 async def test_nearest_outside_every_zone_avoids_nothing(demo: Client) -> None:
     body = (await demo.get("/api/facilities/nearest?lat=40.60&lon=140.40&limit=3")).json()
     assert body["avoidedHazards"] == [] and body["zonesHere"] == [] and body["excludedInside"] == 0
+
+
+async def test_when_none_of_the_nearest_takes_people_the_nearest_open_shelter_further_away_is_named(
+    demo: Client, engine: AsyncEngine
+) -> None:
+    places = (await demo.get(f"/api/facilities/nearest?{HERE}&hazard=any&limit=8")).json()["features"]
+    first, second, third, *_, seventh = (f["id"] for f in places[:7])
+    await open_shelters(engine, {first: ("open", 4, 4), second: ("closed", 30, 0), seventh: ("open", 50, 1)})
+    answer = (await demo.get(f"/api/facilities/nearest?{HERE}&hazard=any&limit=5")).json()
+    assert seventh not in [f["id"] for f in answer["features"]]
+    further = answer["nearestOpen"]
+    assert further["id"] == seventh
+    assert further["properties"]["status"] == {"status": "open", "occupancy": 1, "capacity": 50}
+    assert further["properties"]["distanceM"] > answer["features"][-1]["properties"]["distanceM"]
+
+    # Once one of the five takes people, the list says it all.
+    await open_shelters(engine, {third: ("open", 20, 2)})
+    answer = (await demo.get(f"/api/facilities/nearest?{HERE}&hazard=any&limit=5")).json()
+    assert answer["nearestOpen"] is None

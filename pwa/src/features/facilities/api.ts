@@ -26,8 +26,13 @@ export type FacilityProperties = Narrowed<Schemas["FacilityDetailProperties"]>;
 export type Facility = Feature<FacilityProperties>;
 export type NearestFacility = Feature<Narrowed<Schemas["NearestProperties"]>>;
 export type ZoneHere = Omit<Schemas["ZoneHere"], "hazardType"> & { hazardType: HazardType };
-export type Nearest = Omit<Schemas["NearestCollection"], "features" | "hazard" | "avoidedHazards" | "zonesHere"> & {
+export type Nearest = Omit<
+  Schemas["NearestCollection"],
+  "features" | "hazard" | "avoidedHazards" | "zonesHere" | "nearestOpen"
+> & {
   features: NearestFacility[];
+  /** When none of `features` takes people now: the nearest shelter that does, further away. */
+  nearestOpen?: NearestFacility | null;
   hazard: HazardType | null;
   avoidedHazards: HazardType[];
   zonesHere: ZoneHere[];

@@ -32,7 +32,9 @@ export function NearestPanel() {
     return answers.nearestShelters({ lat, lon }, { hazard });
   });
   const answer = query.state === "done" ? query.value : null;
-  const features = answer ? openFirst(answer.features) : [];
+  // The places nearby, and the nearest open shelter further away when none of them takes people.
+  const listed = answer ? [...answer.features, ...(answer.nearestOpen ? [answer.nearestOpen] : [])] : [];
+  const features = openFirst(listed);
   return (
     <section class="panel" aria-labelledby="nearest-title" aria-live="polite">
       <h2 id="nearest-title">{t("nearest.title")}</h2>
@@ -67,7 +69,7 @@ export function NearestPanel() {
       )}
       {answer && !answer.liveStatus && <p class="notice">{t("nearest.noLive")}</p>}
       {answer &&
-        nearerButFull(answer.features).map((f) => (
+        nearerButFull(listed).map((f) => (
           <p key={f.id} class="notice" data-testid="nearer-full">
             {tParts(
               "nearest.nearerFull",
