@@ -24,6 +24,7 @@ from server.lib.keys import load_keys
 from server.packs.cli import pack_progress, packs
 from server.packs.service import stale
 from server.packs.worker import build_packs
+from server.safety.cli import safety
 from server.settings import Settings
 from server.shelters.cli import events, shelters
 
@@ -42,7 +43,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 
-for group in (db, import_command, users, keys, events, shelters, packs):
+for group in (db, import_command, users, keys, events, shelters, packs, safety):
     main.add_command(group)
 
 

@@ -9,6 +9,14 @@ from server.households.models import Household
 from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
+from server.safety.models import (
+    InquiryThrottle,
+    SafetyGroup,
+    SafetyInvite,
+    SafetyMember,
+    SafetyPerson,
+    SafetyStatus,
+)
 from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, LiveEvent, ShelterOperation
 
 __all__ = [
@@ -27,10 +35,16 @@ __all__ = [
     "HazardZonePart",
     "Household",
     "ImportRun",
+    "InquiryThrottle",
     "LiveEvent",
     "Municipality",
     "OfflinePack",
     "Passkey",
     "PasskeyChallenge",
+    "SafetyGroup",
+    "SafetyInvite",
+    "SafetyMember",
+    "SafetyPerson",
+    "SafetyStatus",
     "ShelterOperation",
 ]
