@@ -39,7 +39,7 @@ from server.safety.schemas import (
     Invite,
     JoinRequest,
     Left,
-    Me,
+    SafetyMe,
     StatusRecord,
     StatusRequest,
     WalkInStatusRequest,
@@ -89,7 +89,7 @@ class SafetyController(Controller):
     tags = ["safety"]  # noqa: RUF012
 
     @get("/me", guards=RESIDENT, summary="My safety status, consent and inquiry code")
-    async def me(self, session: Session, caller: Caller, keys: DataKeys) -> Me:
+    async def me(self, session: Session, caller: Caller, keys: DataKeys) -> SafetyMe:
         person = await service.person_of(session, caller.account_id)
         shown = (await service.latest(session, keys, [person.id])).get(person.id)
         return msgspec.convert(
@@ -98,7 +98,7 @@ class SafetyController(Controller):
                 "consent": _consent(person),
                 "status": shown[0].record() if shown else None,
             },
-            Me,
+            SafetyMe,
         )
 
     @put(

@@ -100,7 +100,7 @@ class ConsentRecord(msgspec.Struct, rename="camel"):
     forbidden_by_headquarters: bool
 
 
-class Me(msgspec.Struct, rename="camel"):
+class SafetyMe(msgspec.Struct, rename="camel"):
     person_id: uuid.UUID
     consent: ConsentRecord
     status: StatusRecord | None

@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.service import Principal, audit
@@ -69,17 +70,20 @@ def coarse(lat: float, lon: float) -> tuple[float, float]:
 
 
 async def person_of(session: AsyncSession, account_id: uuid.UUID) -> SafetyPerson:
-    """The caller's person, made at first use (linked to their household when they have one)."""
+    """The caller's person, made at first use (linked to their household when they have one);
+    requests arriving together at first use make one."""
     person = await session.scalar(select(SafetyPerson).where(SafetyPerson.account_id == account_id))
     household_id = await session.scalar(select(Household.id).where(Household.account_id == account_id))
     if person is None:
-        person = SafetyPerson(
-            id=uuid7(), account_id=account_id, household_id=household_id, inquiry_code=secrets.token_urlsafe(12)
+        await session.execute(
+            pg_insert(SafetyPerson)
+            .values(
+                id=uuid7(), account_id=account_id, household_id=household_id, inquiry_code=secrets.token_urlsafe(12)
+            )
+            .on_conflict_do_nothing(index_elements=["account_id"])
         )
-        person.share_groups, person.share_hq, person.answer_inquiries = True, False, False
-        person.auto_checkin, person.inquiries_forbidden, person.hq_forbidden = False, False, False
-        session.add(person)
-        await session.flush()
+        person = await session.scalar(select(SafetyPerson).where(SafetyPerson.account_id == account_id))
+        assert person is not None  # noqa: S101 - inserted above, or by a request that came with it
     elif person.household_id is None and household_id is not None:
         person.household_id = household_id
     return person

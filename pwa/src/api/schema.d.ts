@@ -1014,16 +1014,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Me */
-        accounts_schemas_Me: {
-            csrfToken: string;
-            email: string | null;
-            /** Format: uuid */
-            id: string;
-            /** @enum {string} */
-            kind: "resident" | "operator";
-            roles: components["schemas"]["RoleScope"][];
-        };
         /** AuditEntry */
         AuditEntry: {
             action: string;
@@ -1495,6 +1485,16 @@ export interface components {
             challengeId: string;
             options: components["schemas"]["RequestOptions"];
         };
+        /** Me */
+        Me: {
+            csrfToken: string;
+            email: string | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "resident" | "operator";
+            roles: components["schemas"]["RoleScope"][];
+        };
         /** Member */
         Member: {
             birthDate?: string | null;
@@ -1879,8 +1879,8 @@ export interface components {
             role: string;
             shelter: string | null;
         };
-        /** Me */
-        safety_schemas_Me: {
+        /** SafetyMe */
+        SafetyMe: {
             consent: components["schemas"]["ConsentRecord"];
             /** Format: uuid */
             personId: string;
@@ -2148,7 +2148,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["accounts_schemas_Me"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -2203,7 +2203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["accounts_schemas_Me"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
         };
@@ -2227,7 +2227,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["accounts_schemas_Me"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3133,7 +3133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["accounts_schemas_Me"];
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -3554,7 +3554,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["safety_schemas_Me"];
+                    "application/json": components["schemas"]["SafetyMe"];
                 };
             };
         };

@@ -114,6 +114,20 @@ async def test_a_group_sees_its_members_status_and_strangers_see_nothing(
     assert member((await bob.get("/api/safety/groups")).json(), me=False)["status"]["status"] == "safe"
 
 
+async def test_copies_of_a_status_sent_at_once_make_one_row(
+    settings: Settings, engine: AsyncEngine, clients: list[Client]
+) -> None:
+    alice = await resident(settings, engine, ALICE)
+    clients.append(alice)
+    sent = {"Idempotency-Key": "outbox-retry-0001"}
+    answers = await asyncio.gather(
+        *(alice.put("/api/safety/status", json={"status": "safe"}, headers=sent) for _ in range(5))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201]
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM safety_status")) == 1
+
+
 async def test_consent_not_to_share_with_groups_hides_the_status(
     settings: Settings, engine: AsyncEngine, clients: list[Client]
 ) -> None:
