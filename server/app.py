@@ -32,6 +32,8 @@ from server.lib.keys import load_keys, load_vapid
 from server.packs.catalog import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.roads.routes import RouteController
+from server.safety.routes import SafetyController
+from server.safety.service import after_checkin
 from server.settings import Settings
 from server.shelters.live import LiveController, LiveHub
 from server.shelters.routes import CheckinController, DoorController, OperationsController
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             PushController,
             AlertController,
+            SafetyController,
             static_router(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.
@@ -109,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "status_of": Provide(lambda: status_of, sync_to_thread=False),
             "statuses_of": Provide(lambda: statuses_of, sync_to_thread=False),
             "open_shelters": Provide(lambda: open_shelters, sync_to_thread=False),
+            # A check-in updates the family's safety status in its own transaction.
+            "after_checkin": Provide(lambda: after_checkin, sync_to_thread=False),
         },
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from server.packs.cli import pack_progress, packs
 from server.packs.service import stale
 from server.packs.worker import build_packs
 from server.roads.service import RoadImport
+from server.safety.cli import safety
 from server.settings import Settings
 from server.shelters.cli import events, shelters
 
@@ -44,7 +45,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 
-for group in (db, import_command, users, keys, events, shelters, packs, alerts):
+for group in (db, import_command, users, keys, events, shelters, packs, alerts, safety):
     main.add_command(group)
 
 

@@ -12,6 +12,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
 # Packages of server/ that are infrastructure, not features.
 INFRASTRUCTURE = {"lib", "db", "web"}
+# The features, lowest first (docs/architecture.md): each imports only features before it; a
+# lower one learns what a higher one knows through a dependency given in create_app.
+ORDER = (
+    "municipalities",
+    "datasets",
+    "accounts",
+    "health",
+    "hazards",
+    "facilities",
+    "households",
+    "roads",
+    "imports",
+    "shelters",
+    "tiles",
+    "packs",
+    "safety",
+    "alerts",
+)
 # What one feature may import of another (accounts.guards: how a route says who may call it).
 PUBLIC_MODULES = {"service", "schemas", "models", "guards"}
 
@@ -87,3 +105,14 @@ def test_no_cycle_among_features() -> None:
     for start in sorted(graph):
         visit(start, [start])
     assert cycles == []
+
+
+def test_features_import_only_those_below_them() -> None:
+    assert sorted(ORDER) == features(), "add the feature to ORDER (and docs/architecture.md)"
+    upward = sorted(
+        f"{where} imports server.{other} (above {name})"
+        for name, edges in feature_imports().items()
+        for other, _, where in edges
+        if ORDER.index(other) > ORDER.index(name)
+    )
+    assert upward == []

@@ -19,7 +19,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.auth import COOKIE, CSRF_HEADER, SAFE
+from server.accounts.auth import COOKIE, CSRF_HEADER, SAFE, client_bucket
 from server.accounts.service import Principal, principal
 from server.db.engine import session_factory
 from server.lib.access import anyone
@@ -103,6 +103,7 @@ __all__ = [
     "DataKeys",
     "Session",
     "anyone",
+    "client_bucket",
     "current",
     "signed_in_as",
 ]

@@ -11,6 +11,14 @@ from server.imports.models import ImportRun
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
 from server.roads.models import RoadEdge, RoadEdgeHazard, RoadNode
+from server.safety.models import (
+    InquiryThrottle,
+    SafetyGroup,
+    SafetyInvite,
+    SafetyMember,
+    SafetyPerson,
+    SafetyStatus,
+)
 from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, LiveEvent, ShelterOperation
 
 __all__ = [
@@ -31,6 +39,7 @@ __all__ = [
     "HazardZonePart",
     "Household",
     "ImportRun",
+    "InquiryThrottle",
     "LiveEvent",
     "Municipality",
     "OfflinePack",
@@ -40,5 +49,10 @@ __all__ = [
     "RoadEdge",
     "RoadEdgeHazard",
     "RoadNode",
+    "SafetyGroup",
+    "SafetyInvite",
+    "SafetyMember",
+    "SafetyPerson",
+    "SafetyStatus",
     "ShelterOperation",
 ]

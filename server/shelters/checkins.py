@@ -20,7 +20,16 @@ from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterErr
 from server.lib.keys import Keys
 from server.shelters.models import Checkin
 from server.shelters.schemas import CheckinRequest, TransferRequest
-from server.shelters.service import Recorded, checkin_values, may_name_household, operates, people_of, scoped_key
+from server.shelters.service import (
+    CheckinHook,
+    Recorded,
+    checkin_values,
+    may_name_household,
+    no_hook,
+    operates,
+    people_of,
+    scoped_key,
+)
 
 COLUMNS = (
     "id, idempotency_key, event_id, facility_id, household_id, member_ids, people, stay, direction, actor_id, "
@@ -125,10 +134,17 @@ async def replay(connection: asyncpg.Connection, caller: Principal, leg: Leg, ke
 
 
 async def record(
-    connection: asyncpg.Connection, keys: Keys, caller: Principal, key: str, leg: Leg, body: CheckinRequest
+    connection: asyncpg.Connection,
+    keys: Keys,
+    caller: Principal,
+    key: str,
+    leg: Leg,
+    body: CheckinRequest,
+    hook: CheckinHook = no_hook,
 ) -> Recorded:
     """Record one leg once: the same key again, from the same caller to the same endpoint,
-    answers the same row. Runs in the caller's transaction."""
+    answers the same row. Runs in the caller's transaction, and so does ``hook`` on a new row:
+    what it writes is committed with the row or not at all."""
     done = await replay(connection, caller, leg, key)
     if done is not None:
         return done
@@ -168,22 +184,30 @@ async def record(
     values["transfer_facility_id"] = leg.other_shelter
     inserted = await connection.fetchrow(INSERT, *(values[c] for c in INSERTED))
     if inserted is not None:
-        return Recorded(_row(inserted), True)
+        row = _row(inserted)
+        await hook(connection, row)
+        return Recorded(row, True)
     twin = await connection.fetchrow(BY_KEY, stored)  # a concurrent request with the same key won
     assert twin is not None  # noqa: S101
     return Recorded(_row(twin), False)
 
 
 async def check(
-    pool: asyncpg.Pool, keys: Keys, caller: Principal, key: str, leg: Leg, body: CheckinRequest
+    pool: asyncpg.Pool,
+    keys: Keys,
+    caller: Principal,
+    key: str,
+    leg: Leg,
+    body: CheckinRequest,
+    hook: CheckinHook = no_hook,
 ) -> Recorded:
     """A check-in or check-out in a transaction of its own."""
     async with pool.acquire() as connection, connection.transaction():
-        return await record(connection, keys, caller, key, leg, body)
+        return await record(connection, keys, caller, key, leg, body, hook)
 
 
 async def transfer(
-    pool: asyncpg.Pool, keys: Keys, caller: Principal, key: str, body: TransferRequest
+    pool: asyncpg.Pool, keys: Keys, caller: Principal, key: str, body: TransferRequest, hook: CheckinHook = no_hook
 ) -> tuple[Recorded, Recorded]:
     """Out of shelterId and into toShelterId in one transaction, once per key."""
     if body.to_shelter_id == body.shelter_id:
@@ -192,7 +216,7 @@ async def transfer(
     arriving = Leg("in", body.to_shelter_id, "transfer.in", other_shelter=body.shelter_id, vouched=True)
     async with pool.acquire() as connection, connection.transaction():
         await serialise(connection, caller, leaving, key)
-        left = await record(connection, keys, caller, key, leaving, body)
+        left = await record(connection, keys, caller, key, leaving, body, hook)
         # The same people, wherever the leaving half found them (by code or by id).
         arrived = CheckinRequest(
             shelter_id=body.to_shelter_id,
@@ -200,7 +224,7 @@ async def transfer(
             member_ids=left.checkin.member_ids,
             stay=body.stay,
         )
-        came = await record(connection, keys, caller, key, arriving, arrived)
+        came = await record(connection, keys, caller, key, arriving, arrived, hook)
     return left, came
 
 

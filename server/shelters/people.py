@@ -24,10 +24,12 @@ from server.shelters.checkins import Leg, raw_connection, record, replay, serial
 from server.shelters.models import Checkin
 from server.shelters.schemas import CheckinRequest
 from server.shelters.service import (
+    CheckinHook,
     Recorded,
     current_operation,
     may_operate,
     member_needs,
+    no_hook,
     operating_shelter,
     parse_id,
 )
@@ -140,7 +142,13 @@ class WalkIn:
 
 
 async def register_walk_in(
-    session: AsyncSession, keys: Keys, caller: Principal, shelter_id: str, key: str, card: EvacueeCard
+    session: AsyncSession,
+    keys: Keys,
+    caller: Principal,
+    shelter_id: str,
+    key: str,
+    card: EvacueeCard,
+    hook: CheckinHook = no_hook,
 ) -> WalkIn:
     """A household without the app, registered and checked in by staff: once per key (the
     caller's own), however many copies of the request arrive at once."""
@@ -160,7 +168,7 @@ async def register_walk_in(
     document = seal(keys, household, card)
     await session.flush()
     arrival = CheckinRequest(shelter_id=facility.id, household_id=household.id, stay=card.stay)
-    recorded = await record(connection, keys, caller, key, leg, arrival)
+    recorded = await record(connection, keys, caller, key, leg, arrival, hook)
     audit(session, caller.account_id, "household.register", f"household:{household.id}", shelter=str(facility.id))
     return WalkIn(household, document, recorded)
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from server.accounts.guards import HEADQUARTERS, OPERATORS, Caller, DataKeys, Session, anyone, signed_in_as
@@ -53,6 +54,7 @@ from server.shelters.schemas import (
 )
 from server.shelters.service import (
     CARE_NEEDS,
+    CheckinHook,
     Recorded,
     close_event,
     may_open_event,
@@ -73,6 +75,8 @@ IdempotencyKey = Annotated[
     ),
 ]
 OPERATE = [signed_in_as(*OPERATORS)]
+# What a check-in tells others in its transaction (family safety status), given by create_app.
+AfterCheckin = NamedDependency[CheckinHook]
 
 
 def _record(done: Recorded) -> CheckinRecord:
@@ -97,9 +101,9 @@ def _created(done: Recorded, body: Any) -> Response[Any]:
 
 
 async def _check(
-    state: State, caller: Principal, keys: Keys, key: str, leg: Leg, data: CheckinRequest
+    state: State, caller: Principal, keys: Keys, key: str, leg: Leg, data: CheckinRequest, hook: CheckinHook
 ) -> Response[CheckinRecord]:
-    done = await checkins.check(state.fast_pool, keys, caller, key, leg, data)
+    done = await checkins.check(state.fast_pool, keys, caller, key, leg, data, hook)
     return _created(done, _record(done))
 
 
@@ -115,8 +119,10 @@ class CheckinController(Controller):
         keys: DataKeys,
         data: JSONBody[CheckinRequest],
         idempotency_key: IdempotencyKey,
+        after_checkin: AfterCheckin,
     ) -> Response[CheckinRecord]:
-        return await _check(state, caller, keys, idempotency_key, Leg("in", data.shelter_id, "checkin"), data)
+        leg = Leg("in", data.shelter_id, "checkin")
+        return await _check(state, caller, keys, idempotency_key, leg, data, after_checkin)
 
     @post("/checkouts", guards=OPERATE, summary="Check people out; once per Idempotency-Key")
     async def check_out(
@@ -126,8 +132,10 @@ class CheckinController(Controller):
         keys: DataKeys,
         data: JSONBody[CheckinRequest],
         idempotency_key: IdempotencyKey,
+        after_checkin: AfterCheckin,
     ) -> Response[CheckinRecord]:
-        return await _check(state, caller, keys, idempotency_key, Leg("out", data.shelter_id, "checkout"), data)
+        leg = Leg("out", data.shelter_id, "checkout")
+        return await _check(state, caller, keys, idempotency_key, leg, data, after_checkin)
 
     @post(
         "/transfers",
@@ -141,8 +149,9 @@ class CheckinController(Controller):
         keys: DataKeys,
         data: JSONBody[TransferRequest],
         idempotency_key: IdempotencyKey,
+        after_checkin: AfterCheckin,
     ) -> Response[TransferRecord]:
-        left, came = await checkins.transfer(state.fast_pool, keys, caller, idempotency_key, data)
+        left, came = await checkins.transfer(state.fast_pool, keys, caller, idempotency_key, data, after_checkin)
         return _created(left, TransferRecord(out=_record(left), came_in=_record(came)))
 
     @get("/shelters/occupancy", guards=OPERATE, summary="People inside each shelter now, by stay and care need; totals")
@@ -265,8 +274,9 @@ class CheckinController(Controller):
         shelter_id: FromPath[str],
         data: JSONBody[EvacueeCard],
         idempotency_key: IdempotencyKey,
+        after_checkin: AfterCheckin,
     ) -> Response[WalkInRecord]:
-        done = await register_walk_in(session, keys, caller, shelter_id, idempotency_key, data)
+        done = await register_walk_in(session, keys, caller, shelter_id, idempotency_key, data, after_checkin)
         answer = WalkInRecord(
             household_id=done.household.id,
             members=[WalkInMember(id=m["id"], name=m["name"]) for m in done.document["members"]],

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, get_args
 
+import asyncpg
 import msgspec
 from sqlalchemy import ColumnElement, Integer, case, cast, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -123,6 +125,15 @@ async def may_operate(session: AsyncSession, caller: Principal, facility: Facili
     code = await session.scalar(select(Municipality.code).where(Municipality.id == facility.municipality_id))
     if not operates(caller, facility.id, code):
         raise ForbiddenError("this shelter is not yours to operate")
+
+
+# What a check-in tells a higher feature (family safety status) inside its own transaction, on its
+# connection: given in create_app, never imported (shelters know nothing of who is told).
+CheckinHook = Callable[[asyncpg.Connection, Checkin], Awaitable[None]]
+
+
+async def no_hook(_connection: asyncpg.Connection, _checkin: Checkin) -> None:
+    return None
 
 
 @dataclass(frozen=True)

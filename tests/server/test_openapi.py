@@ -17,6 +17,8 @@ BODILESS = {
     "POST /api/auth/passkeys/register/options",
     "POST /api/events/{event_id}/close",
     "POST /api/residents",
+    "POST /api/safety/groups/{group_id}/invites",
+    "POST /api/safety/groups/{group_id}/leave",
 }
 
 

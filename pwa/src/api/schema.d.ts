@@ -671,6 +671,228 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/safety/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** What I share: with groups, headquarters, inquiries; auto-update on check-in */
+        put: operations["ApiSafetyConsentConsent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My groups, with each member's status as they consented to share it */
+        get: operations["ApiSafetyGroupsGroups"];
+        put?: never;
+        /** Create a group; answers its first invite (code, link, expiry) */
+        post: operations["ApiSafetyGroupsCreateGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/groups/{group_id}/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new invite to my group */
+        post: operations["ApiSafetyGroupsGroupIdInvitesInvite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/groups/{group_id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave a group */
+        post: operations["ApiSafetyGroupsGroupIdLeaveLeave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/groups/{group_id}/members/{person_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** The group's creator removes a member */
+        delete: operations["ApiSafetyGroupsGroupIdMembersPersonIdRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/groups/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join a group by an invite's code */
+        post: operations["ApiSafetyGroupsJoinJoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/hq/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People who need help or are injured, per municipality */
+        get: operations["ApiSafetyHqCountsHqCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/hq/inquiries/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Headquarters forbid (or allow again) inquiries about the person with this card code */
+        put: operations["ApiSafetyHqInquiriesCodeHqForbid"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/hq/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Those who consented to share with headquarters: status and location (audit-logged) */
+        get: operations["ApiSafetyHqPeopleHqPeople"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/inquiry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ask after someone by full name and phone, or by their card's code: only what they let be shown */
+        get: operations["ApiSafetyInquiryInquiry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My safety status, consent and inquiry code */
+        get: operations["ApiSafetyMeMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set my status (safe, needs help, injured, unknown); once per Idempotency-Key */
+        put: operations["ApiSafetyStatusSetStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/walkins/{household_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Staff set a walk-in member's status from the evacuee card; once per Idempotency-Key */
+        put: operations["ApiSafetyWalkinsHouseholdIdStatusWalkInStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shelters/{facility_id}": {
         parameters: {
             query?: never;
@@ -1075,6 +1297,33 @@ export interface components {
             lon: number;
             radiusM: number;
         };
+        /** Consent */
+        Consent: {
+            /** @default false */
+            answerInquiries: boolean;
+            /** @default false */
+            autoCheckin: boolean;
+            /** @default false */
+            forbidInquiries: boolean;
+            memberId?: string | null;
+            phone?: string | null;
+            /** @default true */
+            shareGroups: boolean;
+            /** @default false */
+            shareHq: boolean;
+        };
+        /** ConsentRecord */
+        ConsentRecord: {
+            answerInquiries: boolean;
+            autoCheckin: boolean;
+            findableByName: boolean;
+            forbiddenByHeadquarters: boolean;
+            forbidInquiries: boolean;
+            inquiryCode: string;
+            memberId: string | null;
+            shareGroups: boolean;
+            shareHq: boolean;
+        };
         /** Consents */
         Consents: {
             /** @default false */
@@ -1298,6 +1547,37 @@ export interface components {
             targetGroups: string[];
             withdrawn: boolean;
         };
+        /** Group */
+        Group: {
+            creator: boolean;
+            /** Format: uuid */
+            id: string;
+            members: components["schemas"]["GroupMember"][];
+            name: string;
+        };
+        /** GroupCreated */
+        GroupCreated: {
+            /** Format: uuid */
+            id: string;
+            invite: components["schemas"]["Invite"];
+            name: string;
+        };
+        /** GroupMember */
+        GroupMember: {
+            creator: boolean;
+            me: boolean;
+            /** Format: uuid */
+            personId: string;
+            status: components["schemas"]["StatusRecord"] | null;
+        };
+        /** GroupRequest */
+        GroupRequest: {
+            name: string;
+        };
+        /** Groups */
+        Groups: {
+            groups: components["schemas"]["Group"][];
+        };
         /** HazardAtPoint */
         HazardAtPoint: {
             /** @default forecast */
@@ -1373,6 +1653,28 @@ export interface components {
             utilitiesOut?: ("power" | "water" | "gas" | "phone")[];
             walkIn: boolean;
         };
+        /** HqCount */
+        HqCount: {
+            injured: number;
+            municipality: string | null;
+            municipalityName: string | null;
+            needsHelp: number;
+        };
+        /** HqCounts */
+        HqCounts: {
+            municipalities: components["schemas"]["HqCount"][];
+        };
+        /** HqPeople */
+        HqPeople: {
+            people: components["schemas"]["HqPerson"][];
+        };
+        /** HqPerson */
+        HqPerson: {
+            municipality: string | null;
+            /** Format: uuid */
+            personId: string;
+            status: components["schemas"]["StatusRecord"];
+        };
         /** ImportedFile */
         ImportedFile: {
             created: number;
@@ -1396,6 +1698,35 @@ export interface components {
             files: components["schemas"]["ImportedFile"][];
             ok: boolean;
         };
+        /** InquiryAnswer */
+        InquiryAnswer: {
+            at?: string | null;
+            found: boolean;
+            /** @enum {null|string} */
+            status?: "safe" | "needs_help" | "injured" | "unknown" | "at_shelter" | "left_shelter" | null;
+        };
+        /** InquiryForbid */
+        InquiryForbid: {
+            forbidden: boolean;
+        };
+        /** Invite */
+        Invite: {
+            code: string;
+            expiresAt: string;
+            url: string;
+            usesLeft: number;
+        };
+        /** JoinRequest */
+        JoinRequest: {
+            code: string;
+        };
+        /** Left */
+        Left: {
+            /** Format: uuid */
+            groupId: string;
+            /** Format: uuid */
+            personId: string;
+        };
         /** LineString */
         LineString: {
             coordinates: [
@@ -1414,6 +1745,23 @@ export interface components {
             rel: string;
             /** @default application/geo+json */
             type: string;
+        };
+        /** Location */
+        Location: {
+            lat: number;
+            lon: number;
+            /**
+             * @default coarse
+             * @enum {string}
+             */
+            precision: "exact" | "coarse";
+        };
+        /** LocationRecord */
+        LocationRecord: {
+            lat: number;
+            lon: number;
+            /** @enum {string} */
+            precision: "exact" | "coarse";
         };
         /** Login */
         Login: {
@@ -1881,6 +2229,13 @@ export interface components {
             name: string;
             text: string;
         };
+        /** SafetyMe */
+        SafetyMe: {
+            consent: components["schemas"]["ConsentRecord"];
+            /** Format: uuid */
+            personId: string;
+            status: components["schemas"]["StatusRecord"] | null;
+        };
         /** ShelterHistory */
         ShelterHistory: {
             entries: components["schemas"]["HistoryEntry"][];
@@ -1941,6 +2296,25 @@ export interface components {
         /** SignedOut */
         SignedOut: {
             signedOut: boolean;
+        };
+        /** StatusRecord */
+        StatusRecord: {
+            at: string;
+            /** @default false */
+            byStaff: boolean;
+            location?: components["schemas"]["LocationRecord"] | null;
+            message?: string | null;
+            shelterId?: string | null;
+            shelterName?: string | null;
+            /** @enum {string} */
+            status: "safe" | "needs_help" | "injured" | "unknown" | "at_shelter" | "left_shelter";
+        };
+        /** StatusRequest */
+        StatusRequest: {
+            location?: components["schemas"]["Location"] | null;
+            message?: string | null;
+            /** @enum {string} */
+            status: "safe" | "needs_help" | "injured" | "unknown";
         };
         /** SubscriptionChange */
         SubscriptionChange: {
@@ -2102,6 +2476,17 @@ export interface components {
             /** Format: uuid */
             householdId: string;
             members: components["schemas"]["WalkInMember"][];
+        };
+        /** WalkInStatusRequest */
+        WalkInStatusRequest: {
+            /** @default false */
+            answerInquiries: boolean;
+            memberId: string;
+            message?: string | null;
+            /** @default false */
+            shareHq: boolean;
+            /** @enum {string} */
+            status: "safe" | "needs_help" | "injured" | "unknown";
         };
         /** ZoneHere */
         ZoneHere: {
@@ -3550,6 +3935,498 @@ export interface operations {
                 };
                 content: {
                     "application/geo+json": components["schemas"]["RouteFeature"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyConsentConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Consent"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyGroupsGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Groups"];
+                };
+            };
+        };
+    };
+    ApiSafetyGroupsCreateGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyGroupsGroupIdInvitesInvite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invite"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyGroupsGroupIdLeaveLeave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Left"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyGroupsGroupIdMembersPersonIdRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Left"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyGroupsJoinJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyHqCountsHqCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HqCounts"];
+                };
+            };
+        };
+    };
+    ApiSafetyHqInquiriesCodeHqForbid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InquiryForbid"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryForbid"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyHqPeopleHqPeople: {
+        parameters: {
+            query?: {
+                municipality?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HqPeople"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyInquiryInquiry: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                name?: string | null;
+                phone?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InquiryAnswer"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyMeMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SafetyMe"];
+                };
+            };
+        };
+    };
+    ApiSafetyStatusSetStatus: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The client's id of this write (a UUID): sent again, the same status answers. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatusRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusRecord"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyWalkinsHouseholdIdStatusWalkInStatus: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The client's id of this write (a UUID): sent again, the same status answers. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                household_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WalkInStatusRequest"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusRecord"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -61,6 +61,12 @@ PAST_THE_WALL = {
     "GET /api/shelters/{id}/walkins/{id}/qr.svg",
     "POST /api/events/{id}/close",
     "GET /api/live",
+    "POST /api/safety/groups/join",
+    "POST /api/safety/groups/{id}/invites",
+    "POST /api/safety/groups/{id}/leave",
+    "DELETE /api/safety/groups/{id}/members/{id}",
+    "PUT /api/safety/walkins/{id}/status",
+    "PUT /api/safety/hq/inquiries/{id}",
 }
 Call = Callable[[Client, str], Awaitable[Any]]
 # (what, how to call it given a QR code to verify or an open shelter's id, who may: the roles answered 2xx)
@@ -160,6 +166,43 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
     ),
     ("GET /api/shelters/trend", lambda c, _: c.get("/api/shelters/trend"), VERIFIERS),
     ("GET /api/shelters/{id}/history", lambda c, shelter: c.get(f"/api/shelters/{shelter}/history"), VERIFIERS),
+    ("GET /api/safety/me", lambda c, _: c.get("/api/safety/me"), {"resident"}),
+    (
+        "PUT /api/safety/status",
+        lambda c, _: c.put("/api/safety/status", json={"status": "safe"}, headers=KEY()),
+        {"resident"},
+    ),
+    ("PUT /api/safety/consent", lambda c, _: c.put("/api/safety/consent", json={"shareHq": True}), {"resident"}),
+    ("POST /api/safety/groups", lambda c, _: c.post("/api/safety/groups", json={"name": "家族"}), {"resident"}),
+    ("GET /api/safety/groups", lambda c, _: c.get("/api/safety/groups"), {"resident"}),
+    ("GET /api/safety/hq/counts", lambda c, _: c.get("/api/safety/hq/counts"), {"municipal_hq", "prefectural_hq"}),
+    ("GET /api/safety/hq/people", lambda c, _: c.get("/api/safety/hq/people"), {"municipal_hq", "prefectural_hq"}),
+    # Past the role wall: an invite, a group or a walk-in that does not exist (404).
+    (
+        "POST /api/safety/groups/join",
+        lambda c, _: c.post("/api/safety/groups/join", json={"code": "x" * 24}),
+        {"resident"},
+    ),
+    ("POST /api/safety/groups/{id}/invites", lambda c, _: c.post(f"/api/safety/groups/{NOBODY}/invites"), {"resident"}),
+    ("POST /api/safety/groups/{id}/leave", lambda c, _: c.post(f"/api/safety/groups/{NOBODY}/leave"), {"resident"}),
+    (
+        "DELETE /api/safety/groups/{id}/members/{id}",
+        lambda c, _: c.delete(f"/api/safety/groups/{NOBODY}/members/{NOBODY}"),
+        {"resident"},
+    ),
+    (
+        "PUT /api/safety/walkins/{id}/status",
+        lambda c, _: c.put(
+            f"/api/safety/walkins/{NOBODY}/status", json={"memberId": "m", "status": "safe"}, headers=KEY()
+        ),
+        VERIFIERS,
+    ),
+    (
+        "PUT /api/safety/hq/inquiries/{id}",
+        lambda c, _: c.put("/api/safety/hq/inquiries/nobody-code", json={"forbidden": True}),
+        {"municipal_hq", "prefectural_hq"},
+    ),
+    ("GET /api/safety/inquiry", lambda c, _: c.get("/api/safety/inquiry?code=nobody"), set(ROLES)),  # type: ignore[arg-type]
     ("GET /api/qr/keys", lambda c, _: c.get("/api/qr/keys"), set(ROLES)),  # type: ignore[arg-type]
     ("GET /api/municipalities", lambda c, _: c.get("/api/municipalities"), set(ROLES)),  # type: ignore[arg-type]
 ]
