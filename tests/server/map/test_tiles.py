@@ -113,6 +113,6 @@ async def test_tilejson_describes_the_tiles(demo: Client) -> None:
     doc = (await demo.get("/tiles/tilejson.json")).json()
     assert doc["tilejson"] == "3.0.0"
     assert doc["tiles"][0].endswith("/tiles/{z}/{x}/{y}.mvt")
-    assert {layer["id"] for layer in doc["vector_layers"]} == {"boundaries", "hazards", "facilities"}
+    assert {layer["id"] for layer in doc["vector_layers"]} == {"boundaries", "hazards", "facilities", "roads"}
     west, south, east, north = doc["bounds"]
     assert west < 140.76 < east and south < 40.80 < north

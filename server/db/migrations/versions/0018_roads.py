@@ -22,15 +22,20 @@ HAZARD_TYPES = "'flood', 'landslide', 'storm_surge', 'earthquake', 'tsunami', 'l
 ROAD_CLASSES = "'trunk', 'primary', 'secondary', 'tertiary', 'minor', 'service', 'path', 'steps'"
 
 # Metres of each (edge, hazard type) pair of {pairs} inside that hazard's zone pieces, from scratch.
-EXPOSURE = """
+# Only forecast hazards: a past inundation (flood_history) is a record, never a reason to detour.
+EXPOSURE = (
+    """
 INSERT INTO road_edge_hazard (edge_id, hazard_type, inside_m)
 SELECT e.id, t.hazard_type, ST_Length(ST_Intersection(e.geom, ST_Union(p.geom))::geography)
 FROM ({pairs}) t
-JOIN road_edge e ON e.id = t.edge_id
+JOIN road_edge e ON e.id = t.edge_id AND t.hazard_type IN ("""
+    + HAZARD_TYPES
+    + """)
 JOIN hazard_zone_part p ON p.hazard_type = t.hazard_type AND ST_Intersects(e.geom, p.geom)
 GROUP BY e.id, t.hazard_type
 HAVING ST_Length(ST_Intersection(e.geom, ST_Union(p.geom))::geography) > 0;
 """
+)
 # New edges: their exposure to every hazard whose pieces they cross.
 EDGES_TRIGGER = (
     "BEGIN"
