@@ -3,11 +3,11 @@ import { answers } from "../../answers";
 import { Japanese, Name } from "../../components/Name";
 import { t } from "../../i18n";
 import { useQuery } from "../../lib/useQuery";
+import { StatusBadge } from "../../map/StatusBadge";
 import { openFacility } from "../../map/state";
 import { type FacilityKind, shownCapacity } from "../facilities/api";
 import { household } from "../households/household";
 import { isTargetGroup, matchingGroups } from "../households/welfare";
-import { StatusBadge } from "./StatusBadge";
 
 /** The details of the facility tapped on the map or chosen in a list, as a modal sheet. */
 export function FacilitySheet() {

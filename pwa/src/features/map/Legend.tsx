@@ -2,6 +2,7 @@ import type { CSSProperties } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { depthBand } from "../../lib/format";
+import { StatusBadge } from "../../map/StatusBadge";
 import { hiddenHazards, toggleHazard } from "../../map/state";
 import {
   DEPTH_BANDS,
@@ -14,7 +15,6 @@ import {
 import { BADGE_STATUSES, drawSymbol } from "../../map/symbols";
 import { FACILITY_KINDS, type FacilityKind } from "../facilities/api";
 import { ZONE_TYPES, type ZoneType } from "../hazards/api";
-import { StatusBadge } from "./StatusBadge";
 
 function useSymbols(): Partial<Record<FacilityKind, string>> {
   const [urls, setUrls] = useState<Partial<Record<FacilityKind, string>>>({});

@@ -3,12 +3,12 @@ import { Name } from "../../components/Name";
 import { t, tParts } from "../../i18n";
 import { depthBand, distance } from "../../lib/format";
 import { useQuery } from "../../lib/useQuery";
+import { StatusBadge } from "../../map/StatusBadge";
 import { nearestHazard, openFacility, place, placeKey } from "../../map/state";
 import { type Nearest, nearerButFull, openFirst, type ShelterStatus, shownCapacity } from "../facilities/api";
 import { HAZARD_TYPES, type HazardType } from "../hazards/api";
 import { household } from "../households/household";
 import { matchingGroups } from "../households/welfare";
-import { StatusBadge } from "./StatusBadge";
 
 /** "flood (0.5–3 m), landslide": the zones at the place whose places were left out. */
 function zonesText(answer: Nearest): string {

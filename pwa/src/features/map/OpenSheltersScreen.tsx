@@ -7,12 +7,12 @@ import { greatCircleM } from "../../lib/geometry";
 import { langAttribute, localName } from "../../lib/names";
 import { href } from "../../lib/router";
 import { offline } from "../../lib/status";
+import { StatusBadge } from "../../map/StatusBadge";
 import { openFacility, place } from "../../map/state";
 import { type Municipality, municipalities } from "../municipalities/api";
 import { storedPacks } from "../packs/stored";
 import type { OpenShelter } from "../shelters/api";
 import { liveKnown, liveShelters, pollLiveShelters } from "./liveShelters";
-import { StatusBadge } from "./StatusBadge";
 
 // Shelters that take people first.
 const ORDER = { open: 0, crowded: 1, full: 2, closed: 3 } as const;

@@ -1,7 +1,7 @@
 import { t } from "../../../i18n";
+import { StatusBadge } from "../../../map/StatusBadge";
 import { type Occupancy, suppliesShort } from "../api";
 import { peopleText } from "./ShelterMap";
-import { Status } from "./Status";
 import { careCount, type Filter, firstDirection, type Sort, type SortKey, shortTime } from "./table";
 
 const COLUMNS: { key: SortKey | null; label: string }[] = [
@@ -139,7 +139,7 @@ export function OccupancyTable({
                   {needs && <span class="badge care">{t("hq.needsFlag")}</span>}
                 </th>
                 <td>
-                  <Status status={s.status} />
+                  <StatusBadge status={s.status} />
                 </td>
                 <td data-testid="people">{peopleText(s)}</td>
                 <td>

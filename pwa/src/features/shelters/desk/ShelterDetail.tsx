@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../../i18n";
 import { formatDate } from "../../../lib/format";
 import { reason } from "../../../lib/useQuery";
+import { StatusBadge } from "../../../map/StatusBadge";
 import { CARE_NEEDS, type Occupancy, type ShelterHistory, STAYS, shelterHistory, suppliesShort } from "../api";
-import { Status } from "./Status";
 
 type Entry = ShelterHistory["entries"][number];
 
@@ -58,7 +58,7 @@ export function ShelterDetail({ shelter, onClose }: { shelter: Occupancy; onClos
         </button>
       </div>
       <p>
-        <Status status={shelter.status} />{" "}
+        <StatusBadge status={shelter.status} />{" "}
         <strong>
           {shelter.capacity
             ? t("hq.occupancy", { people: shelter.people, capacity: shelter.capacity })

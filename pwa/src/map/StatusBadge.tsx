@@ -1,5 +1,5 @@
-import { t } from "../../i18n";
-import { type BadgeStatus, STATUS_BADGES } from "../../map/symbols";
+import { t } from "../i18n";
+import { type BadgeStatus, STATUS_BADGES } from "./symbols";
 
 /** A shelter's status as on the map (shape and mark) and in words. */
 export function StatusBadge({ status }: { status: BadgeStatus }) {
