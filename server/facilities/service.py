@@ -149,7 +149,7 @@ async def page(
 StatusOf = Callable[[AsyncConnection, uuid.UUID], Awaitable[ShelterStatus | None]]
 # The same for many facilities at once (those not operated now are absent from the answer).
 StatusesOf = Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[dict[uuid.UUID, ShelterStatus]]]
-# The facilities operated as shelters now that still take people (open or crowded).
+# The facilities operated as shelters in an open event (their fill status comes with StatusesOf).
 OpenShelters = Callable[[AsyncConnection], Awaitable[list[uuid.UUID]]]
 TAKING_PEOPLE = ("open", "crowded")
 
@@ -260,14 +260,18 @@ async def with_nearest_open(
     """The answer with the live status of its places and, when none of them takes people now but
     a shelter elsewhere does, the nearest such shelter away from the same hazards (``asked``: the
     hazard, kinds and include_inside of the request): the five nearest may all be closed or full."""
+    operated = await open_shelters(connection)
+    if not operated:  # no disaster now: no status to tell
+        return answer
     answer = await with_status(connection, answer, statuses_of)
     if any(f.properties.status and f.properties.status.status in TAKING_PEOPLE for f in answer.features):
         return answer
-    taking = await open_shelters(connection)
-    if taking:
-        hazard, kinds, include_inside = asked
-        origin = answer.origin
-        found = await nearest(pool, origin.lat, origin.lon, hazard, kinds, 1, include_inside, among=taking)
-        if found.features:
-            answer.nearest_open = (await with_status(connection, found, statuses_of)).features[0]
+    hazard, kinds, include_inside = asked
+    origin = answer.origin
+    # The nearest few operated ones: the nearest of them may be full or closed.
+    found = await nearest(pool, origin.lat, origin.lon, hazard, kinds, 10, include_inside, among=operated)
+    found = await with_status(connection, found, statuses_of)
+    answer.nearest_open = next(
+        (f for f in found.features if f.properties.status and f.properties.status.status in TAKING_PEOPLE), None
+    )
     return answer

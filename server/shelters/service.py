@@ -437,8 +437,15 @@ async def public_shelters(
 
 
 async def open_shelters(connection: AsyncConnection) -> list[uuid.UUID]:
-    """The facilities operated as shelters now that still take people (open or crowded)."""
-    return [uuid.UUID(s["shelterId"]) for s in await public_shelters(connection) if s["status"] in ("open", "crowded")]
+    """The facilities operated as shelters in an open event (open, or closed since): one indexed
+    look, empty outside a disaster, so that "nearest" asks for fill levels only when there are
+    some."""
+    operated = (
+        select(ShelterOperation.facility_id)
+        .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
+        .where(DisasterEvent.status == "open")
+    )
+    return list((await connection.scalars(operated)).all())
 
 
 async def status_of(connection: AsyncConnection, facility_id: uuid.UUID) -> ShelterStatus | None:
