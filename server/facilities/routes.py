@@ -98,10 +98,9 @@ class FacilityController(Controller):
         )
         size = params.whole(limit, "limit", 5, 1, MAX_NEAREST)
         answer = await service.nearest(state.fast_pool, latitude, longitude, asked[0], asked[1], size, asked[2])
-        async with state.read_engine.connect() as connection:
-            return await service.with_nearest_open(
-                state.fast_pool, connection, answer, asked, statuses_of, open_shelters
-            )
+        return await service.with_nearest_open(
+            state.fast_pool, state.read_engine, answer, asked, statuses_of, open_shelters
+        )
 
     @get("/{facility_id:str}", media_type=GEOJSON, summary="One facility with every designation and source id")
     async def get_facility(

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import func
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.db.fast import fetch
 from server.facilities import queries
@@ -150,7 +150,7 @@ StatusOf = Callable[[AsyncConnection, uuid.UUID], Awaitable[ShelterStatus | None
 # The same for many facilities at once (those not operated now are absent from the answer).
 StatusesOf = Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[dict[uuid.UUID, ShelterStatus]]]
 # The facilities operated as shelters in an open event (their fill status comes with StatusesOf).
-OpenShelters = Callable[[AsyncConnection], Awaitable[list[uuid.UUID]]]
+OpenShelters = Callable[[asyncpg.Pool], Awaitable[list[uuid.UUID]]]
 TAKING_PEOPLE = ("open", "crowded")
 
 
@@ -251,7 +251,7 @@ async def with_status(
 
 async def with_nearest_open(
     pool: asyncpg.Pool,
-    connection: AsyncConnection,
+    engine: AsyncEngine,
     answer: NearestCollection,
     asked: tuple[str | None, list[str], bool],
     statuses_of: StatusesOf,
@@ -260,9 +260,21 @@ async def with_nearest_open(
     """The answer with the live status of its places and, when none of them takes people now but
     a shelter elsewhere does, the nearest such shelter away from the same hazards (``asked``: the
     hazard, kinds and include_inside of the request): the five nearest may all be closed or full."""
-    operated = await open_shelters(connection)
+    operated = await open_shelters(pool)
     if not operated:  # no disaster now: no status to tell
         return answer
+    async with engine.connect() as connection:
+        return await _with_nearest_open(pool, connection, answer, asked, statuses_of, operated)
+
+
+async def _with_nearest_open(
+    pool: asyncpg.Pool,
+    connection: AsyncConnection,
+    answer: NearestCollection,
+    asked: tuple[str | None, list[str], bool],
+    statuses_of: StatusesOf,
+    operated: list[uuid.UUID],
+) -> NearestCollection:
     answer = await with_status(connection, answer, statuses_of)
     if any(f.properties.status and f.properties.status.status in TAKING_PEOPLE for f in answer.features):
         return answer

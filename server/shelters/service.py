@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from geo.kinds import HAZARD_TYPES
 from server.accounts.service import Principal
+from server.db.fast import Compiled, fetch
 from server.facilities.models import Facility
 from server.facilities.schemas import ShelterStatus
 from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError
@@ -436,16 +437,19 @@ async def public_shelters(
     return list(shown.values())
 
 
-async def open_shelters(connection: AsyncConnection) -> list[uuid.UUID]:
+# Compiled once: nearest asks it on every request, on the raw pool (server/db/fast.py).
+_OPEN_SHELTERS = Compiled(
+    select(ShelterOperation.facility_id)
+    .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
+    .where(DisasterEvent.status == "open")
+)
+
+
+async def open_shelters(pool: asyncpg.Pool) -> list[uuid.UUID]:
     """The facilities operated as shelters in an open event (open, or closed since): one indexed
-    look, empty outside a disaster, so that "nearest" asks for fill levels only when there are
-    some."""
-    operated = (
-        select(ShelterOperation.facility_id)
-        .join(DisasterEvent, DisasterEvent.id == ShelterOperation.event_id)
-        .where(DisasterEvent.status == "open")
-    )
-    return list((await connection.scalars(operated)).all())
+    look on the raw pool, empty outside a disaster, so that "nearest" asks for fill levels (and
+    opens an engine connection) only when there are some."""
+    return [row[0] for row in await fetch(pool, _OPEN_SHELTERS)]
 
 
 async def status_of(connection: AsyncConnection, facility_id: uuid.UUID) -> ShelterStatus | None:
