@@ -2,8 +2,10 @@
 and 400 ms round trip, an empty cache and no service worker, the demo served by `bosai serve`.
 
 Measured: bytes transferred (as sent, after compression), the share of them that came compressed,
-the time to the first text painted (first-contentful-paint) and to the map drawn (MapLibre's
-`load`, shown by `data-ready` on the map). The service worker is blocked: its precache starts after
+the time to the first text painted (first-contentful-paint), to the first usable map (the sketch:
+our tiles drawn on a canvas with the same view, zones and shelter symbols, a tap opening a sheet;
+`data-drawn` on it) and to the full map (MapLibre's `load`, shown by `data-ready` on the map), which
+replaces the sketch. The service worker is blocked: its precache starts after
 the map and would only compete for the same bytes; a second visit is served by it. The floor,
 measured in the same run on the same throttled network, is the shell's raw HTML alone (every other
 request refused): no first visit can be faster. Targets (the screens issue): first text ≤ 3 s, map usable ≤ 8 s.
@@ -35,6 +37,7 @@ TARGET_TEXT_S, TARGET_MAP_S = 3.0, 8.0
 class VisitResult:
     floor_html_s: float
     first_text_s: float
+    sketch_s: float
     map_s: float
     transferred_kb: float
     compressed_share: float
@@ -90,6 +93,8 @@ async def _visit(browser: Browser, base: str) -> VisitResult:
     cdp.on("Network.responseReceived", on_response)
     cdp.on("Network.loadingFinished", on_finished)
     await page.goto(f"{base}/#/resident/map", wait_until="commit")
+    await page.wait_for_selector("canvas.sketch[data-drawn=true]", state="attached", timeout=180_000)
+    sketch_s: float = await page.evaluate("performance.now() / 1000")
     await page.wait_for_selector(".map[data-ready=true]", timeout=180_000)
     map_s: float = await page.evaluate("performance.now() / 1000")
     first_text_s: float = await page.evaluate(
@@ -99,7 +104,7 @@ async def _visit(browser: Browser, base: str) -> VisitResult:
     total = sum(encoded.values())
     packed = sum(size for request, size in encoded.items() if request in compressed)
     await page.context.close()
-    return VisitResult(0.0, first_text_s, map_s, total / 1000, packed / total if total else 0.0, len(encoded))
+    return VisitResult(0.0, first_text_s, sketch_s, map_s, total / 1000, packed / total if total else 0.0, len(encoded))
 
 
 async def measure(base: str) -> VisitResult:
@@ -134,10 +139,12 @@ def report(result: VisitResult) -> None:
         f"target ≤ {TARGET_TEXT_S:g} s {verdict(result.first_text_s, TARGET_TEXT_S)}"
     )
     print(
-        f"  map drawn                        {result.map_s:6.2f} s  "
-        f"x floor {result.map_s / result.floor_html_s:5.1f}  "
-        f"target ≤ {TARGET_MAP_S:g} s {verdict(result.map_s, TARGET_MAP_S)}"
+        f"  map usable (the sketch)          {result.sketch_s:6.2f} s  "
+        f"x floor {result.sketch_s / result.floor_html_s:5.1f}  "
+        f"target ≤ {TARGET_MAP_S:g} s {verdict(result.sketch_s, TARGET_MAP_S)}"
     )
+    full = result.map_s
+    print(f"  full map (MapLibre) drawn        {full:6.2f} s  x floor {full / result.floor_html_s:5.1f}")
     print(
         f"  transferred {result.transferred_kb:.1f} KB in {result.requests} requests, "
         f"{result.compressed_share:.0%} of the bytes compressed"

@@ -1,7 +1,7 @@
 import { registerSW } from "virtual:pwa-register";
 import { render } from "preact";
 import { App } from "./app";
-import { loadMapView } from "./features/map/load";
+import { prefetchMapView } from "./features/map/load";
 import { refreshPacks } from "./features/packs/stored";
 import { outbox } from "./lib/outboxStore";
 import { update } from "./lib/status";
@@ -11,9 +11,7 @@ render(<App />, document.getElementById("app") as HTMLElement);
 
 outbox.start();
 void refreshPacks();
-// The map's code (MapLibre) once the shell has loaded, whichever screen is open: the map must work
-// offline later even if the service worker had not finished storing the app before the network went.
-addEventListener("load", () => void loadMapView(), { once: true });
+prefetchMapView();
 
 if ("serviceWorker" in navigator) {
   // "Reload" tells the waiting worker to take over; the page reloads once it has. (Done here: the

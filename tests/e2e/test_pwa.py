@@ -4,6 +4,7 @@ and a reload with the server stopped and the network gone."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -86,6 +87,32 @@ async def test_the_map_shows_facilities_and_a_tap_opens_its_sheet(page: Page, se
     await page.screenshot(path=str(ARTIFACTS / "facility-sheet.png"))
     await sheet.get_by_role("button", name="閉じる").click()
     await expect(sheet).to_be_hidden()
+
+
+async def test_before_maplibre_arrives_a_sketch_shows_the_map_and_a_tap_opens_a_sheet(
+    page: Page, server: Server
+) -> None:
+    """On a weak signal MapLibre takes seconds more than our tiles: the sketch draws the same view
+    first. Here MapLibre never arrives, as on a signal that drops mid-download."""
+    await page.route(re.compile(r"/assets/(maplibre|MapView)[^/]*\.js$"), lambda route: route.abort())
+    await page.goto(f"{server.url}/#/resident/map")
+    sketch = page.locator("canvas.sketch[data-drawn=true]")
+    await expect(sketch).to_be_visible()
+    drawn = await page.evaluate("window.__bosaiSketch")
+    box = await sketch.bounding_box()
+    assert box is not None
+    inside = [f for f in drawn if 20 < f["x"] < box["width"] - 20 and 20 < f["y"] < box["height"] - 20]
+    assert inside, f"no facility drawn inside the sketch: {drawn[:5]}"
+    await page.mouse.click(box["x"] + inside[0]["x"], box["y"] + inside[0]["y"])
+    sheet = page.locator("dialog.sheet")
+    await expect(sheet).to_be_visible()
+    async with httpx.AsyncClient() as client:
+        name = (await client.get(f"{server.url}/api/facilities/{inside[0]['id']}")).json()["properties"]["name"]
+    await expect(sheet.locator("h2")).to_have_text(name)
+    await sheet.get_by_role("button", name="閉じる").click()
+    # The other panels work meanwhile, and the page stays accessible.
+    await page.get_by_role("button", name="現在地").first.wait_for()
+    assert await serious_violations(page) == []
 
 
 async def test_language_is_switchable_and_remembered(page: Page, server: Server) -> None:

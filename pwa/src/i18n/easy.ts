@@ -30,6 +30,7 @@ export const easy: Record<MessageKey, string> = {
   "update.later": "あとで",
   "map.label": "きけんな ばしょの ちず",
   "map.loading": "ちずを よんでいます…",
+  "map.sketch": "かんたんな ちず（くわしい ちずを よんでいます）",
   "map.error": "ちずが でません: {reason}",
   "map.notLoaded": "ちずの データが とどきません。でんぱの よい ところで もう いちど ひらいて ください",
   "map.locate": "いまの ばしょ",

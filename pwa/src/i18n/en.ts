@@ -29,6 +29,7 @@ export const en: Record<MessageKey, string> = {
   "update.later": "Later",
   "map.label": "Hazard map",
   "map.loading": "Loading the map…",
+  "map.sketch": "Sketch of the map (the full map is loading)",
   "map.error": "The map cannot be shown: {reason}",
   "map.notLoaded": "the map library could not be downloaded; open the app again where the signal is better",
   "map.locate": "Locate me",

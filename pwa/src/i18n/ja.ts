@@ -28,6 +28,7 @@ export const ja = {
   "update.later": "あとで",
   "map.label": "ハザードマップ",
   "map.loading": "地図を読み込んでいます…",
+  "map.sketch": "地図の簡易表示（詳しい地図を読み込んでいます）",
   "map.error": "地図を表示できません: {reason}",
   "map.notLoaded": "地図の部品を受け取れませんでした。電波のよい所で開き直してください",
   "map.locate": "現在地",

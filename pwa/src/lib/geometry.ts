@@ -31,3 +31,13 @@ export function insideRings(rings: ReadonlyArray<ReadonlyArray<{ x: number; y: n
   }
   return inside;
 }
+
+type Box = [west: number, south: number, east: number, north: number];
+
+/** The box around all of `boxes` (null for none). */
+export function union<B extends Box>(boxes: B[]): B | null {
+  if (boxes.length === 0) return null;
+  return boxes.reduce(
+    (a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])] as B,
+  );
+}

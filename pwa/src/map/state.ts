@@ -11,6 +11,11 @@ export interface Place {
 
 export const place = signal<Place | null>(null);
 export const openFacility = signal<string | null>(null);
+/** Whether the full (MapLibre) map has drawn; until then the sketch covers it. */
+export const mapReady = signal(false);
+/** Whether the sketch has finished (drawn, or given up): the full map's bytes wait for it, so
+ * that on a weak signal the few kilobytes of tiles are not shared with MapLibre's 350. */
+export const sketchSettled = signal(false);
 export const hiddenHazards = signal<ReadonlySet<ZoneType>>(new Set());
 /** What "nearest" avoids: null (the default) the hazards at the place, "any" none, or one hazard. */
 export const nearestHazard = signal<HazardType | "any" | null>(null);

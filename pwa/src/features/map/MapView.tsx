@@ -1,9 +1,12 @@
 import { effect } from "@preact/signals";
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
+import { union } from "../../lib/geometry";
 import { offline, serverReachable } from "../../lib/status";
 import { maplibregl } from "../../map/maplibre";
-import { hiddenHazards, openFacility, place } from "../../map/state";
+import { MIN_START_ZOOM } from "../../map/sketch";
+import { hiddenHazards, mapReady, openFacility, place } from "../../map/state";
 import { buildStyle, dataLayers, hazardLayerId, preferredScheme, SCHEMES } from "../../map/style";
 import { provideSymbols } from "../../map/symbols";
 import { ZONE_TYPES } from "../hazards/api";
@@ -13,7 +16,6 @@ import { LocateButton } from "./LocateButton";
 import { liveShelters, pollLiveShelters } from "./liveShelters";
 
 const JAPAN: Bbox = [128.0, 30.0, 146.0, 46.0];
-const MIN_START_ZOOM = 11;
 
 declare global {
   interface Window {
@@ -22,17 +24,8 @@ declare global {
   }
 }
 
-function union(boxes: Bbox[]): Bbox | null {
-  if (boxes.length === 0) return null;
-  return boxes.reduce((a, b) => [
-    Math.min(a[0], b[0]),
-    Math.min(a[1], b[1]),
-    Math.max(a[2], b[2]),
-    Math.max(a[3], b[3]),
-  ]);
-}
-
-export function MapView() {
+/** The full map; `cover` (the sketch) lies over it until it is drawn. */
+export function MapView({ cover }: { cover?: ComponentChildren }) {
   const container = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
@@ -50,7 +43,10 @@ export function MapView() {
     window.__bosaiMap = map;
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
     provideSymbols(map);
-    map.on("load", () => setReady(true));
+    map.on("load", () => {
+      setReady(true);
+      mapReady.value = true;
+    });
     map.on("error", (event) => {
       // A missing tile offline is expected; anything else is shown.
       if (!(event as { tile?: unknown }).tile) setError(String(event.error?.message ?? event.error));
@@ -76,7 +72,6 @@ export function MapView() {
       .then((towns) => {
         const bounds = union(towns.flatMap((m) => (m.bbox ? [m.bbox] : [])));
         if (bounds) map.fitBounds(bounds, { padding: 16, duration: 0 });
-        // Close enough to see the facilities (their tiles start at zoom 10) on a phone.
         if (map.getZoom() < MIN_START_ZOOM) map.setZoom(MIN_START_ZOOM);
       })
       .catch(() => {
@@ -180,6 +175,7 @@ export function MapView() {
       stopPacks();
       stopPlace();
       map.remove();
+      mapReady.value = false;
       window.__bosaiMap = undefined;
     };
   }, []);
@@ -194,6 +190,7 @@ export function MapView() {
   return (
     <section class="map-area" aria-label={t("map.label")}>
       <div ref={container} class="map" role="application" aria-label={t("map.label")} data-ready={ready} />
+      {cover}
       <div class="map-actions">
         <LocateButton />
         <button type="button" class="secondary" onClick={checkCentre}>

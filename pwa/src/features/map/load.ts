@@ -1,4 +1,5 @@
 import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url";
+import { sketchSettled } from "../../map/state";
 
 type MapViewModule = typeof import("./MapView");
 let loading: Promise<MapViewModule> | undefined;
@@ -14,4 +15,23 @@ export function loadMapView(): Promise<MapViewModule> {
     loading = import("./MapView");
   }
   return loading;
+}
+
+/** The map's code once the page has loaded, whichever screen is open: the map must work offline
+ * later even if the service worker had not finished storing the app before the network went. On
+ * the map screen, after its sketch (rendered with the page, so already in the document). */
+export function prefetchMapView(): void {
+  const start = () => void loadMapView().catch(() => undefined); // the map screen says what failed
+  addEventListener(
+    "load",
+    () => {
+      if (!document.querySelector("canvas.sketch")) return start();
+      const stop = sketchSettled.subscribe((settled) => {
+        if (!settled) return;
+        queueMicrotask(() => stop());
+        start();
+      });
+    },
+    { once: true },
+  );
 }
