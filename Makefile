@@ -36,7 +36,9 @@ run: postgres-packages install pwa ## Install what is missing, build the PWA, lo
 
 test: postgres-packages browser-packages install pwa ## Install what is missing and run every test
 	cd $(PWA) && npm test
-	$(BIN)/pytest
+	# One pytest worker per core (each with its own PostgreSQL cluster); a file's tests stay on one
+	# worker so that its module fixtures (the demo server, the browser) are made once.
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install $(NPM_STAMP) ## ruff, mypy --strict, tsc, biome, and the PWA's API types against the server's document
 	$(BIN)/ruff check .

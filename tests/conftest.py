@@ -83,7 +83,9 @@ def postgres() -> Iterator[Postgres]:
         yield Postgres(url.host or "127.0.0.1", url.port or 5432, url.username or "postgres", url.password)
         return
     home = private_tmp("bosai-test-pg-")
-    cluster = LocalCluster(home, 54400, server_options=("fsync=off", "synchronous_commit=off", "full_page_writes=off"))
+    # Each pytest-xdist worker (gw0, gw1, …) its own cluster, on ports apart from the cluster tests'.
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    cluster = LocalCluster(home, 54400 + 10 * worker, server_options=("fsync=off", "synchronous_commit=off", "full_page_writes=off"))
     try:
         cluster.start()
         yield Postgres("127.0.0.1", cluster.port, "postgres", None)

@@ -126,14 +126,17 @@ async def snapshot(page: Page, name: str) -> None:
     await page.screenshot(path=str(folder / f"{name}.png"))
 
 
-@pytest.mark.parametrize("text_size", [100, 200])
+# One walk per language and look checks both: every language at 100 % and 200 % text, and axe
+# in the light and the dark scheme (a walk of every screen costs a dozen seconds or more).
+@pytest.mark.parametrize(("text_size", "dark"), [(100, False), (200, True)], ids=["100-light", "200-dark"])
 @pytest.mark.parametrize("language", LANGUAGES)
-async def test_no_screen_scrolls_sideways(
-    browser: Browser, server: Server, operations: None, language: str, text_size: int
+async def test_no_screen_scrolls_sideways_and_every_screen_passes_axe(
+    browser: Browser, server: Server, operations: None, language: str, text_size: int, dark: bool
 ) -> None:
-    page = await new_page(browser, language, text_size=text_size)
+    page = await new_page(browser, language, text_size=text_size, dark=dark)
     try:
         wide: dict[str, list[Any]] = {}
+        found: dict[str, list[dict[str, Any]]] = {}
         for area, names in (("resident", RESIDENT), ("staff", STAFF_SCREENS)):
             if area == "staff":
                 await sign_in(page, server)
@@ -142,33 +145,14 @@ async def test_no_screen_scrolls_sideways(
                 over = await page.evaluate(SIDEWAYS)
                 if over > 0:
                     wide[screen] = [over, *await page.evaluate(STICKING_OUT)]
-                await snapshot(page, f"{screen}-{language}-{text_size}")
-        assert wide == {}, f"pixels of sideways scroll per screen: {wide}"
-    finally:
-        await page.context.close()
-
-
-@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-@pytest.mark.parametrize("language", LANGUAGES)
-async def test_every_screen_passes_axe(
-    browser: Browser, server: Server, operations: None, language: str, dark: bool
-) -> None:
-    page = await new_page(browser, language, dark=dark)
-    try:
-        found: dict[str, list[dict[str, Any]]] = {}
-        for area, names in (("resident", RESIDENT), ("staff", STAFF_SCREENS)):
-            if area == "staff":
-                await sign_in(page, server)
-            for screen in names:
-                await show(page, server, area, screen)
-                if dark:
-                    await snapshot(page, f"{screen}-{language}-dark")
+                await snapshot(page, f"{screen}-{language}-{text_size}{'-dark' if dark else ''}")
                 violations = await serious_violations(page)
                 if violations:
                     found[screen] = violations
         if dark:
             scheme = await page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
             assert scheme != "rgb(255, 255, 255)", "the dark scheme keeps a white page"
+        assert wide == {}, f"pixels of sideways scroll per screen: {wide}"
         assert found == {}
     finally:
         await page.context.close()
