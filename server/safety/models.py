@@ -110,7 +110,7 @@ class SafetyInvite(Entity):
 
 
 class SafetyRequest(Entity):
-    """"Please tell us you are safe": a member asked another; shown to the asked person until they
+    """A "please tell us you are safe" from a member to another; shown to the asked person until they
     next set a status."""
 
     __tablename__ = "safety_request"

@@ -22,10 +22,10 @@ from server.accounts.guards import (
     signed_in_as,
 )
 from server.accounts.service import audit
+from server.households import qr
 from server.lib.errors import InvalidParameterError
 from server.safety import service
 from server.safety.models import SafetyStatus
-from server.households import qr
 from server.safety.schemas import (
     Asked,
     AskRequest,
@@ -193,9 +193,7 @@ class SafetyController(Controller):
         summary='"Please tell us you are safe": ask a member of my group (once in 5 minutes per person)',
         status_code=201,
     )
-    async def ask(
-        self, session: Session, caller: Caller, group_id: FromPath[str], data: JSONBody[AskRequest]
-    ) -> Asked:
+    async def ask(self, session: Session, caller: Caller, group_id: FromPath[str], data: JSONBody[AskRequest]) -> Asked:
         person = await service.person_of(session, caller.account_id)
         group = parse_id(group_id, "groupId")
         made = await service.ask(session, person, group, data.person_id)

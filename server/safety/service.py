@@ -504,7 +504,9 @@ SELECT md5(coalesce((
     )), ',' ORDER BY m.group_id, m.joined_at, m.person_id)
     FROM safety_member m JOIN safety_group g ON g.id = m.group_id JOIN safety_person p ON p.id = m.person_id
     WHERE m.group_id IN (SELECT group_id FROM safety_member WHERE person_id = :me)
-), '') || ':' || (SELECT count(*) || '/' || coalesce(max(created_at)::text, '') FROM safety_request WHERE person_id = :me))
+), '') || ':' || (
+    SELECT count(*) || '/' || coalesce(max(created_at)::text, '') FROM safety_request WHERE person_id = :me
+))
 """
 
 

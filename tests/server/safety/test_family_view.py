@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.settings import Settings
 from tests.server.roles import Client
-from tests.server.safety.test_safety import ALICE, BOB, clients, key, member, resident  # noqa: F401 - fixture
+from tests.server.safety.test_safety import ALICE, BOB, clients, key, member, resident
 
 __all__ = ["clients"]
 
@@ -36,7 +36,9 @@ async def test_names_invite_qr_and_a_view_unchanged_until_a_member_changes(
     assert "<svg" in invite["qrSvg"] and "path" in invite["qrSvg"]
     joined = await bob.post("/api/safety/groups/join", json={"code": invite["code"], "name": "太郎"})
     assert joined.status_code == 200, joined.text
-    assert (await bob.post("/api/safety/groups/join", json={"code": invite["code"], "name": "x" * 41})).status_code == 400
+    assert (
+        await bob.post("/api/safety/groups/join", json={"code": invite["code"], "name": "x" * 41})
+    ).status_code == 400
 
     first = await bob.get("/api/safety/groups")
     assert {m["name"] for m in first.json()["groups"][0]["members"]} == {"お母さん", "太郎"}
