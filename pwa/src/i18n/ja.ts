@@ -447,7 +447,7 @@ export const ja = {
   "family.status.leftAShelter": "避難所を出ました",
   "family.status.none": "まだ連絡がありません",
   "family.byStaff": "（避難所スタッフが入力）",
-  "family.savedOnPhone": "スマホに保存しました。ネットにつながったら送ります。",
+  "family.savedOnPhone": "この端末に保存しました。通信が戻ったら送ります。",
   "family.sent": "送りました。",
   "family.outboxLabel": "安否: {status}",
   "family.addMore": "メッセージや位置を添える",

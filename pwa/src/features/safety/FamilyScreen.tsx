@@ -83,7 +83,7 @@ function Family({ joinCode }: { joinCode: string | null }) {
           {note}
         </p>
       )}
-      {joinCode && (
+      {joinCode && ready && (
         <JoinPanel
           code={joinCode}
           onDone={(message) => {
@@ -501,10 +501,12 @@ function InviteView({ group, invite, onClose }: { group: { name: string }; invit
 }
 
 function ConsentPanel({ mine, onSaved }: { mine: SafetyMe; onSaved: (me: SafetyMe) => void }) {
-  const record = mine.consent;
+  // Shown as chosen at once (a checkbox that waits for the server looks broken); saved behind.
+  const [record, setRecord] = useState(mine.consent);
   const [phone, setPhone] = useState("");
   const [state, setState] = useState<string | null>(null);
   const save = (change: Partial<Consent>) => {
+    setRecord({ ...record, ...change });
     const next: Consent = {
       shareGroups: record.shareGroups,
       shareHq: record.shareHq,
@@ -518,11 +520,14 @@ function ConsentPanel({ mine, onSaved }: { mine: SafetyMe; onSaved: (me: SafetyM
     setState(t("family.saving"));
     saveConsent(next).then(
       (saved) => {
+        setRecord(saved);
         onSaved({ ...mine, consent: saved });
         setState(t("family.consentSaved"));
       },
-      (failure: unknown) =>
-        setState(failure instanceof ApiError && failure.offline ? t("error.offline") : reason(failure)),
+      (failure: unknown) => {
+        setRecord(record); // not saved: shown as it is
+        setState(failure instanceof ApiError && failure.offline ? t("error.offline") : reason(failure));
+      },
     );
   };
   const box = (key: "shareGroups" | "shareHq" | "answerInquiries" | "autoCheckin" | "forbidInquiries") => (
@@ -542,15 +547,17 @@ function ConsentPanel({ mine, onSaved }: { mine: SafetyMe; onSaved: (me: SafetyM
       {box("autoCheckin")}
       {box("shareHq")}
       {box("answerInquiries")}
-      <label class="field">
-        <span>{t("family.inquiryPhone")}</span>
-        <input
-          type="tel"
-          autoComplete="tel"
-          value={phone}
-          maxLength={24}
-          onInput={(e) => setPhone((e.target as HTMLInputElement).value)}
-        />
+      <div class="field">
+        <label class="field">
+          <span>{t("family.inquiryPhone")}</span>
+          <input
+            type="tel"
+            autoComplete="tel"
+            value={phone}
+            maxLength={24}
+            onInput={(e) => setPhone((e.target as HTMLInputElement).value)}
+          />
+        </label>
         <button
           type="button"
           class="secondary"
@@ -559,7 +566,7 @@ function ConsentPanel({ mine, onSaved }: { mine: SafetyMe; onSaved: (me: SafetyM
         >
           {t("family.inquiryPhoneSave")}
         </button>
-      </label>
+      </div>
       <p class="hint">{record.findableByName ? t("family.findable") : t("family.notFindable")}</p>
       {box("forbidInquiries")}
       {record.forbiddenByHeadquarters && <p class="notice">{t("family.forbiddenByHq")}</p>}
