@@ -1,6 +1,6 @@
 import { signal } from "@preact/signals";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../../api/client";
+import { ApiError, csrfHeader } from "../../api/client";
 import { t } from "../../i18n";
 import { formatDate } from "../../lib/format";
 import { outbox, outboxItems } from "../../lib/outboxStore";
@@ -51,20 +51,24 @@ export function FamilyScreen() {
 }
 
 function Family({ joinCode }: { joinCode: string | null }) {
-  const [ready, setReady] = useState(false);
+  // Settled once the account is known (or made); offline, a device that had a session still
+  // queues its status (the outbox sends it with the kept CSRF token later).
+  const [settled, setSettled] = useState(false);
+  const ready = settled && me.value !== null;
+  const canQueue = ready || (settled && "X-CSRF-Token" in csrfHeader());
   const [mine, setMine] = useState<SafetyMe | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [inviting, setInviting] = useState<{ group: Group | { name: string }; invite: Invite } | null>(null);
   useEffect(() => {
-    void ensureResident().then((who) => setReady(who !== null));
+    void ensureResident().then(() => setSettled(true));
   }, []);
-  const live = useLiveGroups(ready && me.value?.kind !== "operator");
+  const live = useLiveGroups(canQueue && me.value?.kind !== "operator");
   const loadMe = useCallback(() => {
     fetchMe().then(setMine, () => undefined);
   }, []);
   useEffect(() => {
-    if (ready) loadMe();
-  }, [ready, loadMe]);
+    if (canQueue) loadMe();
+  }, [canQueue, loadMe]);
   const close = useCallback(() => setInviting(null), []);
 
   if (inviting) return <InviteView group={inviting.group} invite={inviting.invite} onClose={close} />;
@@ -94,6 +98,7 @@ function Family({ joinCode }: { joinCode: string | null }) {
         />
       )}
       <MyStatus
+        enabled={canQueue}
         mine={mine}
         asked={asked}
         onSent={() => {
@@ -115,6 +120,7 @@ function Family({ joinCode }: { joinCode: string | null }) {
       ))}
       {ready && live.groups !== null && groups.length === 0 && <p class="hint">{t("family.noGroups")}</p>}
       <NewGroup
+        enabled={ready}
         onMade={(group, invite) => {
           live.refresh();
           setInviting({ group, invite });
@@ -192,10 +198,12 @@ function position(): Promise<{ lat: number; lon: number } | null> {
 
 /** My status: one tap on one of four buttons (the tab was the first); a message and a place if I wish. */
 function MyStatus({
+  enabled,
   mine,
   asked,
   onSent,
 }: {
+  enabled: boolean;
   mine: SafetyMe | null;
   asked: { personId: string; name: string | null; at: string; group: string }[];
   onSent: () => void;
@@ -251,6 +259,7 @@ function MyStatus({
             type="button"
             class={`big status-choice ${status}`}
             aria-pressed={pendingStatus === status || (!pending && mine?.status?.status === status)}
+            disabled={!enabled}
             onClick={() => void send(status)}
           >
             {t(`family.set.${status}`)}
@@ -389,7 +398,13 @@ function GroupPanel({
   );
 }
 
-function NewGroup({ onMade }: { onMade: (group: { name: string }, invite: Invite) => void }) {
+function NewGroup({
+  enabled,
+  onMade,
+}: {
+  enabled: boolean;
+  onMade: (group: { name: string }, invite: Invite) => void;
+}) {
   const [name, setName] = useState("");
   const [myName, setMyName] = useState(rememberedName());
   const [error, setError] = useState<string | null>(null);
@@ -425,7 +440,7 @@ function NewGroup({ onMade }: { onMade: (group: { name: string }, invite: Invite
         <span>{t("family.myName")}</span>
         <input value={myName} maxLength={40} onInput={(e) => setMyName((e.target as HTMLInputElement).value)} />
       </label>
-      <button type="submit" class="primary">
+      <button type="submit" class="primary" disabled={!enabled}>
         {t("family.create")}
       </button>
       {error && (
