@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { familyPath, inviteLink } from "./api";
+import { familyPath, fetchGroups, inviteLink } from "./api";
 import { charactersLeft, needsAttention, statusWords } from "./status";
 
 describe("family safety status", () => {
@@ -24,5 +24,30 @@ describe("family safety status", () => {
     expect(familyPath("#/resident/map/join/x")).toEqual([]);
     const invite = { code: "c", url: "/#/resident/family/join/c", expiresAt: "", usesLeft: 10, qrSvg: null };
     expect(inviteLink(invite, "https://bosai.example.jp")).toBe("https://bosai.example.jp/#/resident/family/join/c");
+  });
+});
+
+describe("the live group view's request", () => {
+  it("sends the ETag it has, keeps the new one, and reads a 304 as 'unchanged'", async () => {
+    const sent: (string | null)[] = [];
+    const fetcher = (async (_url: string, init?: RequestInit) => {
+      const etag = new Headers(init?.headers).get("If-None-Match");
+      sent.push(etag);
+      if (etag === '"v1"') return new Response(null, { status: 304 });
+      return new Response(JSON.stringify({ groups: [] }), { status: 200, headers: { ETag: '"v1"' } });
+    }) as typeof fetch;
+    expect(await fetchGroups(null, fetcher)).toEqual({ groups: [], etag: '"v1"' });
+    expect(await fetchGroups('"v1"', fetcher)).toBeNull();
+    expect(sent).toEqual([null, '"v1"']);
+  });
+
+  it("turns a refused request into the server's problem detail, and a network failure into 'offline'", async () => {
+    const refused = (async () =>
+      new Response(JSON.stringify({ detail: "sign in first" }), { status: 401 })) as unknown as typeof fetch;
+    await expect(fetchGroups(null, refused)).rejects.toMatchObject({ status: 401, detail: "sign in first" });
+    const down = (async () => {
+      throw new TypeError("Failed to fetch");
+    }) as unknown as typeof fetch;
+    await expect(fetchGroups(null, down)).rejects.toMatchObject({ status: 0 });
   });
 });
