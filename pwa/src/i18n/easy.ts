@@ -434,6 +434,8 @@ export const easy: Record<MessageKey, string> = {
   "shelters.onMap": "ちずで みる",
   "legend.statuses": "ひなんじょの ようす",
   // Family safety status (features/safety)
+  "family.recovery":
+    "この スマホの アカウントを つくりました。ほかの スマホで つかう ための コードを かいて おいてください:",
   "family.myStatusTitle": "あなたが ぶじか つたえる",
   "family.now": "いま",
   "family.set.safe": "ぶじです",

@@ -437,6 +437,7 @@ export const en: Record<MessageKey, string> = {
   "shelters.onMap": "Show on map",
   "legend.statuses": "Shelter status (open now)",
   // Family safety status (features/safety)
+  "family.recovery": "An account was made on this device. Write down its recovery code, to use it on another device:",
   "family.myStatusTitle": "Tell them you are safe",
   "family.now": "Now",
   "family.set.safe": "I am safe",

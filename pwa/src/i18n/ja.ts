@@ -429,6 +429,7 @@ export const ja = {
   "shelters.onMap": "地図で見る",
   "legend.statuses": "避難所の状況（開設中）",
   // Family safety status (features/safety)
+  "family.recovery": "この端末のアカウントを作りました。別の端末で使うための回復コードを書き留めてください:",
   "family.myStatusTitle": "あなたの安否を伝える",
   "family.now": "いまの状態",
   "family.set.safe": "無事です",

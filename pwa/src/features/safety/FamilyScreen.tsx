@@ -6,7 +6,7 @@ import { formatDate } from "../../lib/format";
 import { outbox, outboxItems } from "../../lib/outboxStore";
 import { href } from "../../lib/router";
 import { reason } from "../../lib/useQuery";
-import { ensureResident, me } from "../accounts/session";
+import { ensureResident, me, recoveryCode } from "../accounts/session";
 import {
   askMember,
   type Consent,
@@ -82,6 +82,12 @@ function Family({ joinCode }: { joinCode: string | null }) {
   const asked = groups.flatMap((g) => (g.askedMe ?? []).map((a) => ({ ...a, group: g.name })));
   return (
     <div class="panels family">
+      {recoveryCode.value && (
+        // The account was made here: its recovery code is shown once, on my info.
+        <p class="notice" role="alert">
+          {t("family.recovery")} <a href={href("resident", "myinfo")}>{t("screen.myinfo")}</a>
+        </p>
+      )}
       {note && (
         <p class="notice" role="status">
           {note}
