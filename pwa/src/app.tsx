@@ -9,6 +9,7 @@ import { MapScreen } from "./features/map/MapScreen";
 import { OpenSheltersScreen } from "./features/map/OpenSheltersScreen";
 import { OfflineScreen } from "./features/packs/OfflineScreen";
 import { packsDataAsOf } from "./features/packs/stored";
+import { FamilyScreen } from "./features/safety/FamilyScreen";
 import { htmlLang, LANGUAGES, type Language, language, setLanguage, t } from "./i18n";
 import { formatDate } from "./lib/format";
 import { pendingCount } from "./lib/outboxStore";
@@ -68,6 +69,7 @@ function Screen() {
   if (area === "resident" && screen === "outbox") return <OutboxScreen />;
   if (area === "resident" && screen === "offline") return <OfflineScreen />;
   if (area === "resident" && screen === "myinfo") return <MyInfoScreen />;
+  if (area === "resident" && screen === "family") return <FamilyScreen />;
   if (area !== "resident") return <Operators screen={screen} />;
   return <NotYet screen={screen} />;
 }

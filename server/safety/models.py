@@ -90,6 +90,7 @@ class SafetyMember(Base):
     group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("safety_group.id", ondelete="CASCADE"), primary_key=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("safety_person.id", ondelete="CASCADE"), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+    name: Mapped[str | None] = mapped_column(Text)  # what the member chose to be called in this group
 
     __table_args__ = (Index("ix_safety_member_person_id", "person_id"),)
 
@@ -106,6 +107,19 @@ class SafetyInvite(Entity):
     uses_left: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("uses_left >= 0", name="uses_left_positive"),)
+
+
+class SafetyRequest(Entity):
+    """A "please tell us you are safe" from a member to another; shown to the asked person until they
+    next set a status."""
+
+    __tablename__ = "safety_request"
+
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("safety_group.id", ondelete="CASCADE"))
+    asker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("safety_person.id", ondelete="CASCADE"))
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("safety_person.id", ondelete="CASCADE"))
+
+    __table_args__ = (Index("ix_safety_request_person_id_created_at", "person_id", "created_at"),)
 
 
 class InquiryThrottle(Base):

@@ -22,10 +22,13 @@ from server.accounts.guards import (
     signed_in_as,
 )
 from server.accounts.service import audit
+from server.households import qr
 from server.lib.errors import InvalidParameterError
 from server.safety import service
 from server.safety.models import SafetyStatus
 from server.safety.schemas import (
+    Asked,
+    AskRequest,
     Consent,
     ConsentRecord,
     Group,
@@ -61,10 +64,20 @@ InquiryPhone = Annotated[str | None, QueryParameter(max_length=24)]
 InquiryCode = Annotated[str | None, QueryParameter(max_length=64)]
 
 
-def _invite(invite: Any, code: str) -> Invite:
-    # The code travels in the fragment: it never reaches a server's access log.
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=200)]
+
+
+def _invite(invite: Any, code: str, request: Request[Any, Any, Any]) -> Invite:
+    # The code travels in the fragment: it never reaches a server's access log. The link opens
+    # the family screen of the app, which asks before joining.
+    url = f"/#/resident/family/join/{code}"
+    link = f"{str(request.base_url).rstrip('/')}{url}"
     return Invite(
-        code=code, url=f"/#/safety/join/{code}", expires_at=invite.expires_at.isoformat(), uses_left=invite.uses_left
+        code=code,
+        url=url,
+        expires_at=invite.expires_at.isoformat(),
+        uses_left=invite.uses_left,
+        qr_svg=qr.svg(link).decode(),
     )
 
 
@@ -134,27 +147,58 @@ class SafetyController(Controller):
         return msgspec.convert(_consent(person), ConsentRecord)
 
     @post("/groups", guards=RESIDENT, summary="Create a group; answers its first invite (code, link, expiry)")
-    async def create_group(self, session: Session, caller: Caller, data: JSONBody[GroupRequest]) -> GroupCreated:
+    async def create_group(
+        self, request: Request[Any, Any, Any], session: Session, caller: Caller, data: JSONBody[GroupRequest]
+    ) -> GroupCreated:
         person = await service.person_of(session, caller.account_id)
-        group, invite, code = await service.create_group(session, person, data.name)
-        return GroupCreated(id=group.id, name=group.name, invite=_invite(invite, code))
+        group, invite, code = await service.create_group(session, person, data.name, data.my_name)
+        return GroupCreated(id=group.id, name=group.name, invite=_invite(invite, code, request))
 
-    @get("/groups", guards=RESIDENT, summary="My groups, with each member's status as they consented to share it")
-    async def groups(self, session: Session, caller: Caller, keys: DataKeys) -> Groups:
+    @get(
+        "/groups",
+        guards=RESIDENT,
+        summary="My groups, with each member's status as they consented to share it (ETag: 304 when unchanged)",
+    )
+    async def groups(
+        self, session: Session, caller: Caller, keys: DataKeys, if_none_match: IfNoneMatch = None
+    ) -> Response[Groups]:
         person = await service.person_of(session, caller.account_id)
-        return Groups([msgspec.convert(g, Group) for g in await service.my_groups(session, keys, caller, person)])
+        # The open view asks every second or two: an unchanged view costs one query and reads
+        # (and audits) nobody's status.
+        etag = f'"{await service.groups_fingerprint(session, person)}"'
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if if_none_match is not None and etag in {t.strip().removeprefix("W/") for t in if_none_match.split(",")}:
+            # A 304 has no body (Litestar refuses one); the schema stays that of the 200.
+            return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
+        found = await service.my_groups(session, keys, caller, person)
+        return Response(Groups([msgspec.convert(g, Group) for g in found]), headers=headers)
 
     @post("/groups/join", guards=RESIDENT, summary="Join a group by an invite's code", status_code=200)
     async def join(self, session: Session, caller: Caller, keys: DataKeys, data: JSONBody[JoinRequest]) -> Group:
         person = await service.person_of(session, caller.account_id)
-        group = await service.join(session, person, data.code)
+        group = await service.join(session, person, data.code, data.name)
         return await _one(session, keys, caller, person, group.id)
 
     @post("/groups/{group_id:str}/invites", guards=RESIDENT, summary="A new invite to my group", status_code=201)
-    async def invite(self, session: Session, caller: Caller, group_id: FromPath[str]) -> Invite:
+    async def invite(
+        self, request: Request[Any, Any, Any], session: Session, caller: Caller, group_id: FromPath[str]
+    ) -> Invite:
         person = await service.person_of(session, caller.account_id)
         invite, code = await service.new_invite(session, person, parse_id(group_id, "groupId"))
-        return _invite(invite, code)
+        return _invite(invite, code, request)
+
+    @post(
+        "/groups/{group_id:str}/ask",
+        guards=RESIDENT,
+        summary='"Please tell us you are safe": ask a member of my group (once in 5 minutes per person)',
+        status_code=201,
+    )
+    async def ask(self, session: Session, caller: Caller, group_id: FromPath[str], data: JSONBody[AskRequest]) -> Asked:
+        person = await service.person_of(session, caller.account_id)
+        group = parse_id(group_id, "groupId")
+        made = await service.ask(session, person, group, data.person_id)
+        audit(session, caller.account_id, "safety.ask", f"person:{data.person_id}", group=str(group))
+        return Asked(group_id=group, person_id=data.person_id, at=made.created_at.isoformat())
 
     @post("/groups/{group_id:str}/leave", guards=RESIDENT, summary="Leave a group", status_code=200)
     async def leave(self, session: Session, caller: Caller, group_id: FromPath[str]) -> Left:

@@ -14,10 +14,13 @@ Status = Literal["safe", "needs_help", "injured", "unknown", "at_shelter", "left
 GroupName = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
 Message = Annotated[str, msgspec.Meta(max_length=200)]
 InviteCode = Annotated[str, msgspec.Meta(min_length=8, max_length=64)]
+MemberName = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
 
 class GroupRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     name: GroupName
+    # What the other members see me called in this group ("お母さん", "Ken").
+    my_name: MemberName | None = None
 
 
 class Invite(msgspec.Struct, rename="camel"):
@@ -25,6 +28,8 @@ class Invite(msgspec.Struct, rename="camel"):
     url: str
     expires_at: str
     uses_left: int
+    # The invite's whole link (this server's origin) as a QR code, to be shown full screen.
+    qr_svg: str | None = None
 
 
 class GroupCreated(msgspec.Struct, rename="camel"):
@@ -42,6 +47,7 @@ class Left(msgspec.Struct, rename="camel"):
 
 class JoinRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
     code: InviteCode
+    name: MemberName | None = None
 
 
 class Location(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
@@ -111,6 +117,15 @@ class GroupMember(msgspec.Struct, rename="camel"):
     me: bool
     creator: bool
     status: StatusRecord | None
+    name: str | None = None
+
+
+class AskedBy(msgspec.Struct, rename="camel"):
+    """A member asked me to tell the group I am safe (since my last status)."""
+
+    person_id: uuid.UUID
+    name: str | None
+    at: str
 
 
 class Group(msgspec.Struct, rename="camel"):
@@ -118,6 +133,17 @@ class Group(msgspec.Struct, rename="camel"):
     name: str
     creator: bool
     members: list[GroupMember]
+    asked_me: list[AskedBy] = msgspec.field(default_factory=list)
+
+
+class AskRequest(msgspec.Struct, rename="camel", forbid_unknown_fields=True):
+    person_id: uuid.UUID
+
+
+class Asked(msgspec.Struct, rename="camel"):
+    group_id: uuid.UUID
+    person_id: uuid.UUID
+    at: str
 
 
 class Groups(msgspec.Struct):

@@ -27,7 +27,15 @@ from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterErr
 from server.lib.ids import uuid7
 from server.lib.keys import Keys
 from server.municipalities.models import Municipality
-from server.safety.models import InquiryThrottle, SafetyGroup, SafetyInvite, SafetyMember, SafetyPerson, SafetyStatus
+from server.safety.models import (
+    InquiryThrottle,
+    SafetyGroup,
+    SafetyInvite,
+    SafetyMember,
+    SafetyPerson,
+    SafetyRequest,
+    SafetyStatus,
+)
 from server.safety.schemas import Consent, Location, StatusRequest, WalkInStatusRequest
 from server.shelters.models import Checkin
 from server.shelters.service import operates, scoped_key
@@ -37,6 +45,8 @@ INVITE_USES = 10
 MAX_MEMBERS = 50
 MAX_GROUPS = 20
 INQUIRIES_PER_MINUTE = 10
+# "Please tell us you are safe": once per asker and person in this long (a worried parent taps often).
+ASK_EVERY = timedelta(minutes=5)
 # About 500 m: coarse locations are snapped to a grid of this many degrees of latitude.
 COARSE_DEG = 0.0045
 
@@ -325,7 +335,9 @@ def _new_invite(group_id: uuid.UUID) -> tuple[SafetyInvite, str]:
     return invite, code
 
 
-async def create_group(session: AsyncSession, person: SafetyPerson, name: str) -> tuple[SafetyGroup, SafetyInvite, str]:
+async def create_group(
+    session: AsyncSession, person: SafetyPerson, name: str, my_name: str | None = None
+) -> tuple[SafetyGroup, SafetyInvite, str]:
     if not name.strip():
         raise InvalidParameterError("name", "is required")
     mine = await session.scalar(select(func.count()).where(SafetyMember.person_id == person.id))
@@ -334,7 +346,7 @@ async def create_group(session: AsyncSession, person: SafetyPerson, name: str) -
     group = SafetyGroup(id=uuid7(), name=name.strip(), creator_id=person.id)
     session.add(group)
     await session.flush()
-    session.add(SafetyMember(group_id=group.id, person_id=person.id))
+    session.add(SafetyMember(group_id=group.id, person_id=person.id, name=_name(my_name)))
     invite, code = _new_invite(group.id)
     session.add(invite)
     return group, invite, code
@@ -359,7 +371,11 @@ async def new_invite(session: AsyncSession, person: SafetyPerson, group_id: uuid
     return invite, code
 
 
-async def join(session: AsyncSession, person: SafetyPerson, code: str) -> SafetyGroup:
+def _name(name: str | None) -> str | None:
+    return " ".join(name.split()) or None if name else None
+
+
+async def join(session: AsyncSession, person: SafetyPerson, code: str, name: str | None = None) -> SafetyGroup:
     """Join by an invite's code: unknown, expired and used-up codes answer alike."""
     invite = await session.scalar(
         select(SafetyInvite)
@@ -374,13 +390,15 @@ async def join(session: AsyncSession, person: SafetyPerson, code: str) -> Safety
         raise NotFoundError("no such invite: it may have expired or been used up; ask for a new one")
     group = await session.get(SafetyGroup, invite.group_id)
     assert group is not None  # noqa: S101 - a foreign key
-    if await session.get(SafetyMember, (group.id, person.id)) is not None:
+    already = await session.get(SafetyMember, (group.id, person.id))
+    if already is not None:
+        already.name = _name(name) or already.name
         return group
     members = await session.scalar(select(func.count()).where(SafetyMember.group_id == group.id))
     if (members or 0) >= MAX_MEMBERS:
         raise ConflictError(f"this group is full ({MAX_MEMBERS} members)")
     invite.uses_left -= 1
-    session.add(SafetyMember(group_id=group.id, person_id=person.id))
+    session.add(SafetyMember(group_id=group.id, person_id=person.id, name=_name(name)))
     return group
 
 
@@ -423,18 +441,29 @@ async def my_groups(session: AsyncSession, keys: Keys, caller: Principal, person
         return []
     rows = (
         await session.execute(
-            select(SafetyMember.group_id, SafetyPerson.id, SafetyPerson.share_groups)
+            select(SafetyMember.group_id, SafetyPerson.id, SafetyPerson.share_groups, SafetyMember.name)
             .join(SafetyPerson, SafetyPerson.id == SafetyMember.person_id)
             .where(SafetyMember.group_id.in_([g.id for g in groups]))
             .order_by(SafetyMember.joined_at, SafetyPerson.id)
         )
     ).all()
-    sharing = {p for _, p, share in rows if share or p == person.id}
+    sharing = {p for _, p, share, _ in rows if share or p == person.id}
     statuses = await latest(session, keys, sorted(sharing))
+    names = {(g, p): name for g, p, _, name in rows}
+    mine = statuses.get(person.id)
+    asks = (
+        await session.execute(
+            select(SafetyRequest.group_id, SafetyRequest.asker_id, func.max(SafetyRequest.created_at))
+            .where(SafetyRequest.person_id == person.id)
+            .where(SafetyRequest.created_at > mine[0].at if mine else text("true"))
+            .group_by(SafetyRequest.group_id, SafetyRequest.asker_id)
+            .order_by(func.max(SafetyRequest.created_at))
+        )
+    ).all()
     answer = []
     for group in groups:
         members = []
-        for group_id, member_id, _ in rows:
+        for group_id, member_id, _, name in rows:
             if group_id != group.id:
                 continue
             shown = statuses.get(member_id) if member_id in sharing else None
@@ -446,12 +475,73 @@ async def my_groups(session: AsyncSession, keys: Keys, caller: Principal, person
                     "me": member_id == person.id,
                     "creator": member_id == group.creator_id,
                     "status": shown[0].record() if shown else None,
+                    "name": name,
                 }
             )
+        asked = [
+            {"personId": asker, "name": names.get((group.id, asker)), "at": at.isoformat()}
+            for group_id, asker, at in asks
+            if group_id == group.id and (group.id, asker) in names
+        ]
         answer.append(
-            {"id": group.id, "name": group.name, "creator": group.creator_id == person.id, "members": members}
+            {
+                "id": group.id,
+                "name": group.name,
+                "creator": group.creator_id == person.id,
+                "members": members,
+                "askedMe": asked,
+            }
         )
     return answer
+
+
+# What GET /api/safety/groups would show changes when any of these does: the groups, their
+# members and names, each member's newest status (and whether they share it), requests to me.
+FINGERPRINT = """
+SELECT md5(coalesce((
+    SELECT string_agg(concat_ws('|', m.group_id, g.name, g.creator_id, m.person_id, m.name, p.share_groups, (
+        SELECT s.id FROM safety_status s WHERE s.person_id = m.person_id ORDER BY s.created_at DESC, s.id DESC LIMIT 1
+    )), ',' ORDER BY m.group_id, m.joined_at, m.person_id)
+    FROM safety_member m JOIN safety_group g ON g.id = m.group_id JOIN safety_person p ON p.id = m.person_id
+    WHERE m.group_id IN (SELECT group_id FROM safety_member WHERE person_id = :me)
+), '') || ':' || (
+    SELECT count(*) || '/' || coalesce(max(created_at)::text, '') FROM safety_request WHERE person_id = :me
+))
+"""
+
+
+async def groups_fingerprint(session: AsyncSession, person: SafetyPerson) -> str:
+    """A short digest of my groups' view, read without opening a status: a client that has the
+    view with this digest is answered 304 (and nobody's status is read, so nothing is audited)."""
+    return str(await session.scalar(text(FINGERPRINT), {"me": person.id}))
+
+
+async def ask(session: AsyncSession, person: SafetyPerson, group_id: uuid.UUID, asked: uuid.UUID) -> SafetyRequest:
+    """A member asks another member of the group to tell the group they are safe; once per
+    ASK_EVERY for the same asker and person (whichever group)."""
+    group = await _membership(session, person, group_id)
+    if asked == person.id:
+        raise InvalidParameterError("personId", "ask another member, not yourself")
+    if await session.get(SafetyMember, (group.id, asked)) is None:
+        raise NotFoundError(f"no member {asked} in this group")
+    pair = f"safety.ask:{person.id}:{asked}"
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": pair})
+    last = await session.scalar(
+        select(func.max(SafetyRequest.created_at)).where(
+            SafetyRequest.asker_id == person.id, SafetyRequest.person_id == asked
+        )
+    )
+    now = await session.scalar(select(func.now()))
+    assert now is not None  # noqa: S101 - the database's clock
+    if last is not None and now - last < ASK_EVERY:
+        from server.accounts.service import ThrottledError
+
+        raise ThrottledError("you asked this person a moment ago", (last + ASK_EVERY - now).total_seconds())
+    request = SafetyRequest(id=uuid7(), group_id=group.id, asker_id=person.id, person_id=asked)
+    session.add(request)
+    await session.flush()
+    await session.refresh(request, ["created_at"])
+    return request
 
 
 # Inquiries --------------------------------------------------------------------------------------

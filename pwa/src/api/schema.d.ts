@@ -695,11 +695,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My groups, with each member's status as they consented to share it */
+        /** My groups, with each member's status as they consented to share it (ETag: 304 when unchanged) */
         get: operations["ApiSafetyGroupsGroups"];
         put?: never;
         /** Create a group; answers its first invite (code, link, expiry) */
         post: operations["ApiSafetyGroupsCreateGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/safety/groups/{group_id}/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** "Please tell us you are safe": ask a member of my group (once in 5 minutes per person) */
+        post: operations["ApiSafetyGroupsGroupIdAskAsk"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1202,6 +1219,26 @@ export interface components {
             municipality?: string | null;
             radiusM?: number | null;
         };
+        /** Asked */
+        Asked: {
+            at: string;
+            /** Format: uuid */
+            groupId: string;
+            /** Format: uuid */
+            personId: string;
+        };
+        /** AskedBy */
+        AskedBy: {
+            at: string;
+            name: string | null;
+            /** Format: uuid */
+            personId: string;
+        };
+        /** AskRequest */
+        AskRequest: {
+            /** Format: uuid */
+            personId: string;
+        };
         /** AuditEntry */
         AuditEntry: {
             action: string;
@@ -1549,6 +1586,7 @@ export interface components {
         };
         /** Group */
         Group: {
+            askedMe?: components["schemas"]["AskedBy"][];
             creator: boolean;
             /** Format: uuid */
             id: string;
@@ -1566,12 +1604,14 @@ export interface components {
         GroupMember: {
             creator: boolean;
             me: boolean;
+            name?: string | null;
             /** Format: uuid */
             personId: string;
             status: components["schemas"]["StatusRecord"] | null;
         };
         /** GroupRequest */
         GroupRequest: {
+            myName?: string | null;
             name: string;
         };
         /** Groups */
@@ -1713,12 +1753,14 @@ export interface components {
         Invite: {
             code: string;
             expiresAt: string;
+            qrSvg?: string | null;
             url: string;
             usesLeft: number;
         };
         /** JoinRequest */
         JoinRequest: {
             code: string;
+            name?: string | null;
         };
         /** Left */
         Left: {
@@ -3996,7 +4038,9 @@ export interface operations {
     ApiSafetyGroupsGroups: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "If-None-Match"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4009,6 +4053,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Groups"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
                 };
             };
         };
@@ -4033,6 +4092,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GroupCreated"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiSafetyGroupsGroupIdAskAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                group_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AskRequest"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Asked"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -64,6 +64,7 @@ PAST_THE_WALL = {
     "POST /api/safety/groups/join",
     "POST /api/safety/groups/{id}/invites",
     "POST /api/safety/groups/{id}/leave",
+    "POST /api/safety/groups/{id}/ask",
     "DELETE /api/safety/groups/{id}/members/{id}",
     "PUT /api/safety/walkins/{id}/status",
     "PUT /api/safety/hq/inquiries/{id}",
@@ -185,6 +186,11 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
     ),
     ("POST /api/safety/groups/{id}/invites", lambda c, _: c.post(f"/api/safety/groups/{NOBODY}/invites"), {"resident"}),
     ("POST /api/safety/groups/{id}/leave", lambda c, _: c.post(f"/api/safety/groups/{NOBODY}/leave"), {"resident"}),
+    (
+        "POST /api/safety/groups/{id}/ask",
+        lambda c, _: c.post(f"/api/safety/groups/{NOBODY}/ask", json={"personId": NOBODY}),
+        {"resident"},
+    ),
     (
         "DELETE /api/safety/groups/{id}/members/{id}",
         lambda c, _: c.delete(f"/api/safety/groups/{NOBODY}/members/{NOBODY}"),

@@ -4,6 +4,7 @@ import { t } from "../../i18n";
 import { outboxItems } from "../../lib/outboxStore";
 import { PasskeyButtons } from "../accounts/Passkeys";
 import { ensureResident, me, recoveryCode } from "../accounts/session";
+import { InquiryCode } from "../safety/InquiryCode";
 import { HOUSEHOLD_URL, type Household, householdQrUrl, type Member, memberQrUrl, PET_KINDS } from "./api";
 import { household, newMember, saveHousehold, syncHousehold } from "./household";
 import { MemberFields } from "./MemberFields";
@@ -89,6 +90,7 @@ function QrView({ onClose }: { onClose: () => void }) {
       </div>
       <img src={householdQrUrl} alt={t("myinfo.qrAlt")} class="qr" />
       <p>{t("myinfo.qrHint")}</p>
+      <InquiryCode />
       {members.length > 1 && (
         <details>
           <summary>{t("myinfo.memberQrs")}</summary>
@@ -109,6 +111,7 @@ function QrView({ onClose }: { onClose: () => void }) {
         <h3>{t("myinfo.card")}</h3>
         <img src={householdQrUrl} alt="" class="qr" />
         <p>{household.value.members.map((m) => m.name).join("・")}</p>
+        <InquiryCode />
         {household.value.emergencyContact && (
           <p>
             {t("myinfo.contact")}: {household.value.emergencyContact.name} {household.value.emergencyContact.phone}
