@@ -85,7 +85,9 @@ def postgres() -> Iterator[Postgres]:
     home = private_tmp("bosai-test-pg-")
     # Each pytest-xdist worker (gw0, gw1, …) its own cluster, on ports apart from the cluster tests'.
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    cluster = LocalCluster(home, 54400 + 10 * worker, server_options=("fsync=off", "synchronous_commit=off", "full_page_writes=off"))
+    cluster = LocalCluster(
+        home, 54400 + 10 * worker, server_options=("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+    )
     try:
         cluster.start()
         yield Postgres("127.0.0.1", cluster.port, "postgres", None)
