@@ -114,6 +114,24 @@ def worker_command(once: bool) -> None:
         click.echo(f"{done} deliveries run")
 
 
+@alerts.command(name="watch")
+@click.option("--once", is_flag=True, help="Poll once, print what was taken, and exit.")
+@friendly_errors
+def watch_command(once: bool) -> None:
+    """Poll the JMA PULL feeds (BOSAI_JMA_FEEDS) every BOSAI_JMA_POLL_SECONDS and import what is new."""
+    from server.alerts.watch import watch
+
+    settings = ready_settings()
+    for result in run(watch(settings, once=once)):
+        for url in result.failed:
+            click.echo(f"{url}: unreachable or not a feed (asked again next poll)")
+        for taken in result.taken:
+            if taken.error is not None:
+                click.echo(f"{taken.entry.link}: refused: {taken.error}")
+            for s in taken.stored:
+                click.echo(f"{taken.entry.link}: {s.alert_id} {s.outcome} {s.kind} {s.name} queued {s.deliveries}")
+
+
 @alerts.command(name="counts")
 @click.argument("alert_id", type=click.UUID)
 @friendly_errors

@@ -239,10 +239,23 @@ def parse(data: bytes) -> Message:
     )
 
 
+LEVELLED_TITLE: Final = re.compile(r"^(大雨|土砂災害|氾濫|高潮)(警報|危険警報|特別警報|注意報)")
+
+
+def known_title(title: str) -> bool:
+    """Whether a message of this Control/Title (a JMA feed entry's title) is one Bosai reads: the
+    watcher fetches only those."""
+    return (
+        title.startswith(("気象警報・注意報", "津波警報・注意報・予報", "レベル"))
+        or bool(LEVELLED_TITLE.match(title))
+        or title in ("土砂災害警戒情報", "震度速報", "震源・震度に関する情報")
+    )
+
+
 def _body(title: str, head_title: str, body: Element) -> tuple[str, list[Draft]]:
     if title.startswith("気象警報・注意報"):
         return "VPWW54", _warnings(body, "気象警報・注意報（市町村等）")
-    if re.match(r"^(大雨|土砂災害|氾濫|高潮)(警報|危険警報|特別警報|注意報)", title) or title.startswith("レベル"):
+    if LEVELLED_TITLE.match(title) or title.startswith("レベル"):
         return "VPWW55-61", _warnings(body, None)
     if title == "土砂災害警戒情報":
         return "VXWW50", _landslide(body)
