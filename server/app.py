@@ -16,6 +16,7 @@ from server.accounts.passkeys import PasskeyController
 from server.accounts.routes import AuditController, AuthController, ResidentController
 from server.accounts.service import RateLimit
 from server.alerts.routes import AlertController, PushController
+from server.alerts.shelters import announce_opening
 from server.db.engine import create_engine
 from server.db.fast import create_pool
 from server.db.migrate import head_revision
@@ -114,6 +115,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "open_shelters": Provide(lambda: open_shelters, sync_to_thread=False),
             # A check-in updates the family's safety status in its own transaction.
             "after_checkin": Provide(lambda: after_checkin, sync_to_thread=False),
+            # Opening a shelter queues a "shelter opened" push alert in the same transaction.
+            "on_shelter_open": Provide(lambda: announce_opening, sync_to_thread=False),
         },
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
