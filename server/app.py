@@ -15,6 +15,7 @@ from server.accounts.guards import DEPENDENCIES
 from server.accounts.passkeys import PasskeyController
 from server.accounts.routes import AuditController, AuthController, ResidentController
 from server.accounts.service import RateLimit
+from server.alerts.cap_routes import CapFeedController
 from server.alerts.routes import AlertController, PushController
 from server.alerts.shelters import announce_opening
 from server.db.engine import create_engine
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             PushController,
             AlertController,
+            CapFeedController,
             SafetyController,
             static_router(settings.server.static_dir),
         ],

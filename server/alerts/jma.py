@@ -133,9 +133,10 @@ class Message:
     headline: str
     drafts: list[Draft]
     lifetime: timedelta
+    source: str = "jma"  # or "cap": a CAP 1.2 message read the same way (server/alerts/cap.py)
 
     def source_id(self, draft: Draft) -> str:
-        return f"jma:{self.report_id}#{draft.key}"
+        return f"{self.source}:{self.report_id}#{draft.key}"
 
     @property
     def expires_at(self) -> datetime:
