@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import Float, bindparam, column, delete, func, select, text, update
+from sqlalchemy import Float, bindparam, column, delete, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -378,6 +378,10 @@ async def _lift(session: AsyncSession, alert_id: uuid.UUID, message: Message, dr
                 Alert.cancelled_at.is_(None),
                 Alert.municipalities.overlap(draft.municipalities),
                 Alert.issued_at <= message.report_at,
+                # A river's lifting lifts that river's information only.
+                Alert.details["riverCode"].astext == draft.details["riverCode"]
+                if "riverCode" in draft.details
+                else true(),
             )
             .order_by(Alert.issued_at.desc())
             .with_for_update()
