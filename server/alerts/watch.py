@@ -22,6 +22,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.alerts.feed_models import JmaFeed, JmaFeedEntry
@@ -279,7 +280,7 @@ async def watch(settings: Settings, *, once: bool = False) -> list[PollResult]:
                         log.info("JMA %s %s: %s", taken.entry.title, taken.entry.link, taken.error or "imported")
                     if once:
                         results.append(result)
-                except (OSError, httpx.HTTPError) as exc:  # the database or network away for a moment
+                except (OSError, httpx.HTTPError, SQLAlchemyError) as exc:  # the database or network away a moment
                     log.warning("poll failed: %s", exc)
                 if once:
                     return results
