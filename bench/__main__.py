@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import checkins, firstvisit, fuzz, imports, packs
+from bench import alerts, checkins, firstvisit, fuzz, imports, packs
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -39,6 +39,7 @@ BENCH_DATABASE = "bosai_bench"
 IMPORT_DATABASE = "bosai_bench_import"
 CHECKIN_DATABASE = "bosai_bench_checkins"
 FIRSTVISIT_DATABASE = "bosai_bench_firstvisit"
+ALERTS_DATABASE = "bosai_bench_alerts"
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
         "--only",
-        choices=("map", "imports", "checkins", "fuzz", "firstvisit"),
-        help="run one part: map, imports and packs, checkins, fuzz, or firstvisit (a throttled first visit)",
+        choices=("map", "imports", "checkins", "fuzz", "firstvisit", "alerts"),
+        help="run one part: map, imports and packs, checkins, fuzz, firstvisit (a throttled first visit) or alerts",
     )
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
@@ -190,6 +191,8 @@ def main() -> None:
         checkins.report(checkins.measure(url, args.seconds, args.connections))
     if args.only in (None, "fuzz"):
         fuzz.report(fuzz.measure(settings))
+    if args.only in (None, "alerts"):
+        alerts.report(alerts.measure(prepare_database(settings, ALERTS_DATABASE), settings))
     if args.only in (None, "firstvisit"):
         url = prepare_database(settings, FIRSTVISIT_DATABASE)
         firstvisit.load_demo(url)

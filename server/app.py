@@ -15,7 +15,9 @@ from server.accounts.guards import DEPENDENCIES
 from server.accounts.passkeys import PasskeyController
 from server.accounts.routes import AuditController, AuthController, ResidentController
 from server.accounts.service import RateLimit
+from server.alerts.cap_routes import CapFeedController
 from server.alerts.routes import AlertController, PushController
+from server.alerts.shelters import announce_opening
 from server.db.engine import create_engine
 from server.db.fast import create_pool
 from server.db.migrate import head_revision
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditController,
             PushController,
             AlertController,
+            CapFeedController,
             SafetyController,
             static_router(settings.server.static_dir),
         ],
@@ -114,6 +117,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "open_shelters": Provide(lambda: open_shelters, sync_to_thread=False),
             # A check-in updates the family's safety status in its own transaction.
             "after_checkin": Provide(lambda: after_checkin, sync_to_thread=False),
+            # Opening a shelter queues a "shelter opened" push alert in the same transaction.
+            "on_shelter_open": Provide(lambda: announce_opening, sync_to_thread=False),
         },
         lifespan=[database_pools],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ import uvicorn
 
 from server.accounts.cli import keys, users
 from server.alerts.cli import alerts
+from server.alerts.shelters import announce_opening
 from server.db.cli import db, prepare_database, upgrade_database
 from server.db.engine import create_engine
 from server.demo import DEMO_PASSWORD, demo_accounts, demo_event, import_demo_files, import_demo_roads, load_demo
@@ -36,13 +37,16 @@ IMPORT_FIXTURES = FIXTURES.parent / "import"
 
 @click.group(name="bosai", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log what is being done.")
-def main(verbose: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
     """Bosai (防災): disaster-prevention platform — API server, database and demo.
 
     Configuration comes from the environment (DATABASE_URL, BOSAI_*); see the README. Without
     DATABASE_URL, a local PostgreSQL cluster is kept under ./.bosai/.
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    # Opening a shelter (`bosai shelters open`) queues a "shelter opened" push alert.
+    ctx.ensure_object(dict)["on_shelter_open"] = announce_opening
 
 
 for group in (db, import_command, users, keys, events, shelters, packs, alerts, safety):

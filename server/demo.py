@@ -163,6 +163,7 @@ async def demo_event(engine: AsyncEngine, keys: Keys) -> str:
     """An open event in 見本市 with a few shelters and walk-ins checked in, so the dashboard is
     alive on first start (made once: a later run leaves it, and what was done in it, as it is)."""
     from server.accounts.service import Principal, Scope
+    from server.alerts.shelters import announce_opening
     from server.households.schemas import CareNeeds, EvacueeCard, Member, Pet
     from server.shelters.models import DisasterEvent
     from server.shelters.people import register_walk_in
@@ -187,7 +188,9 @@ async def demo_event(engine: AsyncEngine, keys: Keys) -> str:
             )
         ).all()
         for facility, capacity in zip(facilities, DEMO_SHELTERS, strict=True):
-            await set_shelter(session, str(event.id), str(facility.id), open_=True, capacity=capacity)
+            await set_shelter(
+                session, str(event.id), str(facility.id), open_=True, capacity=capacity, on_open=announce_opening
+            )
         await session.flush()
         # The demo's prefectural headquarters (demo_accounts made it) registers the walk-ins.
         hq_account = await session.scalar(select(Account.id).where(Account.email == "pref-hq@demo.bosai.example"))

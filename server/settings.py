@@ -44,6 +44,9 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_VAPID_KEY": "Web Push (VAPID) private key: P-256 private value, 32 bytes, base64 (`bosai keys generate`).",
     "BOSAI_VAPID_SUBJECT": "Whom push services may contact about us: mailto: or https: URL (default BOSAI_PUBLIC_URL).",
     "BOSAI_PUSH_ALLOW_HTTP": "1 to accept http:// push endpoints on localhost (a test receiver; never in production).",
+    "BOSAI_JMA_FEEDS": "Comma-separated JMA PULL Atom feeds polled by `bosai alerts watch` (default JMA's).",
+    "BOSAI_JMA_LONG_FEEDS": "Comma-separated long JMA feeds read to catch up after an outage (default the _l feeds).",
+    "BOSAI_JMA_POLL_SECONDS": "Seconds between two polls of the JMA feeds (default 60).",
     "BOSAI_IMPORT_MAX_UPLOAD_MB": "Largest request body `POST /api/imports` accepts, in MiB (default 256).",
     "BOSAI_IMPORT_MAX_FILES": "Most files and folders one zip archive may hold (default 2000).",
     "BOSAI_IMPORT_MAX_FILE_MB": "Most MiB one file of a zip archive may unpack to (default 256).",
@@ -285,6 +288,39 @@ class PushSettings:
         return cls(subject=subject, allow_http_localhost=_bool(env, "BOSAI_PUSH_ALLOW_HTTP"))
 
 
+JMA_FEED_BASE: Final = "https://www.data.jma.go.jp/developer/xml/feed/"
+
+
+def _urls(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    urls = tuple(u.strip() for u in raw.split(",") if u.strip())
+    for url in urls:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise SettingsError(f"{name}: {url!r} is not an http(s) URL")
+    return urls
+
+
+@dataclass(frozen=True, slots=True)
+class JmaSettings:
+    """The JMA PULL feeds (Atom) `bosai alerts watch` polls: the frequent ones every poll, the long
+    ones (days of entries) after an outage."""
+
+    feeds: tuple[str, ...] = tuple(f"{JMA_FEED_BASE}{name}.xml" for name in ("regular", "extra", "eqvol"))
+    long_feeds: tuple[str, ...] = tuple(f"{JMA_FEED_BASE}{name}_l.xml" for name in ("regular", "extra", "eqvol"))
+    poll_s: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> JmaSettings:
+        default = cls()
+        return cls(
+            feeds=_urls(env, "BOSAI_JMA_FEEDS", default.feeds),
+            long_feeds=_urls(env, "BOSAI_JMA_LONG_FEEDS", default.long_feeds),
+            poll_s=_int(env, "BOSAI_JMA_POLL_SECONDS", 60),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, one object per concern."""
@@ -295,6 +331,7 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     imports: ImportSettings = field(default_factory=ImportSettings)
     push: PushSettings = field(default_factory=PushSettings)
+    jma: JmaSettings = field(default_factory=JmaSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -311,4 +348,5 @@ class Settings:
             security=SecuritySettings.from_env(source),
             imports=ImportSettings.from_env(source),
             push=PushSettings.from_env(source),
+            jma=JmaSettings.from_env(source),
         )

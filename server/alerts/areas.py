@@ -8,9 +8,13 @@ municipality table's 6-digit code adds the JIS check digit."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Final
 
 from geo.codes import InvalidCodeError, check_digit
+
+FORECAST_AREAS_FILE: Final = Path(__file__).resolve().parent / "data" / "forecast_areas.csv"
 
 #: 地震情報／細分区域 → JIS 5-digit codes of the municipalities in it.
 SEISMIC_AREAS: Final[dict[str, tuple[str, ...]]] = {
@@ -48,3 +52,13 @@ def expand(table: dict[str, tuple[str, ...]], code: str, what: str) -> list[str]
     if code not in table:
         raise InvalidCodeError(f"{what} {code!r} is not in the project's code table (server/alerts/areas.py)")
     return [from_jis5(c) for c in table[code]]
+
+
+def _forecast_areas() -> dict[str, tuple[str, ...]]:
+    rows = (line for line in FORECAST_AREAS_FILE.read_text(encoding="utf-8").splitlines() if not line.startswith("#"))
+    return {row["code"]: tuple(row["municipalities"].split()) for row in csv.DictReader(rows)}
+
+
+#: 府県予報区, 一次細分区域 and 市町村等をまとめた地域 → JIS 5-digit codes of their municipalities
+#: (server/alerts/data/forecast_areas.csv).
+FORECAST_AREAS: Final[dict[str, tuple[str, ...]]] = _forecast_areas()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from server.alerts.jma import JmaError, parse
+from server.alerts.cap import CAP_NS, parse_cap
+from server.alerts.jma import JmaError, Message, parse
 from server.alerts.service import Stored, counts, store
 from server.alerts.worker import work
 from server.db.cli import ready_settings
@@ -21,6 +23,7 @@ from server.settings import Settings
 
 # A JMA message is tens of KB; a file that unpacks past this is not one.
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+CAP_ROOT = re.compile(rb"<(?:\w+:)?alert\b[^>]*" + re.escape(CAP_NS.encode()))
 
 
 @dataclass
@@ -28,6 +31,13 @@ class FileResult:
     path: str
     stored: list[Stored]
     error: str | None = None
+
+
+def parse_message(data: bytes) -> Message:
+    """A JMA 防災情報XML message, or a CAP 1.2 one (told apart by the root element's namespace)."""
+    if CAP_ROOT.search(data[:2048]):
+        return parse_cap(data)
+    return parse(data)
 
 
 def sources(paths: list[Path]) -> Iterator[Path]:
@@ -58,7 +68,7 @@ async def import_files(settings: Settings, paths: list[Path]) -> list[FileResult
     try:
         for path in sources(paths):
             try:
-                message = parse(read(path))
+                message = parse_message(read(path))
                 async with session_factory(engine)() as session, session.begin():
                     results.append(FileResult(str(path), await store(session, message)))
             except JmaError as exc:
@@ -81,7 +91,7 @@ def alerts() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @friendly_errors
 def import_command(paths: tuple[Path, ...]) -> None:
-    """Import JMA 防災情報XML messages (files, folders, .gz): one line per alert made, changed or
+    """Import JMA 防災情報XML or CAP 1.2 messages (files, folders, .gz): one line per alert made, changed or
     refused. Exits 1 when a file was refused (the others are imported)."""
     settings = ready_settings()
     results = run(import_files(settings, list(paths)))
@@ -112,6 +122,24 @@ def worker_command(once: bool) -> None:
         raise click.ClickException(exc.detail) from exc
     if once:
         click.echo(f"{done} deliveries run")
+
+
+@alerts.command(name="watch")
+@click.option("--once", is_flag=True, help="Poll once, print what was taken, and exit.")
+@friendly_errors
+def watch_command(once: bool) -> None:
+    """Poll the JMA PULL feeds (BOSAI_JMA_FEEDS) every BOSAI_JMA_POLL_SECONDS and import what is new."""
+    from server.alerts.watch import watch
+
+    settings = ready_settings()
+    for result in run(watch(settings, once=once)):
+        for url in result.failed:
+            click.echo(f"{url}: unreachable or not a feed (asked again next poll)")
+        for taken in result.taken:
+            if taken.error is not None:
+                click.echo(f"{taken.entry.link}: refused: {taken.error}")
+            for s in taken.stored:
+                click.echo(f"{taken.entry.link}: {s.alert_id} {s.outcome} {s.kind} {s.name} queued {s.deliveries}")
 
 
 @alerts.command(name="counts")

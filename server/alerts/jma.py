@@ -21,7 +21,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from geo.codes import InvalidCodeError
-from server.alerts.areas import SEISMIC_AREAS, TSUNAMI_AREAS, expand, municipality_of
+from server.alerts.areas import FORECAST_AREAS, SEISMIC_AREAS, TSUNAMI_AREAS, expand, from_jis5, municipality_of
 from server.alerts.schemas import INTENSITIES
 
 STATUSES: Final = {"通常": "actual", "訓練": "exercise", "試験": "test"}
@@ -92,6 +92,21 @@ LIFETIME: Final = {
     "tsunami": timedelta(hours=12),
     "flood": timedelta(hours=24),
 }
+# 指定河川洪水予報 (VXKO) kind codes: (name, 警戒レベル, action). 10 lifts the river's information.
+RIVER_FLOOD_CODES: Final[dict[str, tuple[str, int, str]]] = {
+    "10": ("氾濫注意情報解除", 2, "cancel"),
+    "20": ("氾濫注意情報", 2, "issue"),
+    "21": ("氾濫注意情報", 2, "issue"),
+    "22": ("氾濫注意情報", 2, "issue"),
+    "30": ("氾濫警戒情報", 3, "issue"),
+    "31": ("氾濫警戒情報", 3, "issue"),
+    "40": ("氾濫危険情報", 4, "issue"),
+    "41": ("氾濫危険情報", 4, "issue"),
+    "50": ("氾濫発生情報", 5, "issue"),
+    "51": ("氾濫発生情報", 5, "issue"),
+    "52": ("氾濫発生情報", 5, "issue"),
+    "53": ("氾濫発生情報", 5, "issue"),
+}
 
 
 class JmaError(ValueError):
@@ -133,9 +148,10 @@ class Message:
     headline: str
     drafts: list[Draft]
     lifetime: timedelta
+    source: str = "jma"  # or "cap": a CAP 1.2 message read the same way (server/alerts/cap.py)
 
     def source_id(self, draft: Draft) -> str:
-        return f"jma:{self.report_id}#{draft.key}"
+        return f"{self.source}:{self.report_id}#{draft.key}"
 
     @property
     def expires_at(self) -> datetime:
@@ -220,7 +236,7 @@ def parse(data: bytes) -> Message:
     head_title = _text(head, "Title", "Report/Head")
     event_id = _optional_text(head, "EventID")
     body = _child(root, "Body", "Report")
-    kind, drafts = _body(title, head_title, body)
+    kind, drafts = _body(title, head_title, body, head)
     # A 訂正 or 取消 names the same report (office, title, report time, event) as what it changes.
     report = f"{office}|{head_title}|{report_at.isoformat()}|{event_id}"
     report_id = hashlib.sha256(report.encode()).hexdigest()[:24]
@@ -239,13 +255,28 @@ def parse(data: bytes) -> Message:
     )
 
 
-def _body(title: str, head_title: str, body: Element) -> tuple[str, list[Draft]]:
+LEVELLED_TITLE: Final = re.compile(r"^(大雨|土砂災害|氾濫|高潮)(警報|危険警報|特別警報|注意報)")
+
+
+def known_title(title: str) -> bool:
+    """Whether a message of this Control/Title (a JMA feed entry's title) is one Bosai reads: the
+    watcher fetches only those."""
+    return (
+        title.startswith(("気象警報・注意報", "津波警報・注意報・予報", "レベル"))
+        or bool(LEVELLED_TITLE.match(title))
+        or title in ("土砂災害警戒情報", "震度速報", "震源・震度に関する情報", "指定河川洪水予報")
+    )
+
+
+def _body(title: str, head_title: str, body: Element, head: Element) -> tuple[str, list[Draft]]:
     if title.startswith("気象警報・注意報"):
         return "VPWW54", _warnings(body, "気象警報・注意報（市町村等）")
-    if re.match(r"^(大雨|土砂災害|氾濫|高潮)(警報|危険警報|特別警報|注意報)", title) or title.startswith("レベル"):
+    if LEVELLED_TITLE.match(title) or title.startswith("レベル"):
         return "VPWW55-61", _warnings(body, None)
     if title == "土砂災害警戒情報":
         return "VXWW50", _landslide(body)
+    if title == "指定河川洪水予報":
+        return "VXKO", _river_flood(head, body)
     if title == "震度速報":
         return "VXSE51", _intensity_areas(body)
     if title == "震源・震度に関する情報":
@@ -417,3 +448,59 @@ def _tsunami(body: Element) -> list[Draft]:
         draft = groups.setdefault(name, Draft(name, "tsunami", "tsunami", name, None, action, []))
         draft.municipalities += [m for m in municipalities if m not in draft.municipalities]
     return list(groups.values())
+
+
+def _river_flood(head: Element, body: Element) -> list[Draft]:
+    """指定河川洪水予報: the river and the kind (level) from the Head's 予報区域 information, the
+    municipalities from the Body's 浸水想定地区 (CityCode), else every municipality of the
+    府県予報区 named in the Head (through the project's code table)."""
+    headline = _child(head, "Headline", "Report/Head")
+    informations = {i.get("type", ""): i for i in _children(headline, "Information")}
+    river_info = informations.get("指定河川洪水予報（河川）") or informations.get("指定河川洪水予報（予報区域）")
+    if river_info is None:
+        raise JmaError("Report/Head/Headline/Information", "no 指定河川洪水予報（河川） information")
+    where = "Report/Head/Headline/Information/Item"
+    item = _child(river_info, "Item", "Report/Head/Headline/Information")
+    code = _text(item, "Kind/Code", where)
+    if code not in RIVER_FLOOD_CODES:
+        raise JmaError(f"{where}/Kind/Code", f"{code!r} is not a 指定河川洪水予報 code")
+    name, level, action = RIVER_FLOOD_CODES[code]
+    river = _text(item, "Areas/Area/Name", where)
+    river_code = _text(item, "Areas/Area/Code", where)
+    municipalities: list[str] = []
+    for w, warning in enumerate(_children(body, "Warning")):
+        for i, entry in enumerate(_children(warning, "Item")):
+            for a, area in enumerate(
+                _children(_children(entry, "Areas")[0], "Area") if _children(entry, "Areas") else []
+            ):
+                city = _optional_text(area, "CityCode")
+                if not city:
+                    continue
+                if not (len(city) == 5 and city.isascii() and city.isdigit()):
+                    raise JmaError(
+                        f"Report/Body/Warning[{w}]/Item[{i}]/Areas/Area[{a}]/CityCode", f"{city!r}: not 5 digits"
+                    )
+                if from_jis5(city) not in municipalities:
+                    municipalities.append(from_jis5(city))
+    if not municipalities:
+        forecast = informations.get("指定河川洪水予報（府県予報区等）")
+        if forecast is None:
+            raise JmaError("Report/Body/Warning/Item/Areas/Area/CityCode", "missing (and no 府県予報区 in the Head)")
+        for a, area in enumerate(e for e in forecast.iter() if _local(e.tag) == "Area"):
+            try:
+                found = expand(FORECAST_AREAS, _text(area, "Code", "Report/Head/Headline/Information"), "府県予報区")
+            except InvalidCodeError as exc:
+                raise JmaError(f"Report/Head/Headline/Information/Item/Areas/Area[{a}]/Code", str(exc)) from None
+            municipalities += [m for m in found if m not in municipalities]
+    return [
+        Draft(
+            key=f"{river_code}:{action}",
+            kind="flood",
+            hazard="flood",
+            name=f"{river}{name}",
+            level=level,
+            action=action,
+            municipalities=municipalities,
+            details={"river": river, "riverCode": river_code, "code": code},
+        )
+    ]

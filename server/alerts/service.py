@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import Float, bindparam, column, delete, func, select, text, update
+from sqlalchemy import Float, bindparam, column, delete, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -306,7 +306,7 @@ async def store(session: AsyncSession, message: Message) -> list[Stored]:
     """Apply one JMA message: 発表 adds its alerts (again: nothing), 訂正 updates the alerts of the
     report it corrects, 取消 withdraws them. Lifting (解除) takes the municipalities off the alerts
     that issued that kind there. Deliveries are made for what is new, where it is new."""
-    prefix = f"jma:{message.report_id}#"
+    prefix = f"{message.source}:{message.report_id}#"
     if message.info_type == "取消":
         withdrawn = (
             await session.scalars(
@@ -327,7 +327,7 @@ async def store(session: AsyncSession, message: Message) -> list[Stored]:
         if existing is None:
             alert_id = await session.scalar(
                 insert(Alert)
-                .values(source="jma", source_id=source_id, **values)
+                .values(source=message.source, source_id=source_id, **values)
                 .on_conflict_do_nothing(index_elements=["source_id"])
                 .returning(Alert.id)
             )
@@ -370,7 +370,7 @@ async def _lift(session: AsyncSession, alert_id: uuid.UUID, message: Message, dr
         await session.scalars(
             select(Alert)
             .where(
-                Alert.source == "jma",
+                Alert.source == message.source,
                 Alert.action == "issue",
                 Alert.kind == draft.kind,
                 Alert.hazard == draft.hazard,
@@ -378,6 +378,10 @@ async def _lift(session: AsyncSession, alert_id: uuid.UUID, message: Message, dr
                 Alert.cancelled_at.is_(None),
                 Alert.municipalities.overlap(draft.municipalities),
                 Alert.issued_at <= message.report_at,
+                # A river's lifting lifts that river's information only.
+                Alert.details["riverCode"].astext == draft.details["riverCode"]
+                if "riverCode" in draft.details
+                else true(),
             )
             .order_by(Alert.issued_at.desc())
             .with_for_update()

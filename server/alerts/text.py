@@ -42,7 +42,7 @@ HAZARD_EASY: Final = {
     "landslide": "土砂（どしゃ）くずれ",
     "tsunami": "津波（つなみ）",
 }
-GRADE_EN: Final = {"warning": "warning", "advisory": "advisory", "landslide": "alert"}
+GRADE_EN: Final = {"warning": "warning", "advisory": "advisory", "landslide": "alert", "flood": "river information"}
 TSUNAMI_EN: Final = {
     "大津波警報": "Major tsunami warning",
     "津波警報": "Tsunami warning",

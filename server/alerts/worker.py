@@ -182,7 +182,10 @@ async def work(settings: Settings, *, once: bool, backoff_s: float = 30.0, sende
     manager = QueueManager(queries(connection), channel=SETTINGS.channel)
     done = 0
 
-    @manager.entrypoint(ENTRYPOINT)
+    # At most as many deliveries at once as the pool has connections: unbounded, a burst of
+    # 100,000 jobs waited 30 s for a connection and failed (the bench's first run), and PgQueuer
+    # deletes a failed job, leaving its delivery queued for ever.
+    @manager.entrypoint(ENTRYPOINT, concurrency_limit=settings.database.pool_size)
     async def push(job: Job) -> None:
         nonlocal done
         state = await deliverer.deliver(uuid.UUID(bytes=job.payload or b""))

@@ -1,6 +1,7 @@
 """Every model, imported once so that the metadata is complete (Alembic, drift test)."""
 
 from server.accounts.models import Account, AccountRole, AuditEvent, AuthSession, Passkey, PasskeyChallenge
+from server.alerts.feed_models import JmaFeed, JmaFeedEntry
 from server.alerts.models import Alert, Delivery, PushSubscription
 from server.datasets.models import DataVersion
 from server.db.base import Base
@@ -40,6 +41,8 @@ __all__ = [
     "Household",
     "ImportRun",
     "InquiryThrottle",
+    "JmaFeed",
+    "JmaFeedEntry",
     "LiveEvent",
     "Municipality",
     "OfflinePack",

@@ -8,7 +8,7 @@ import click
 from geo.codes import InvalidCodeError, normalize
 from server.db.cli import in_session, ready_settings
 from server.lib.cli import friendly_errors
-from server.shelters.service import close_event, open_event, set_shelter
+from server.shelters.service import OpeningHook, close_event, no_opening_hook, open_event, set_shelter
 
 
 @click.group()
@@ -48,6 +48,13 @@ def shelters() -> None:
     """Open and close shelters within a disaster event."""
 
 
+def opening_hook() -> OpeningHook:
+    """What opening tells others (a push alert), as the root command wired it (server/cli.py)."""
+    obj = click.get_current_context().find_root().obj
+    hook: OpeningHook = obj.get("on_shelter_open", no_opening_hook) if isinstance(obj, dict) else no_opening_hook
+    return hook
+
+
 @shelters.command(name="open")
 @click.argument("facility_id")
 @click.option("--event", "event_id", required=True, help="The event's id (bosai events open prints it).")
@@ -56,7 +63,10 @@ def shelters() -> None:
 def shelters_open(facility_id: str, event_id: str, capacity: int | None) -> None:
     """Open a facility as a shelter in an event."""
     settings = ready_settings()
-    operation = in_session(settings, lambda s: set_shelter(s, event_id, facility_id, open_=True, capacity=capacity))
+    hook = opening_hook()
+    operation = in_session(
+        settings, lambda s: set_shelter(s, event_id, facility_id, open_=True, capacity=capacity, on_open=hook)
+    )
     click.echo(f"open: {facility_id} (capacity {operation.capacity or 'unknown'})")
 
 

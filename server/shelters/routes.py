@@ -55,6 +55,7 @@ from server.shelters.schemas import (
 from server.shelters.service import (
     CARE_NEEDS,
     CheckinHook,
+    OpeningHook,
     Recorded,
     close_event,
     may_open_event,
@@ -77,6 +78,8 @@ IdempotencyKey = Annotated[
 OPERATE = [signed_in_as(*OPERATORS)]
 # What a check-in tells others in its transaction (family safety status), given by create_app.
 AfterCheckin = NamedDependency[CheckinHook]
+# What reopening a shelter tells others in its transaction (a "shelter opened" alert), given by create_app.
+OnShelterOpen = NamedDependency[OpeningHook]
 
 
 def _record(done: Recorded) -> CheckinRecord:
@@ -424,9 +427,14 @@ class OperationsController(Controller):
         summary="Staff update their shelter: status, capacity, pets, needs",
     )
     async def update(
-        self, session: Session, caller: Caller, facility_id: FromPath[str], data: JSONBody[ShelterUpdate]
+        self,
+        session: Session,
+        caller: Caller,
+        facility_id: FromPath[str],
+        data: JSONBody[ShelterUpdate],
+        on_shelter_open: OnShelterOpen,
     ) -> ShelterState:
-        operation = await update_shelter(session, caller, facility_id, data)
+        operation = await update_shelter(session, caller, facility_id, data, on_shelter_open)
         return ShelterState(
             shelter_id=operation.facility_id,
             status="open" if operation.status == "open" else "closed",

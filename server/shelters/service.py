@@ -84,8 +84,24 @@ async def close_event(session: AsyncSession, event_id: str, caller: Principal | 
     return event
 
 
+# What opening a shelter tells a higher feature (residents' "shelter opened" push alerts), in the
+# opening's own transaction: given by whoever wires the features (create_app, the bosai command,
+# the demo), never imported (shelters know nothing of who is told).
+OpeningHook = Callable[[AsyncSession, ShelterOperation], Awaitable[object]]
+
+
+async def no_opening_hook(_session: AsyncSession, _operation: ShelterOperation) -> None:
+    return None
+
+
 async def set_shelter(
-    session: AsyncSession, event_id: str, facility_id: str, *, open_: bool, capacity: int | None = None
+    session: AsyncSession,
+    event_id: str,
+    facility_id: str,
+    *,
+    open_: bool,
+    capacity: int | None = None,
+    on_open: OpeningHook = no_opening_hook,
 ) -> ShelterOperation:
     event = await session.get(DisasterEvent, parse_id(event_id, "event"))
     if event is None:
@@ -105,11 +121,15 @@ async def set_shelter(
             raise NotFoundError(f"{facility.name} was not opened in this event")
         operation = ShelterOperation(id=uuid7(), event_id=event.id, facility_id=facility.id)
         session.add(operation)
+    opening = open_ and operation.status != "open"
     if open_:
         operation.status, operation.closed_at = "open", None
         operation.capacity = capacity if capacity is not None else (operation.capacity or facility.capacity)
     else:
         operation.status, operation.closed_at = "closed", datetime.now(UTC)
+    if opening:
+        await session.flush()
+        await on_open(session, operation)
     return operation
 
 
@@ -496,7 +516,11 @@ def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def update_shelter(
-    session: AsyncSession, caller: Principal, facility_id: str, body: ShelterUpdate
+    session: AsyncSession,
+    caller: Principal,
+    facility_id: str,
+    body: ShelterUpdate,
+    on_open: OpeningHook = no_opening_hook,
 ) -> ShelterOperation:
     """Staff (or headquarters) set a shelter's capacity, pets policy, needs, or close/reopen it."""
     facility = await session.get(Facility, parse_id(facility_id, "facility"))
@@ -506,6 +530,7 @@ async def update_shelter(
     operation = await current_operation(session, facility)
     if operation is None:
         raise ConflictError(f"{facility.name} is not opened in any open event")
+    reopening = body.status == "open" and operation.status != "open"
     if body.status is not None:
         operation.status = body.status
         operation.closed_at = datetime.now(UTC) if body.status == "closed" else None
@@ -515,4 +540,7 @@ async def update_shelter(
         operation.pets_accepted = body.pets_accepted
     if body.needs is not None:
         operation.needs = {**operation.needs, **msgspec.to_builtins(body.needs)}
+    if reopening:
+        await session.flush()
+        await on_open(session, operation)
     return operation
