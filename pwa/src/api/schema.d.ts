@@ -22,6 +22,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/alerts.atom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest alerts as an Atom feed of CAP 1.2 messages (never exercises or tests) */
+        get: operations["ApiAlertsAtomFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/alerts/{alert_id}": {
         parameters: {
             query?: never;
@@ -29,7 +46,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One alert */
+        /** One alert (`{id}.cap`: as a CAP 1.2 message) */
         get: operations["ApiAlertsAlertIdRead"];
         put?: never;
         post?: never;
@@ -2623,6 +2640,43 @@ export interface operations {
             };
         };
     };
+    ApiAlertsAtomFeed: {
+        parameters: {
+            query?: {
+                municipality?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/atom+xml": string;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
     ApiAlertsAlertIdRead: {
         parameters: {
             query?: never;
@@ -2640,7 +2694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlertSummary"];
+                    "application/json": components["schemas"]["AlertSummary"] | unknown;
                 };
             };
             /** @description Bad request syntax or unsupported method */
