@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import alerts, checkins, firstvisit, fuzz, imports, packs
+from bench import alerts, checkins, firstvisit, fuzz, imports, packs, safety
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -40,6 +40,7 @@ IMPORT_DATABASE = "bosai_bench_import"
 CHECKIN_DATABASE = "bosai_bench_checkins"
 FIRSTVISIT_DATABASE = "bosai_bench_firstvisit"
 ALERTS_DATABASE = "bosai_bench_alerts"
+SAFETY_DATABASE = "bosai_bench_safety"
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
         "--only",
-        choices=("map", "imports", "checkins", "fuzz", "firstvisit", "alerts"),
-        help="run one part: map, imports and packs, checkins, fuzz, firstvisit (a throttled first visit) or alerts",
+        choices=("map", "imports", "checkins", "fuzz", "firstvisit", "alerts", "safety"),
+        help="run one part: map, imports and packs, checkins, fuzz, firstvisit (a throttled first visit), "
+        "alerts, or safety (status updates, check-ins telling the family)",
     )
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
@@ -189,6 +191,9 @@ def main() -> None:
     if args.only in (None, "checkins"):
         url = prepare_database(settings, CHECKIN_DATABASE)
         checkins.report(checkins.measure(url, args.seconds, args.connections))
+    if args.only in (None, "safety"):
+        url = prepare_database(settings, SAFETY_DATABASE)
+        safety.report(safety.measure(url, args.seconds, args.connections))
     if args.only in (None, "fuzz"):
         fuzz.report(fuzz.measure(settings))
     if args.only in (None, "alerts"):

@@ -34,6 +34,7 @@ from server.lib.keys import load_keys, load_vapid
 from server.packs.catalog import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.roads.routes import RouteController
+from server.safety.pfif_routes import PfifController
 from server.safety.routes import SafetyController
 from server.safety.service import after_checkin
 from server.settings import Settings
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AlertController,
             CapFeedController,
             SafetyController,
+            PfifController,
             static_router(settings.server.static_dir),
         ],
         # The migration head is read from the scripts once, not on every readiness probe.

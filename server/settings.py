@@ -52,6 +52,7 @@ ENVIRONMENT: Final[dict[str, str]] = {
     "BOSAI_IMPORT_MAX_FILE_MB": "Most MiB one file of a zip archive may unpack to (default 256).",
     "BOSAI_IMPORT_MAX_UNPACKED_MB": "Most MiB the zip archives of one import may unpack to together (default 1024).",
     "BOSAI_IMPORT_MAX_ROWS": "Most rows (CSV) or features (GeoJSON, Shapefile) one file may have (default 1000000).",
+    "BOSAI_SAFETY_EXPIRY_DAYS": "Days after an event closes until its safety records are cleared (default 40, 30-360).",
 }
 
 DEFAULT_PG_PORT: Final = 54320
@@ -322,6 +323,21 @@ class JmaSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SafetySettings:
+    """How long safety records outlive their event (Person Finder's choice: 40 days by default,
+    30 to 360 allowed), then cleared to placeholders."""
+
+    expiry_days: int = 40
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SafetySettings:
+        days = _int(env, "BOSAI_SAFETY_EXPIRY_DAYS", 40, minimum=30)
+        if days > 360:
+            raise SettingsError(f"BOSAI_SAFETY_EXPIRY_DAYS={days}: at most 360")
+        return cls(expiry_days=days)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """All settings, one object per concern."""
 
@@ -332,6 +348,7 @@ class Settings:
     imports: ImportSettings = field(default_factory=ImportSettings)
     push: PushSettings = field(default_factory=PushSettings)
     jma: JmaSettings = field(default_factory=JmaSettings)
+    safety: SafetySettings = field(default_factory=SafetySettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -349,4 +366,5 @@ class Settings:
             imports=ImportSettings.from_env(source),
             push=PushSettings.from_env(source),
             jma=JmaSettings.from_env(source),
+            safety=SafetySettings.from_env(source),
         )

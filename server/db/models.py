@@ -20,6 +20,7 @@ from server.safety.models import (
     SafetyPerson,
     SafetyStatus,
 )
+from server.safety.registry import SafetyExpiry, SafetyRegistry
 from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, LiveEvent, ShelterOperation
 
 __all__ = [
@@ -52,10 +53,12 @@ __all__ = [
     "RoadEdge",
     "RoadEdgeHazard",
     "RoadNode",
+    "SafetyExpiry",
     "SafetyGroup",
     "SafetyInvite",
     "SafetyMember",
     "SafetyPerson",
+    "SafetyRegistry",
     "SafetyStatus",
     "ShelterOperation",
 ]

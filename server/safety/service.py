@@ -590,6 +590,12 @@ async def inquire(
             if hashed
             else None
         )
+    if person is None and not code:
+        # Not one of ours: another registry's records (PFIF imports) may know them. Imported here,
+        # as pfif builds on this module.
+        from server.safety.pfif import registry_inquiry
+
+        return None, await registry_inquiry(session, keys, name or "", phone or "")
     if person is None or not person.answer_inquiries or person.inquiries_forbidden or person.hq_forbidden:
         return person, None
     shown = (await latest(session, keys, [person.id])).get(person.id)

@@ -95,6 +95,7 @@ CROSS_SCOPE: dict[str, tuple[Call, str]] = {
     ),
     "GET /api/safety/hq/counts": (lambda c, t: c.get("/api/safety/hq/counts"), "hidden"),
     "GET /api/safety/hq/people": (lambda c, t: c.get("/api/safety/hq/people"), "hidden"),
+    "GET /api/events/{id}/pfif.xml": (lambda c, t: c.get(f"/api/events/{t.event}/pfif.xml"), "hidden"),
     "GET /api/shelters/occupancy": (lambda c, t: c.get("/api/shelters/occupancy"), "hidden"),
     "GET /api/shelters/occupancy.csv": (lambda c, t: c.get("/api/shelters/occupancy.csv"), "hidden"),
     "GET /api/shelters/occupancy.geojson": (lambda c, t: c.get("/api/shelters/occupancy.geojson"), "hidden"),
@@ -159,7 +160,8 @@ async def test_another_scope_is_refused_or_shown_nothing(settings: Settings, eng
         for name, (call, expected) in CROSS_SCOPE.items():
             response = await call(client, target)
             if expected == "hidden" and response.status_code == 403:
-                assert name.startswith("GET /api/safety/hq/") and caller.startswith("staff"), name  # not their role
+                assert name.startswith(("GET /api/safety/hq/", "GET /api/events/{id}/pfif.xml")), name
+                assert caller.startswith("staff"), name  # not their role
             elif expected == "hidden":
                 assert response.status_code == 200, (name, response.text)
                 # Nor its municipality (the trend names towns, not shelters).

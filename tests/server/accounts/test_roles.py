@@ -68,6 +68,7 @@ PAST_THE_WALL = {
     "DELETE /api/safety/groups/{id}/members/{id}",
     "PUT /api/safety/walkins/{id}/status",
     "PUT /api/safety/hq/inquiries/{id}",
+    "GET /api/events/{id}/pfif.xml",
 }
 Call = Callable[[Client, str], Awaitable[Any]]
 # (what, how to call it given a QR code to verify or an open shelter's id, who may: the roles answered 2xx)
@@ -178,6 +179,12 @@ ENDPOINTS: list[tuple[str, Call, set[str]]] = [
     ("GET /api/safety/groups", lambda c, _: c.get("/api/safety/groups"), {"resident"}),
     ("GET /api/safety/hq/counts", lambda c, _: c.get("/api/safety/hq/counts"), {"municipal_hq", "prefectural_hq"}),
     ("GET /api/safety/hq/people", lambda c, _: c.get("/api/safety/hq/people"), {"municipal_hq", "prefectural_hq"}),
+    # Past the role wall: an event that does not exist (404).
+    (
+        "GET /api/events/{id}/pfif.xml",
+        lambda c, _: c.get(f"/api/events/{NOBODY}/pfif.xml"),
+        {"municipal_hq", "prefectural_hq"},
+    ),
     # Past the role wall: an invite, a group or a walk-in that does not exist (404).
     (
         "POST /api/safety/groups/join",
