@@ -261,6 +261,12 @@ class ImportSummary:
     orphan_notes: int
 
 
+def _line(element: etree._Element) -> int:
+    """The element's line in the file (0 where lxml does not know it)."""
+    line = element.sourceline
+    return line if isinstance(line, int) else 0
+
+
 def _local(element: etree._Element) -> tuple[str | None, str]:
     qname = etree.QName(element)
     return qname.namespace, qname.localname
@@ -296,7 +302,7 @@ def _read_fields(
             nested.append(child)
             continue
         if namespace != NS or name not in known:
-            ignored.append(child.sourceline or 0)
+            ignored.append(_line(child))
             continue
         if len(child):
             raise _fail(child, "holds elements: a PFIF field is text")
@@ -327,7 +333,7 @@ def parse(data: bytes) -> tuple[list[PfifPerson], int, int]:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise UnprocessableError(f"line {exc.lineno}: not well-formed XML: {exc.msg}") from None
-    if root.getroottree().docinfo.doctype:
+    if getattr(root.getroottree().docinfo, "doctype", ""):
         raise UnprocessableError("line 1: a document type declaration (DOCTYPE) is not accepted")
     namespace, name = _local(root)
     if namespace != NS or name != "pfif":
@@ -364,7 +370,7 @@ def parse(data: bytes) -> tuple[list[PfifPerson], int, int]:
             if not full:
                 raise _fail(child, f"{record_id} has no full_name")
             values["full_name"] = full
-            person = persons.setdefault(record_id, PfifPerson(values, child.sourceline or 0))
+            person = persons.setdefault(record_id, PfifPerson(values, _line(child)))
             person.fields.update(values)
             for element in nested:
                 note = read_note(element, record_id)
@@ -375,7 +381,7 @@ def parse(data: bytes) -> tuple[list[PfifPerson], int, int]:
                 raise _fail(child, "outside a person has no person_record_id")
             loose.append((child, note))
         else:
-            ignored.append(child.sourceline or 0)
+            ignored.append(_line(child))
     orphans = 0
     for _, note in loose:
         owner = persons.get(note["person_record_id"])

@@ -102,7 +102,7 @@ async def people_with_statuses(settings: Settings, engine: AsyncEngine, clients:
 
 def persons(document: bytes) -> dict[str, etree._Element]:
     root = etree.fromstring(document)
-    return {p.findtext("pfif:full_name", namespaces=NS): p for p in root.findall("pfif:person", NS)}
+    return {p.findtext("pfif:full_name", "", namespaces=NS): p for p in root.findall("pfif:person", NS)}
 
 
 def notes(person: etree._Element) -> list[dict[str, str | None]]:
