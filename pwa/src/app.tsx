@@ -4,6 +4,7 @@ import { NotYet } from "./components/NotYet";
 import { OutboxScreen } from "./components/OutboxScreen";
 import { SignInPanel } from "./features/accounts/SignIn";
 import { me } from "./features/accounts/session";
+import { AlertsScreen } from "./features/alerts/AlertsScreen";
 import { MyInfoScreen } from "./features/households/MyInfoScreen";
 import { MapScreen } from "./features/map/MapScreen";
 import { OpenSheltersScreen } from "./features/map/OpenSheltersScreen";
@@ -68,6 +69,7 @@ function Screen() {
   if (area === "resident" && screen === "outbox") return <OutboxScreen />;
   if (area === "resident" && screen === "offline") return <OfflineScreen />;
   if (area === "resident" && screen === "myinfo") return <MyInfoScreen />;
+  if (area === "resident" && screen === "alerts") return <AlertsScreen />;
   if (area !== "resident") return <Operators screen={screen} />;
   return <NotYet screen={screen} />;
 }
@@ -96,6 +98,7 @@ function Operators({ screen }: { screen: ScreenName }) {
     else if (screen === "scan") shown = <screens.ScanScreen />;
     else if (screen === "walkin") shown = <screens.WalkInScreen />;
     else if (screen === "dashboard") shown = <screens.Dashboard />;
+    else if (screen === "orders") shown = <screens.OrderScreen />;
   }
   return (
     <div class="panels">

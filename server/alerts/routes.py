@@ -13,9 +13,10 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from geo.codes import InvalidCodeError, normalize
 from server.accounts.guards import HEADQUARTERS, Caller, Session, anyone, signed_in_as
 from server.alerts import orders, service
+from server.alerts.detail import detail
 from server.alerts.schemas import (
+    AlertDetail,
     AlertList,
-    AlertSummary,
     DeliveryCounts,
     EvacuationOrderIn,
     EvacuationOrderOut,
@@ -108,9 +109,13 @@ class AlertController(Controller):
                 raise InvalidParameterError("since", "needs a time zone (e.g. 2026-11-29T09:00:00+09:00)")
         return AlertList(alerts=await service.listing(session, code, after))
 
-    @get("/{alert_id:str}", guards=PUBLIC, summary="One alert")
-    async def read(self, session: Session, alert_id: FromPath[str]) -> AlertSummary:
-        return service.summary(await service.get(session, alert_id))
+    @get(
+        "/{alert_id:str}",
+        guards=PUBLIC,
+        summary="One alert: headlines in every language, its area, the shelters named, free text as written",
+    )
+    async def read(self, session: Session, alert_id: FromPath[str]) -> AlertDetail:
+        return await detail(session, await service.get(session, alert_id))
 
     @post(
         "/",
