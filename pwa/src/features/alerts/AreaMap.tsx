@@ -2,9 +2,10 @@
 // for My Areas, and the polygon or circle headquarters draw for an order. MapLibre is loaded only
 // when one is shown. For the pointer: every choice made here has a way by keyboard beside it
 // (the municipality list, "use my home", the coordinates shown).
+
+import type * as MapLibre from "maplibre-gl";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
-import type { maplibregl as MapLibre } from "../../map/maplibre";
 
 type Geo = GeoJSON.Geometry | null;
 

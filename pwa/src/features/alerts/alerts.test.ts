@@ -1,9 +1,9 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { t } from "../../i18n";
+import { circleRing, ring } from "./draw";
 import { keepAlert, newestFirst, storedAlert, storedAlerts } from "./inbox";
 import { actionKey, badgeKey, LEVEL_COLOURS, shelterHazard, speechLang } from "./levels";
-import { circleRing, ring } from "./OrderScreen";
 import { type Platform, support } from "./push";
 
 /** WCAG contrast of two #rrggbb colours. */
