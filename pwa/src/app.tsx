@@ -4,7 +4,6 @@ import { NotYet } from "./components/NotYet";
 import { OutboxScreen } from "./components/OutboxScreen";
 import { SignInPanel } from "./features/accounts/SignIn";
 import { me } from "./features/accounts/session";
-import { AlertsScreen } from "./features/alerts/AlertsScreen";
 import { MyInfoScreen } from "./features/households/MyInfoScreen";
 import { MapScreen } from "./features/map/MapScreen";
 import { OpenSheltersScreen } from "./features/map/OpenSheltersScreen";
@@ -69,9 +68,30 @@ function Screen() {
   if (area === "resident" && screen === "outbox") return <OutboxScreen />;
   if (area === "resident" && screen === "offline") return <OfflineScreen />;
   if (area === "resident" && screen === "myinfo") return <MyInfoScreen />;
-  if (area === "resident" && screen === "alerts") return <AlertsScreen />;
+  if (area === "resident" && screen === "alerts") return <Alerts />;
   if (area !== "resident") return <Operators screen={screen} />;
   return <NotYet screen={screen} />;
+}
+
+type AlertsModule = typeof import("./features/alerts/AlertsScreen");
+const alertsModule = signal<AlertsModule | null>(null);
+
+/** お知らせ: a chunk of its own (the first visit's budget is the map's), precached for offline. */
+function Alerts() {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (alertsModule.value === null) {
+      import("./features/alerts/AlertsScreen").then(
+        (loaded) => {
+          alertsModule.value = loaded;
+        },
+        (failure: unknown) => setError(String(failure)),
+      );
+    }
+  }, []);
+  const loaded = alertsModule.value;
+  if (loaded) return <loaded.AlertsScreen />;
+  return <p class="panel">{error ?? t("staff.loading")}</p>;
 }
 
 type OperatorScreens = typeof import("./features/shelters/screens");

@@ -33,12 +33,9 @@ export async function reloadInbox(): Promise<void> {
   inbox.value = await storedAlerts();
 }
 
-// The service worker tells the open app of a push, and asks it to open an alert on a click.
+// The service worker tells the open app of a push (listen.ts opens an alert on a click).
 globalThis.navigator?.serviceWorker?.addEventListener("message", (event: MessageEvent) => {
-  const data = event.data as { type?: string; alertId?: string | null } | null;
-  if (data?.type === "ALERT_RECEIVED") void reloadInbox();
-  if (data?.type === "OPEN_ALERT")
-    location.hash = data.alertId ? `#/resident/alerts/${data.alertId}` : "#/resident/alerts";
+  if ((event.data as { type?: string } | null)?.type === "ALERT_RECEIVED") void reloadInbox();
 });
 
 /** The headline in the reader's language when the server gave it, else as it arrived. */

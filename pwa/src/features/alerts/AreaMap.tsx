@@ -1,11 +1,13 @@
 // A small map for alerts: the alert's area drawn over the hazard map (the inbox), a point picked
-// for My Areas, and the polygon or circle headquarters draw for an order. MapLibre is loaded only
-// when one is shown. For the pointer: every choice made here has a way by keyboard beside it
+// for My Areas, and the polygon or circle headquarters draw for an order. MapLibre comes with the
+// alerts' own chunk (shared with the map screen's). For the pointer: every choice made here has a way by keyboard beside it
 // (the municipality list, "use my home", the coordinates shown).
 
 import type * as MapLibre from "maplibre-gl";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { t } from "../../i18n";
+import { maplibregl } from "../../map/maplibre";
+import { buildStyle } from "../../map/style";
 
 type Geo = GeoJSON.Geometry | null;
 
@@ -67,8 +69,8 @@ export function AreaMap({
   useEffect(() => {
     let gone = false;
     let made: MapLibre.Map | null = null;
-    Promise.all([import("../../map/maplibre"), import("../../map/style")]).then(
-      ([{ maplibregl }, { buildStyle }]) => {
+    Promise.resolve().then(
+      () => {
         if (gone || !container.current) return;
         made = new maplibregl.Map({
           container: container.current,
@@ -111,7 +113,6 @@ export function AreaMap({
         made.on("click", (event) => pick.current?.(event.lngLat.lat, event.lngLat.lng));
         map.current = made;
         window.__bosaiAlertMap = made;
-        (window as { __bosaiMaplibre?: typeof maplibregl }).__bosaiMaplibre = maplibregl;
       },
       (error: unknown) => setFailed(String(error)),
     );
@@ -145,8 +146,6 @@ export function AreaMap({
     const shown = map.current;
     if (!shown || !ready) return;
     for (const m of placed.current) m.remove();
-    const maplibregl = (window as { __bosaiMaplibre?: typeof MapLibre }).__bosaiMaplibre;
-    if (!maplibregl) return;
     placed.current = markers.map((m) => {
       const element = document.createElement("div");
       element.className = "alert-marker";
