@@ -81,6 +81,8 @@ export function AreaMap({
           zoom: center?.zoom ?? 10,
         });
         made.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+        // Taps place corners: two in a row must not zoom the map.
+        if (pick.current) made.doubleClickZoom.disable();
         made.on("load", () => {
           if (!made) return;
           made.addSource("alert-area", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
