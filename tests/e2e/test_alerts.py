@@ -37,8 +37,9 @@ CITY = "029998"  # 見本市, the demo city
 CORNERS = [(140.71, 40.79), (140.76, 40.79), (140.76, 40.83), (140.71, 40.83)]
 HOME = {"lat": 40.81, "lon": 140.73}
 
-# The browser's subscription, as the receiver's keys make it: pushManager answers it (headless
-# Chromium has no push service to register with; its subscribe() fails with an AbortError).
+# The browser's subscription, as the receiver's keys make it: pushManager answers it. Headless
+# Chromium has no push service: its own subscribe(), with notifications granted and the server's
+# VAPID key, fails with "AbortError: Registration failed - permission denied".
 FAKE_PUSH = """
 (subscription) => {
   const made = {

@@ -202,8 +202,8 @@ export function OrderScreen() {
     (s) => mode !== "municipality" || chosen.length === 0 || chosen.includes(s.municipality),
   );
   return (
-    <div class="panels orders">
-      <section class="panel" aria-labelledby="order-title">
+    <>
+      <section class="panel orders" aria-labelledby="order-title">
         <h2 id="order-title">{t("orders.title")}</h2>
         <form
           onSubmit={(e) => {
@@ -224,7 +224,7 @@ export function OrderScreen() {
                     stale();
                   }}
                 />
-                <LevelBadge alert={{ kind: "evacuation", level: l, action: "issue" }} /> {t(`orders.level${l}`)}
+                <LevelBadge alert={{ kind: "evacuation", level: l, action: "issue" }} />
               </label>
             ))}
           </fieldset>
@@ -412,6 +412,6 @@ export function OrderScreen() {
         </div>
       </section>
       <SentList refresh={refresh} />
-    </div>
+    </>
   );
 }
