@@ -274,7 +274,9 @@ async def test_headquarters_draw_a_polygon_preview_the_count_send_and_lift(
         await page.get_by_label("災害の種類").select_option("landslide")
         await page.get_by_role("radio", name="地図に範囲を描く").check()
         await map_ready(page)
-        await page.evaluate("window.__bosaiAlertMap.fitBounds([[140.68, 40.77], [140.79, 40.85]], {duration: 0, padding: 48})")
+        await page.evaluate(
+            "window.__bosaiAlertMap.fitBounds([[140.68, 40.77], [140.79, 40.85]], {duration: 0, padding: 48})"
+        )
         for lon, lat in CORNERS:
             await click_on_map(page, lon, lat)
         await expect(page.get_by_test_id("drawn")).to_have_text("角の数: 4")
