@@ -59,7 +59,7 @@ async def detail(session: AsyncSession, alert: Alert) -> AlertDetail:
             for i in ids
             if i in found
         ]
-    names, _ = await _names(session, list(alert.municipalities))
+    names, names_en = await _names(session, list(alert.municipalities))
     base = msgspec.structs.asdict(summary(alert))
     return AlertDetail(
         **base,
@@ -68,6 +68,7 @@ async def detail(session: AsyncSession, alert: Alert) -> AlertDetail:
         name=alert.name,
         intensity=alert.intensity,
         municipality_names=names,
+        municipality_names_en=names_en,
         area=area,
         bbox=bbox,
         shelters=shelters,

@@ -138,6 +138,7 @@ class AlertDetail(AlertSummary, rename="camel"):
     name: str
     intensity: int | None
     municipality_names: list[str]
+    municipality_names_en: list[str]
     area: dict[str, object] | None
     bbox: list[float] | None
     shelters: list[AlertShelter]

@@ -1196,6 +1196,7 @@ export interface components {
             level: number | null;
             municipalities: string[];
             municipalityNames: string[];
+            municipalityNamesEn: string[];
             name: string;
             reason: string | null;
             shelters: components["schemas"]["AlertShelter"][];

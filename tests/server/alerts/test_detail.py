@@ -53,7 +53,7 @@ async def test_one_alert_has_its_area_shelters_and_free_text(settings: Settings,
         assert set(alert["headlines"]) == {"ja", "en", "ja-easy"}
         assert alert["hazard"] == "flood" and alert["level"] == 4 and alert["source"] == "hq"
         assert alert["reason"] == "川の水位が上がっています" and alert["instructions"] is None
-        assert alert["municipalityNames"] == ["見本市"]
+        assert alert["municipalityNames"] == ["見本市"] and alert["municipalityNamesEn"] == ["Mihon"]
         assert alert["area"]["type"] in ("Polygon", "MultiPolygon")
         assert alert["bbox"] == [140.7, 40.78, 140.75, 40.84]
         assert alert["shelters"] == [

@@ -216,7 +216,12 @@ function OneAlert({ id }: { id: string }) {
           {detail.municipalityNames.length > 0 && (
             <>
               {" "}
-              {t("alerts.where")} <Japanese text={detail.municipalityNames.join("、")} />
+              {t("alerts.where")}{" "}
+              {language.value === "en" ? (
+                <span>{detail.municipalityNamesEn.join(", ")}</span>
+              ) : (
+                <Japanese text={detail.municipalityNames.join("、")} />
+              )}
             </>
           )}
         </p>
@@ -291,6 +296,24 @@ export function AlertsScreen() {
         }
         setSyncError(null);
         await reloadInbox();
+        // The list's headlines are Japanese: a reader of another language gets the newest alerts'
+        // own headlines (and they are then kept for offline).
+        if (language.value !== "ja") {
+          const missing = inbox.value.filter((a) => !a.headlines).slice(0, 10);
+          for (const a of missing) {
+            const d = await fetchAlert(a.id);
+            await keepAlert({
+              id: d.id,
+              kind: d.kind,
+              level: d.level,
+              headline: d.headline,
+              headlines: d.headlines,
+              action: d.action,
+              detail: d,
+            });
+          }
+          if (missing.length) await reloadInbox();
+        }
       })
       .catch((error: unknown) => setSyncError(reason(error)));
   }, []);
