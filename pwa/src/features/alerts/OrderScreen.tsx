@@ -3,6 +3,7 @@
 // it reaches (a dry run), send; then the orders sent with their delivery counts, and 解除.
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
+import { formatDate } from "../../lib/format";
 import { reason } from "../../lib/useQuery";
 import { me } from "../accounts/session";
 import { type Municipality, municipalities } from "../municipalities/api";
@@ -73,7 +74,7 @@ function SentList({ refresh }: { refresh: number }) {
           return (
             <li key={a.id} data-order={a.id}>
               <LevelBadge alert={a} /> <span lang="ja">{a.headline}</span>
-              <span class="muted"> {new Date(a.issuedAt).toLocaleString()}</span>
+              <span class="muted"> {formatDate(a.issuedAt)}</span>
               {c && (
                 <p class="counts" data-testid="delivery-counts">
                   {t("orders.counts", {
