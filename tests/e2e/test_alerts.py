@@ -198,15 +198,17 @@ async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inb
             "ServiceWorker.deliverPushMessage",
             {"origin": server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
         )
-        await page.wait_for_function(
-            "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length > 0",
-            polling=200,
+        # Read in the same look that finds it: in one run a notification found was gone at the
+        # next look (headless Chromium has no notification centre to keep it in).
+        found = await page.wait_for_function(
+            """async () => {
+                const shown = await (await navigator.serviceWorker.ready).getNotifications();
+                return shown.length ? shown.map((n) => ({title: n.title, body: n.body, data: n.data})) : null;
+            }""",
+            polling=100,
             timeout=20_000,
         )
-        shown = await page.evaluate(
-            """async () => (await (await navigator.serviceWorker.ready).getNotifications())
-                .map((n) => ({title: n.title, body: n.body, data: n.data}))"""
-        )
+        shown = await found.json_value()
         assert shown[0]["title"] == payload["headline"]
         assert shown[0]["body"].startswith("警戒レベル4") and shown[0]["data"] == {"alertId": alert_id}
 
