@@ -70,8 +70,46 @@ function Screen() {
   if (area === "resident" && screen === "offline") return <OfflineScreen />;
   if (area === "resident" && screen === "myinfo") return <MyInfoScreen />;
   if (area === "resident" && screen === "family") return <FamilyScreen />;
+  if (area === "resident" && screen === "alerts") return <Alerts />;
   if (area !== "resident") return <Operators screen={screen} />;
   return <NotYet screen={screen} />;
+}
+
+type AlertsModule = typeof import("./features/alerts/AlertsScreen");
+type OrdersModule = typeof import("./features/alerts/OrderScreen");
+const alertsModule = signal<AlertsModule | null>(null);
+const ordersModule = signal<OrdersModule | null>(null);
+
+/** A module loaded once, when first shown. */
+function useModule<M>(holder: { value: M | null }, load: () => Promise<M>): string | null {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (holder.value === null) {
+      load().then(
+        (loaded) => {
+          holder.value = loaded;
+        },
+        (failure: unknown) => setError(String(failure)),
+      );
+    }
+  }, []);
+  return error;
+}
+
+/** お知らせ: a chunk of its own (the first visit's budget is the map's), precached for offline. */
+function Alerts() {
+  const error = useModule(alertsModule, () => import("./features/alerts/AlertsScreen"));
+  const loaded = alertsModule.value;
+  if (loaded) return <loaded.AlertsScreen />;
+  return <p class="panel">{error ?? t("staff.loading")}</p>;
+}
+
+/** Headquarters' 避難情報の発令 (with the alerts' chunk). */
+function Orders() {
+  const error = useModule(ordersModule, () => import("./features/alerts/OrderScreen"));
+  const loaded = ordersModule.value;
+  if (loaded) return <loaded.OrderScreen />;
+  return <p class="panel">{error ?? t("staff.loading")}</p>;
 }
 
 type OperatorScreens = typeof import("./features/shelters/screens");
@@ -98,6 +136,7 @@ function Operators({ screen }: { screen: ScreenName }) {
     else if (screen === "scan") shown = <screens.ScanScreen />;
     else if (screen === "walkin") shown = <screens.WalkInScreen />;
     else if (screen === "dashboard") shown = <screens.Dashboard />;
+    else if (screen === "orders") shown = <Orders />;
   }
   return (
     <div class="panels">

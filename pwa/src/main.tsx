@@ -1,6 +1,7 @@
 import { registerSW } from "virtual:pwa-register";
 import { render } from "preact";
 import { App } from "./app";
+import "./features/alerts/listen";
 import { prefetchMapView } from "./features/map/load";
 import { refreshPacks } from "./features/packs/stored";
 import { outbox } from "./lib/outboxStore";

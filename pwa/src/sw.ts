@@ -7,6 +7,7 @@ import { ExpirationPlugin } from "workbox-expiration";
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from "workbox-precaching";
 import { NavigationRoute, registerRoute } from "workbox-routing";
 import { CacheFirst, NetworkFirst, StaleWhileRevalidate } from "workbox-strategies";
+import { keepAlert, setting } from "./features/alerts/inbox";
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
@@ -51,3 +52,88 @@ registerRoute(
   ({ url }) => url.origin === self.location.origin && url.pathname.startsWith("/assets/"),
   new CacheFirst({ cacheName: "bosai-assets", plugins: [new ExpirationPlugin({ maxEntries: 20 })] }),
 );
+
+// Alerts. A push carries the alert's id, kind, level and headline already in the subscriber's
+// language (the server made it from the alert's structure); the notification says it, and the
+// inbox keeps it so that it can be read again offline.
+interface AlertPush {
+  alertId: string;
+  kind: string;
+  level: number | null;
+  headline: string;
+  action?: string;
+  status?: string;
+}
+
+// The notification's second line, in the language the subscriber chose first.
+const OPEN_WORDS: Record<string, string> = {
+  ja: "タップして詳しく見る（何をすればよいか・近くの避難所）",
+  en: "Tap for what to do and the nearest shelters",
+  "ja-easy": "ここを おして ください。どうするか・ちかくの ひなんじょ が わかります。",
+};
+const LEVEL_WORDS: Record<string, (level: number) => string> = {
+  ja: (level) => `警戒レベル${level}`,
+  en: (level) => `Alert level ${level}`,
+  "ja-easy": (level) => `レベル${level}`,
+};
+
+const alertPath = (id: string) => `/#/resident/alerts/${encodeURIComponent(id)}`;
+
+self.addEventListener("push", (event) => {
+  let data: AlertPush | null = null;
+  try {
+    data = event.data?.json() as AlertPush;
+  } catch {
+    data = null;
+  }
+  if (!data?.alertId || !data.headline) return;
+  const alert = data;
+  event.waitUntil(
+    (async () => {
+      const language = (await setting<string>("language")) ?? "ja";
+      await keepAlert({
+        id: alert.alertId,
+        kind: alert.kind,
+        level: alert.level,
+        headline: alert.headline,
+        action: alert.action ?? "issue",
+        status: alert.status,
+      });
+      const level =
+        alert.level && alert.kind !== "earthquake"
+          ? `${(LEVEL_WORDS[language] ?? LEVEL_WORDS.ja)?.(alert.level)} `
+          : "";
+      await self.registration.showNotification(alert.headline, {
+        body: `${level}${OPEN_WORDS[language] ?? OPEN_WORDS.ja}`,
+        lang: language === "en" ? "en" : "ja",
+        tag: `alert-${alert.kind}-${alert.alertId}`,
+        // Level 5 and tsunami: stays until the resident reads it.
+        requireInteraction: (alert.level ?? 0) >= 5 || alert.kind === "tsunami",
+        data: { alertId: alert.alertId },
+        icon: "/icons/icon-192.png",
+      });
+      for (const client of await self.clients.matchAll({ type: "window" })) {
+        client.postMessage({ type: "ALERT_RECEIVED", alertId: alert.alertId });
+      }
+    })(),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const id = (event.notification.data as { alertId?: string } | null)?.alertId;
+  const target = new URL(id ? alertPath(id) : "/#/resident/alerts", self.location.origin).href;
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const open = windows[0];
+      if (open) {
+        // The open app changes its own route (a navigation would reload it).
+        open.postMessage({ type: "OPEN_ALERT", alertId: id ?? null });
+        await open.focus();
+        return;
+      }
+      await self.clients.openWindow(target);
+    })(),
+  );
+});

@@ -14,9 +14,10 @@ from geo.codes import InvalidCodeError, normalize
 from server.accounts.guards import HEADQUARTERS, Caller, Session, anyone, signed_in_as
 from server.alerts import orders, service
 from server.alerts.cap_routes import cap_response
+from server.alerts.detail import detail
 from server.alerts.schemas import (
+    AlertDetail,
     AlertList,
-    AlertSummary,
     DeliveryCounts,
     EvacuationOrderIn,
     EvacuationOrderOut,
@@ -109,15 +110,20 @@ class AlertController(Controller):
                 raise InvalidParameterError("since", "needs a time zone (e.g. 2026-11-29T09:00:00+09:00)")
         return AlertList(alerts=await service.listing(session, code, after))
 
-    @get("/{alert_id:str}", guards=PUBLIC, summary="One alert (`{id}.cap`: as a CAP 1.2 message)")
+    @get(
+        "/{alert_id:str}",
+        guards=PUBLIC,
+        summary="One alert: headlines in every language, its area, the shelters named, free text as written "
+        "(`{id}.cap`: as a CAP 1.2 message)",
+    )
     async def read(
         self, request: Request[object, object, State], session: Session, alert_id: FromPath[str]
-    ) -> AlertSummary | Response[bytes]:
+    ) -> AlertDetail | Response[bytes]:
         if alert_id.endswith(".cap"):  # a path parameter is a whole segment: the format is read here
             return await cap_response(
                 session, alert_id.removesuffix(".cap"), request.app.state.settings.server.base_url
             )
-        return service.summary(await service.get(session, alert_id))
+        return await detail(session, await service.get(session, alert_id))
 
     @post(
         "/",

@@ -120,6 +120,32 @@ class AlertSummary(msgspec.Struct, rename="camel"):
     cancelled: bool
 
 
+class AlertShelter(msgspec.Struct, rename="camel"):
+    id: str
+    name: str
+    name_en: str | None
+    lat: float
+    lon: float
+
+
+class AlertDetail(AlertSummary, rename="camel"):
+    """One alert with what the inbox shows: the headline in every language, the hazard, the
+    area (GeoJSON, simplified; its bounding box), the shelters headquarters named, and their
+    free text (``reason``, ``instructions``: shown as written, never translated)."""
+
+    headlines: dict[str, str]
+    hazard: str
+    name: str
+    intensity: int | None
+    municipality_names: list[str]
+    municipality_names_en: list[str]
+    area: dict[str, object] | None
+    bbox: list[float] | None
+    shelters: list[AlertShelter]
+    reason: str | None
+    instructions: str | None
+
+
 class AlertList(msgspec.Struct):
     alerts: list[AlertSummary]
 

@@ -46,7 +46,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One alert (`{id}.cap`: as a CAP 1.2 message) */
+        /** One alert: headlines in every language, its area, the shelters named, free text as written (`{id}.cap`: as a CAP 1.2 message) */
         get: operations["ApiAlertsAlertIdRead"];
         put?: never;
         post?: never;
@@ -1221,9 +1221,52 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AlertDetail */
+        AlertDetail: {
+            /** @enum {string} */
+            action: "issue" | "cancel";
+            area: {
+                [key: string]: unknown;
+            } | null;
+            bbox: number[] | null;
+            cancelled: boolean;
+            /** Format: date-time */
+            expiresAt: string;
+            hazard: string;
+            headline: string;
+            headlines: {
+                [key: string]: string;
+            };
+            id: string;
+            instructions: string | null;
+            intensity: number | null;
+            /** Format: date-time */
+            issuedAt: string;
+            /** @enum {string} */
+            kind: "evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter";
+            level: number | null;
+            municipalities: string[];
+            municipalityNames: string[];
+            municipalityNamesEn: string[];
+            name: string;
+            reason: string | null;
+            shelters: components["schemas"]["AlertShelter"][];
+            /** @enum {string} */
+            source: "jma" | "cap" | "hq";
+            /** @enum {string} */
+            status: "actual" | "exercise" | "test";
+        };
         /** AlertList */
         AlertList: {
             alerts: components["schemas"]["AlertSummary"][];
+        };
+        /** AlertShelter */
+        AlertShelter: {
+            id: string;
+            lat: number;
+            lon: number;
+            name: string;
+            nameEn: string | null;
         };
         /** AlertSummary */
         AlertSummary: {
@@ -2711,7 +2754,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlertSummary"] | unknown;
+                    "application/json": components["schemas"]["AlertDetail"] | unknown;
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -4,7 +4,7 @@ import type { MessageKey } from "../i18n";
 export const AREAS = {
   resident: ["map", "shelters", "offline", "myinfo", "alerts", "family", "outbox"],
   staff: ["shelter", "scan", "walkin"],
-  hq: ["dashboard"],
+  hq: ["dashboard", "orders"],
 } as const;
 export type Area = keyof typeof AREAS;
 export type Screen = (typeof AREAS)[Area][number];

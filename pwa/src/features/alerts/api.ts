@@ -1,0 +1,51 @@
+// The alerts feature's calls (server/alerts): subscriptions (no account: a token proves the
+// device made it), the inbox's alerts, and headquarters' evacuation orders.
+import { ApiError, type Fetch, getJson, post, type Schemas } from "../../api/client";
+
+export type AlertSummary = Schemas["AlertSummary"];
+export type AlertDetail = Schemas["AlertDetail"];
+export type PushArea = Schemas["Area"];
+export type SubscriptionBody = Schemas["SubscriptionIn"];
+export type SubscriptionChange = Schemas["SubscriptionChange"];
+export type OrderIn = Schemas["EvacuationOrderIn"];
+export type OrderOut = Schemas["EvacuationOrderOut"];
+export type DeliveryCounts = Schemas["DeliveryCounts"];
+
+export const pushKey = (f?: Fetch) => getJson<Schemas["VapidPublicKey"]>("/api/push/key", f).then((k) => k.publicKey);
+
+export const alerts = (municipality?: string, f?: Fetch) =>
+  getJson<Schemas["AlertList"]>(
+    `/api/alerts${municipality ? `?municipality=${encodeURIComponent(municipality)}` : ""}`,
+    f,
+  ).then((r) => r.alerts);
+
+export const alert = (id: string, f?: Fetch) => getJson<AlertDetail>(`/api/alerts/${encodeURIComponent(id)}`, f);
+
+export const deliveries = (id: string, f?: Fetch) =>
+  getJson<DeliveryCounts>(`/api/alerts/${encodeURIComponent(id)}/deliveries`, f);
+
+/** Preview (dryRun) or issue an order; 解除 is an order with `cancels`. */
+export const order = (body: OrderIn) => post<OrderOut>("/api/alerts", body);
+
+async function send<T>(method: string, path: string, body: unknown, token?: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", ...(token ? { "X-Push-Token": token } : {}) },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiError(0, error instanceof Error ? error.message : String(error));
+  }
+  const answer = (await response.json().catch(() => ({}))) as T & { detail?: string };
+  if (!response.ok) throw new ApiError(response.status, answer.detail ?? response.statusText);
+  return answer;
+}
+
+export const subscribe = (body: SubscriptionBody) =>
+  send<Schemas["SubscriptionCreated"]>("POST", "/api/push/subscriptions", body);
+export const changeSubscription = (id: string, token: string, body: SubscriptionChange) =>
+  send<Schemas["SubscriptionOut"]>("PUT", `/api/push/subscriptions/${encodeURIComponent(id)}`, body, token);
+export const unsubscribe = (id: string, token: string) =>
+  send<unknown>("DELETE", `/api/push/subscriptions/${encodeURIComponent(id)}`, undefined, token);
