@@ -26,7 +26,10 @@ function LanguageSwitch() {
         <circle cx="12" cy="12" r="10" />
         <path d="M2 12h20M12 2a15 15 0 0 1 0 20M12 2a15 15 0 0 0 0 20" />
       </svg>
-      <select value={language.value} onChange={(e) => setLanguage((e.target as HTMLSelectElement).value as Language)}>
+      <select
+        value={language.value}
+        onChange={(e) => void setLanguage((e.target as HTMLSelectElement).value as Language)}
+      >
         {LANGUAGES.map((lang) => (
           <option key={lang} value={lang} lang={lang === "en" ? "en" : "ja"}>
             {t(`lang.${lang}`)}

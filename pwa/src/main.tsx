@@ -4,11 +4,15 @@ import { App } from "./app";
 import "./features/alerts/listen";
 import { prefetchMapView } from "./features/map/load";
 import { refreshPacks } from "./features/packs/stored";
+import { language, loadLanguage } from "./i18n";
 import { outbox } from "./lib/outboxStore";
 import { update } from "./lib/status";
 import "./styles.css";
 
-render(<App />, document.getElementById("app") as HTMLElement);
+// A reader of English or easy Japanese gets the page in their language, not a flash of Japanese.
+void loadLanguage(language.value)
+  .catch(() => undefined)
+  .finally(() => render(<App />, document.getElementById("app") as HTMLElement));
 
 outbox.start();
 void refreshPacks();

@@ -1,12 +1,26 @@
 import { computed, signal } from "@preact/signals";
-import { easy } from "./easy";
-import { en } from "./en";
 import { ja, type MessageKey } from "./ja";
 
 export type Language = "ja" | "en" | "easy";
 export const LANGUAGES: readonly Language[] = ["ja", "en", "easy"];
-export const MESSAGES: Record<Language, Record<MessageKey, string>> = { ja, en, easy };
+export type Messages = Record<MessageKey, string>;
 export type { MessageKey };
+
+// Japanese is in the shell; English and easy Japanese are chunks of their own, fetched when chosen
+// (the service worker keeps them all for offline): a first visit carries only what it reads.
+const LOADERS: Record<Language, () => Promise<Messages>> = {
+  ja: async () => ja,
+  en: () => import("./en").then((m) => m.en),
+  easy: () => import("./easy").then((m) => m.easy),
+};
+const loaded: Partial<Record<Language, Messages>> = { ja };
+
+/** The language's messages, fetched once. Until they have arrived its text is Japanese. */
+export async function loadLanguage(lang: Language): Promise<Messages> {
+  const messages = loaded[lang] ?? (await LOADERS[lang]());
+  loaded[lang] = messages;
+  return messages;
+}
 
 const STORAGE_KEY = "bosai.language";
 
@@ -26,7 +40,9 @@ function readStored(): string | null {
 
 export const language = signal<Language>(initialLanguage(readStored(), globalThis.navigator?.languages ?? []));
 
-export function setLanguage(next: Language): void {
+/** Switches once the language's messages are here (they are a chunk of their own). */
+export async function setLanguage(next: Language): Promise<void> {
+  await loadLanguage(next).catch(() => undefined); // offline without them: Japanese meanwhile
   language.value = next;
   try {
     globalThis.localStorage?.setItem(STORAGE_KEY, next);
@@ -37,7 +53,7 @@ export function setLanguage(next: Language): void {
 
 /** The message in a language, with {name} placeholders filled. */
 export function translate(lang: Language, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+  return (loaded[lang] ?? ja)[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in params ? String(params[name]) : whole,
   );
 }
