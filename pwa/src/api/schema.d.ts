@@ -1894,8 +1894,10 @@ export interface components {
             status?: components["schemas"]["ShelterStatus"] | null;
             suitableHazards: string[];
             targetGroups: string[];
+            walkingDistanceM?: number | null;
             /** @default 0 */
             walkingMinutes: number;
+            walkingRouteMinutes?: number | null;
             withdrawn: boolean;
         };
         /** Needs */
@@ -1976,6 +1978,13 @@ export interface components {
             sha256: string;
             url: string;
         };
+        /** PackGraph */
+        PackGraph: {
+            bytes: number;
+            edges: number;
+            sha256: string;
+            url: string;
+        };
         /** PackList */
         PackList: {
             packs: components["schemas"]["PackManifest"][];
@@ -1993,6 +2002,7 @@ export interface components {
             bytes: number;
             dataAsOf: string | null;
             facilities: components["schemas"]["PackFacilities"];
+            graph: components["schemas"]["PackGraph"] | null;
             layers: string[];
             maxZoom: number;
             minZoom: number;
@@ -2016,6 +2026,7 @@ export interface components {
             bytes: number;
             dataAsOf: string | null;
             facilities: components["schemas"]["PackFacilities"];
+            graph: components["schemas"]["PackGraph"] | null;
             layers: string[];
             maxZoom: number;
             minZoom: number;
@@ -3144,6 +3155,7 @@ export interface operations {
                 lat?: string | null;
                 limit?: string | null;
                 lon?: string | null;
+                walking?: string | null;
             };
             header?: never;
             path?: never;

@@ -2,6 +2,7 @@ import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { place } from "../../map/state";
+import { RoutePanel } from "../routes/RoutePanel";
 import { FacilitySheet } from "./FacilitySheet";
 import { Legend } from "./Legend";
 import { loadMapView } from "./load";
@@ -36,6 +37,7 @@ export function MapScreen() {
     <div class={place.value ? "map-screen has-place" : "map-screen"}>
       <LazyMapView />
       <div class="panels">
+        <RoutePanel />
         <RiskPanel />
         <NearestPanel />
         <Legend />
