@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import checkins, firstvisit, fuzz, imports, packs
+from bench import checkins, firstvisit, fuzz, imports, packs, routes
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -39,6 +39,7 @@ BENCH_DATABASE = "bosai_bench"
 IMPORT_DATABASE = "bosai_bench_import"
 CHECKIN_DATABASE = "bosai_bench_checkins"
 FIRSTVISIT_DATABASE = "bosai_bench_firstvisit"
+ROUTES_DATABASE = "bosai_bench_routes"
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
         "--only",
-        choices=("map", "imports", "checkins", "fuzz", "firstvisit"),
-        help="run one part: map, imports and packs, checkins, fuzz, or firstvisit (a throttled first visit)",
+        choices=("map", "imports", "checkins", "fuzz", "firstvisit", "routes"),
+        help="run one part: map, imports and packs, checkins, fuzz, firstvisit (a throttled first visit), "
+        "or routes (walking routes on a city-sized graph)",
     )
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
@@ -190,6 +192,8 @@ def main() -> None:
         checkins.report(checkins.measure(url, args.seconds, args.connections))
     if args.only in (None, "fuzz"):
         fuzz.report(fuzz.measure(settings))
+    if args.only in (None, "routes"):
+        routes_bench(settings, args)
     if args.only in (None, "firstvisit"):
         url = prepare_database(settings, FIRSTVISIT_DATABASE)
         firstvisit.load_demo(url)
@@ -197,6 +201,24 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "BOSAI_LOG_LEVEL": "warning"}
         with serving([bosai, "serve", "--workers", "1"], env, "/readyz") as base:
             firstvisit.report(firstvisit.run(base))
+
+
+def routes_bench(settings: Settings, args: argparse.Namespace) -> None:
+    """Routes per second against /healthz on a city-sized graph; its import time and pack size."""
+    url = prepare_database(settings, ROUTES_DATABASE)
+    city = asyncio.run(routes.prepare(url, settings))
+    bosai = str(Path(sys.executable).with_name("bosai"))
+    env = {**os.environ, "DATABASE_URL": url, "BOSAI_LOG_LEVEL": "warning"}
+    results: list[Result] = []
+    with serving([bosai, "serve", "--workers", "1"], env, "/readyz") as base:
+        for path in city.routes.values():  # every route answers before anything is timed
+            response = httpx.get(base + path, timeout=60)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}: {response.text[:300]}")
+        for name, path in [("baseline /healthz", "/healthz"), *city.routes.items()]:
+            case = Case(name, path, routes.TARGET_RATIO if results else None)
+            results.append(measure(base, case, args, results[0].requests_per_s if results else 0.0))
+    routes.report(city, [asdict(r) for r in results])
 
 
 def map_bench(settings: Settings, args: argparse.Namespace) -> None:

@@ -490,7 +490,7 @@ export const ja = {
   "route.direction.SW": "南西",
   "route.direction.W": "西",
   "route.direction.NW": "北西",
-  "nearest.walking": "歩いて{distance}・約{minutes}分",
+  "nearest.walking": "道のり{distance}・徒歩約{minutes}分",
   "nearest.straight": "直線で{distance}",
 } as const;
 

@@ -115,7 +115,12 @@ function Result({ answer, target }: { answer: RouteAnswer; target: RouteTarget }
   }
   const lines = answer.steps.map((step) => stepText(step, destination));
   return (
-    <div class="route-result" data-testid="route-result" data-computed-on={answer.computedOn}>
+    <div
+      class="route-result"
+      data-testid="route-result"
+      data-computed-on={answer.computedOn}
+      data-hazard={answer.hazard ?? ""}
+    >
       <p class="route-summary" data-testid="route-summary" data-length-m={answer.lengthM}>
         <strong>
           {t("route.summary", { distance: distance(answer.lengthM), minutes: Math.ceil(answer.minutes) })}
@@ -147,9 +152,15 @@ function Result({ answer, target }: { answer: RouteAnswer; target: RouteTarget }
   );
 }
 
-/** The route to the place asked for: from the chosen place, home or work, for who walks. */
+/** The route to the place asked for (choices start afresh for each place). */
 export function RoutePanel() {
   const target = routeTarget.value;
+  if (!target) return null;
+  return <RouteView key={target.facilityId ?? `${target.lat},${target.lon}`} target={target} />;
+}
+
+/** From the chosen place, home or work, for who walks, avoiding a hazard. */
+function RouteView({ target }: { target: RouteTarget }) {
   const mine = household.value;
   const available: Start[] = [
     ...(place.value ? (["place"] as const) : []),
@@ -164,11 +175,10 @@ export function RoutePanel() {
   const from = start && available.includes(start) ? start : (available[0] ?? null);
   const origin = from ? startPoint(from) : null;
   const options: RouteOptions = { profile, night, hazard };
-  const key =
-    target && origin
-      ? `${origin.lat.toFixed(6)},${origin.lon.toFixed(6)}>${target.facilityId ?? `${target.lat},${target.lon}`}:${profile}:${night}:${hazard}:${offline.value}`
-      : null;
-  const query = useQuery(key, () => findRoute(sources(), origin ?? { lat: 0, lon: 0 }, target as RouteTarget, options));
+  const key = origin
+    ? `${origin.lat.toFixed(6)},${origin.lon.toFixed(6)}>${target.facilityId ?? `${target.lat},${target.lon}`}:${profile}:${night}:${hazard}:${offline.value}`
+    : null;
+  const query = useQuery(key, () => findRoute(sources(), origin ?? { lat: 0, lon: 0 }, target, options));
   const answer = query.state === "done" ? query.value : null;
   useEffect(() => {
     shownRoute.value = answer;
@@ -180,7 +190,6 @@ export function RoutePanel() {
     },
     [],
   );
-  if (!target) return null;
   const close = () => {
     stopSpeaking();
     routeTarget.value = null;

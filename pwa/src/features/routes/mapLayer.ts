@@ -21,8 +21,11 @@ function data(answer: RouteAnswer | null): GeoJSON.FeatureCollection {
 /** Keep the map's route layer in step with the route shown; returns the function that stops it. */
 export function showRoute(map: maplibregl.Map): () => void {
   let latest: RouteAnswer | null = null;
+  // Sources can be added once the style has loaded; offline, tiles that never come keep
+  // map.loaded() false, so the "load" event is what counts.
+  let ready = false;
   const draw = () => {
-    if (!map.isStyleLoaded() && !map.loaded()) return;
+    if (!ready) return;
     const scheme = preferredScheme();
     if (!map.getSource("route")) {
       map.addSource("route", { type: "geojson", data: data(latest) });
@@ -61,7 +64,10 @@ export function showRoute(map: maplibregl.Map): () => void {
       );
     }
   };
-  map.once("load", draw);
+  map.once("load", () => {
+    ready = true;
+    draw();
+  });
   const stop = effect(() => {
     latest = shownRoute.value;
     draw();

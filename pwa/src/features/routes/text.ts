@@ -22,7 +22,8 @@ export function wayName(name: string): string {
 }
 
 export function stepText(step: RouteStep, destination: string): string {
-  const walk = { name: wayName(step.name), distance: distance(step.distanceM) };
+  // As the server says it: never "0 m" for a short stretch after a turn.
+  const walk = { name: wayName(step.name), distance: distance(Math.max(10, step.distanceM)) };
   if (step.maneuver === "arrive") return t("route.arrive", { name: destination });
   if (step.maneuver === "depart") return t("route.depart", walk);
   const turn = (TURNS as readonly string[]).includes(step.maneuver) ? (step.maneuver as Turn) : "straight";
