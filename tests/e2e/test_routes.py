@@ -129,25 +129,20 @@ async def test_a_route_from_the_sheet_is_drawn_with_time_steps_and_read_aloud(
 
 
 async def test_offline_the_route_is_computed_on_the_device_with_the_servers_length(
-    context: BrowserContext, routed: Demo
+    context: BrowserContext, routed_server: Server
 ) -> None:
-    own = Server(routed)  # stopped mid-test: offline means no server at all
-    try:
-        shelter = await first_shelter(own, walking=False)
-        expected = {
-            hazard: await server_route(own, shelter["id"], **({"hazard": hazard} if hazard else {}))
-            for hazard in ("earthquake", "flood")
-        }
-        async with httpx.AsyncClient(base_url=own.url) as client:
-            manifest = (await client.get(f"/api/packs/{CITY}")).json()
-        assert manifest["graph"] is not None and manifest["graph"]["edges"] > 1000
-        page = await context.new_page()
-        await page.goto(f"{own.url}/#/resident/offline")
-        row = page.locator(f"li[data-code='{CITY}']")
-        await row.get_by_role("button", name="見本市をダウンロード").click()
-        await expect(row.get_by_role("status")).to_contain_text("保存しました", timeout=60_000)
-    finally:
-        own.stop()
+    own = routed_server  # the browser goes offline: nothing it asks reaches the server
+    shelter = await first_shelter(own, walking=False)
+    expected = {hazard: await server_route(own, shelter["id"], hazard=hazard) for hazard in ("earthquake", "flood")}
+    async with httpx.AsyncClient(base_url=own.url) as client:
+        manifest = (await client.get(f"/api/packs/{CITY}")).json()
+    assert manifest["graph"] is not None and manifest["graph"]["edges"] > 1000
+    page = await context.new_page()
+    await page.goto(f"{own.url}/#/resident/offline")
+    row = page.locator(f"li[data-code='{CITY}']")
+    await row.get_by_role("button", name="見本市をダウンロード").click()
+    await expect(row.get_by_role("status")).to_contain_text("保存しました", timeout=60_000)
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
     await context.set_offline(True)
     await page.goto(f"{own.url}/#/resident/map")
     await expect(page.get_by_text("オフラインです")).to_be_visible()
