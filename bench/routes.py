@@ -30,12 +30,13 @@ from server.roads.service import import_roads
 from server.settings import PackSettings, Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-CODE = "029972"  # made up
+CODE = "029963"  # made up (a valid check digit; not the packs bench's 029971)
 WEST, SOUTH = 140.66, 40.76
 STEP_LON, STEP_LAT = 0.00042, 0.00032  # about 35 m at 40.8° N
 COLUMNS, ROWS = 290, 290
 TARGET_RATIO = 0.05
 TARGET_MB = 20.0
+CONNECTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def report(city: City, results: list[dict[str, float | str]]) -> None:
     print(f"{'endpoint':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x base':>7}  target")
     for r in results:
         target = ""
-        if r["name"] != "baseline /healthz":
+        if not str(r["name"]).startswith("baseline"):
             target = f"≥ {TARGET_RATIO:g} {'ok' if float(r['ratio']) >= TARGET_RATIO else 'MISSED'}"
         print(
             f"{r['name']!s:44} {float(r['requests_per_s']):9.0f} {float(r['p50_ms']):8.2f} "
