@@ -4,8 +4,9 @@ imported through `import_roads` like a real extract, one flood zone across it, a
 pack built with the walkable graph.
 
 Measured: the roads' import time; `GET /api/routes` requests per second against the same app's
-`/healthz` in the same run (target ≥ 0.05×, p99 reported) for a plain 3 km route and one
-avoiding the flood zone; the pack's size with its graph (target ≤ 20 MB).
+`/healthz` in the same run, both at 4 connections (target ≥ 0.05×, p99 reported), for a plain
+3 km route and one that must cross the flood band (no route avoids it: the least exposed); the
+pack's size with its graph (target ≤ 20 MB).
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ async def prepare(url: str, settings: Settings) -> City:
     finally:
         await pool.close()
         await engine.dispose()
-    # 3 km across the zone (south of it to north of it), and 3 km beside it.
+    # 3 km beside the zone, and 3 km across it: the band spans the city from west to east, so no
+    # route avoids it and the answer is the least exposed one (after the searches that fail).
     south, north_side = _point(0.2, 0.3), _point(0.25, 0.6)
     west_end, east_end = _point(0.1, 0.2), _point(0.4, 0.25)
     return City(
@@ -162,7 +164,7 @@ async def prepare(url: str, settings: Settings) -> City:
         pack_seconds=pack_seconds,
         routes={
             "route 3 km (adult)": f"/api/routes?from={west_end}&to={east_end}",
-            "route 3 km across a flood zone, avoiding it": f"/api/routes?from={south}&to={north_side}&hazard=flood",
+            "route 3 km across a flood band (least exposed)": f"/api/routes?from={south}&to={north_side}&hazard=flood",
         },
     )
 
