@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import alerts, checkins, firstvisit, fuzz, imports, packs, safety
+from bench import alerts, checkins, firstvisit, fuzz, imports, packs, routes, safety
 from bench.data import HOT_SPOT, generate
 from server.db.engine import local_cluster
 from server.db.migrate import upgrade
@@ -41,6 +41,7 @@ CHECKIN_DATABASE = "bosai_bench_checkins"
 FIRSTVISIT_DATABASE = "bosai_bench_firstvisit"
 ALERTS_DATABASE = "bosai_bench_alerts"
 SAFETY_DATABASE = "bosai_bench_safety"
+ROUTES_DATABASE = "bosai_bench_routes"
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,21 @@ def _ms(text: str) -> float:
     return float(match[1]) * _UNITS[match[2]]
 
 
-def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
+def wrk(url: str, seconds: int, connections: int, timeout_s: int = 2) -> tuple[float, float, float]:
     """Run wrk on core 1; return (req/s, p50 ms, p99 ms)."""
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            f"--timeout={timeout_s}s",
+            "--latency",
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -158,8 +170,9 @@ def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[str
 
 
 def measure(base: str, case: Case, args: argparse.Namespace, baseline: float) -> Result:
-    wrk(base + case.path, 1, args.connections)  # warm up
-    rps, p50, p99 = wrk(base + case.path, args.seconds, args.connections)
+    timeout = getattr(args, "timeout", 2)
+    wrk(base + case.path, 1, args.connections, timeout)  # warm up
+    rps, p50, p99 = wrk(base + case.path, args.seconds, args.connections, timeout)
     return Result(case.name, case.path, rps, p50, p99, rps / (baseline or rps), case.target_ratio)
 
 
@@ -176,9 +189,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument(
         "--only",
-        choices=("map", "imports", "checkins", "fuzz", "firstvisit", "alerts", "safety"),
+        choices=("map", "imports", "checkins", "fuzz", "firstvisit", "alerts", "safety", "routes"),
         help="run one part: map, imports and packs, checkins, fuzz, firstvisit (a throttled first visit), "
-        "alerts, or safety (status updates, check-ins telling the family)",
+        "alerts, safety (status updates, check-ins telling the family) or routes (walking routes on a "
+        "city-sized graph)",
     )
     args = parser.parse_args()
     settings = Settings.from_env({k: v for k, v in os.environ.items() if k != "DATABASE_URL"})
@@ -198,6 +212,8 @@ def main() -> None:
         fuzz.report(fuzz.measure(settings))
     if args.only in (None, "alerts"):
         alerts.report(alerts.measure(prepare_database(settings, ALERTS_DATABASE), settings))
+    if args.only in (None, "routes"):
+        routes_bench(settings, args)
     if args.only in (None, "firstvisit"):
         url = prepare_database(settings, FIRSTVISIT_DATABASE)
         firstvisit.load_demo(url)
@@ -205,6 +221,31 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "BOSAI_LOG_LEVEL": "warning"}
         with serving([bosai, "serve", "--workers", "1"], env, "/readyz") as base:
             firstvisit.report(firstvisit.run(base))
+
+
+def routes_bench(settings: Settings, args: argparse.Namespace) -> None:
+    """Routes per second against /healthz on a city-sized graph; its import time and pack size."""
+    url = prepare_database(settings, ROUTES_DATABASE)
+    city = asyncio.run(routes.prepare(url, settings))
+    bosai = str(Path(sys.executable).with_name("bosai"))
+    env = {**os.environ, "DATABASE_URL": url, "BOSAI_LOG_LEVEL": "warning"}
+    results: list[Result] = []
+    with serving([bosai, "serve", "--workers", "1"], env, "/readyz") as base:
+        for path in city.routes.values():  # every route answers before anything is timed
+            response = httpx.get(base + path, timeout=60)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}: {response.text[:300]}")
+        results.append(measure(base, Case("baseline /healthz", "/healthz"), args, 0.0))
+        # A route takes far longer than /healthz: few connections and a long timeout, so that wrk
+        # counts answers rather than timeouts (at 32 connections every route request timed out,
+        # and the backlog it left behind starved what was measured next); the baseline alike.
+        slow = argparse.Namespace(**{**vars(args), "connections": routes.CONNECTIONS, "timeout": 60})
+        slow_base = measure(base, Case(f"baseline /healthz ({routes.CONNECTIONS} conn.)", "/healthz"), slow, 0.0)
+        results.append(slow_base)
+        for name, path in city.routes.items():
+            case = Case(f"{name} ({routes.CONNECTIONS} conn.)", path, routes.TARGET_RATIO)
+            results.append(measure(base, case, slow, slow_base.requests_per_s))
+    routes.report(city, [asdict(r) for r in results])
 
 
 def map_bench(settings: Settings, args: argparse.Namespace) -> None:

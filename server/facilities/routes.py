@@ -17,6 +17,7 @@ from server.facilities import service
 from server.facilities.schemas import FacilityCollection, FacilityDetail, Link, NearestCollection
 from server.lib import params
 from server.lib.errors import InvalidParameterError
+from server.roads.walking import with_walking
 
 GEOJSON = "application/geo+json"
 MAX_PAGE = 1000
@@ -88,6 +89,7 @@ class FacilityController(Controller):
         kind: FromQuery[str | None] = None,
         limit: FromQuery[str | None] = None,
         include_inside: Annotated[str | None, QueryParameter(name="includeInside")] = None,
+        walking: FromQuery[str | None] = None,
     ) -> NearestCollection:
         latitude, longitude = params.latitude(lat), params.longitude(lon)
         chosen_kind = params.choice(kind, "kind", FACILITY_KINDS)
@@ -97,10 +99,14 @@ class FacilityController(Controller):
             params.flag(include_inside, "includeInside"),
         )
         size = params.whole(limit, "limit", 5, 1, MAX_NEAREST)
+        on_foot = params.flag(walking, "walking")
         answer = await service.nearest(state.fast_pool, latitude, longitude, asked[0], asked[1], size, asked[2])
-        return await service.with_nearest_open(
+        answer = await service.with_nearest_open(
             state.fast_pool, state.read_engine, answer, asked, statuses_of, open_shelters
         )
+        if on_foot:
+            await with_walking(state.fast_pool, latitude, longitude, answer)
+        return answer
 
     @get("/{facility_id:str}", media_type=GEOJSON, summary="One facility with every designation and source id")
     async def get_facility(

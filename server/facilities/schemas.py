@@ -95,6 +95,10 @@ class NearestProperties(FacilityProperties, rename="camel"):
     distance_m: float = 0.0
     walking_minutes: int = 0
     inside_hazard_zone: bool = False
+    #: With ``walking=true``: metres on foot along the roads (None: not on the road network or not
+    #: joined to the start), and the minutes at an adult's 1.0 m/s.
+    walking_distance_m: float | None = None
+    walking_route_minutes: int | None = None
 
 
 class NearestFeature(msgspec.Struct):

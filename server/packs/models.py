@@ -1,4 +1,5 @@
-"""Offline map packs: one PMTiles archive (and a compact facility list) per municipality and version."""
+"""Offline map packs: one PMTiles archive (with a compact facility list and walkable graph) per
+municipality and version."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ class OfflinePack(Entity):
     facilities_bytes: Mapped[int] = mapped_column(BigInteger)
     facilities_sha256: Mapped[str] = mapped_column(String(64))
     facilities_count: Mapped[int] = mapped_column(Integer)
+    # The walkable graph beside the archive (server/roads/graph.py); none without roads.
+    graph_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    graph_sha256: Mapped[str | None] = mapped_column(String(64))
+    graph_edges: Mapped[int | None] = mapped_column(Integer)
     bbox: Mapped[list[float]] = mapped_column(ARRAY(Float))
     min_zoom: Mapped[int] = mapped_column(Integer)
     max_zoom: Mapped[int] = mapped_column(Integer)

@@ -23,8 +23,12 @@ from server.packs.models import OfflinePack
 from server.packs.schemas import PackList, PackVersions
 from server.packs.service import latest_packs, manifest, pack_path
 
-_FILE = re.compile(r"(\d{1,9})(\.pmtiles|\.facilities\.json)")
-_TYPES = {".pmtiles": "application/octet-stream", ".facilities.json": "application/geo+json"}
+_FILE = re.compile(r"(\d{1,9})(\.pmtiles|\.facilities\.json|\.graph\.json)")
+_TYPES = {
+    ".pmtiles": "application/octet-stream",
+    ".facilities.json": "application/geo+json",
+    ".graph.json": "application/json",
+}
 IMMUTABLE = "public, max-age=31536000, immutable"
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 # More digits than any file offset: converting thousands of digits is slow, and Python refuses.
@@ -87,7 +91,9 @@ class PackFileController(Controller):
         code = _code(code)
         match = _FILE.fullmatch(name)
         if match is None:
-            raise NotFoundError(f"no pack file {name!r}: expected VERSION.pmtiles or VERSION.facilities.json")
+            raise NotFoundError(
+                f"no pack file {name!r}: expected VERSION.pmtiles, VERSION.facilities.json or VERSION.graph.json"
+            )
         version, suffix = int(match[1]), match[2]
         async with session_factory(state.read_engine)() as session:
             pack = await session.scalar(
@@ -96,9 +102,13 @@ class PackFileController(Controller):
                 .where(Municipality.code == code, OfflinePack.version == version)
             )
         path = pack_path(state.settings.packs.folder, code, version, suffix)
-        if pack is None or not path.is_file():
+        if pack is None or not path.is_file() or (suffix == ".graph.json" and pack.graph_sha256 is None):
             raise NotFoundError(f"version {version} of the pack of {code} is not (or no longer) kept")
-        digest = pack.sha256 if suffix == ".pmtiles" else pack.facilities_sha256
+        digest = {
+            ".pmtiles": pack.sha256,
+            ".facilities.json": pack.facilities_sha256,
+            ".graph.json": pack.graph_sha256,
+        }[suffix]
         headers = {"ETag": f'"{digest}"', "Cache-Control": IMMUTABLE, "Accept-Ranges": "bytes"}
         if request.headers.get("if-none-match") == headers["ETag"]:
             return Response(b"", status_code=304, headers=headers)

@@ -15,6 +15,15 @@ class PackFacilities(msgspec.Struct):
     count: int
 
 
+class PackGraph(msgspec.Struct):
+    """The walkable graph beside the archive, for routes on the device (server/roads/graph.py)."""
+
+    url: str
+    bytes: int
+    sha256: str
+    edges: int
+
+
 class PackManifest(msgspec.Struct, rename="camel"):
     municipality: str
     name: str
@@ -31,6 +40,7 @@ class PackManifest(msgspec.Struct, rename="camel"):
     tile_count: int
     facilities: PackFacilities
     build_seconds: float
+    graph: PackGraph | None  # none without roads
 
 
 class PackList(msgspec.Struct):

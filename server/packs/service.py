@@ -29,7 +29,8 @@ from server.db.engine import session_factory
 from server.lib.errors import NotFoundError
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
-from server.packs.schemas import PackFacilities, PackManifest
+from server.packs.schemas import PackFacilities, PackGraph, PackManifest
+from server.roads.graph import encode, walk_graph
 from server.settings import PackSettings
 from server.tiles.service import render_tile
 
@@ -43,18 +44,20 @@ CONCURRENCY = 4
 
 Progress = Callable[[int, int], None]
 
-# The state of a municipality's data: counts and newest changes of its row, its facilities and the
-# hazard zones over its extent (a zone deleted changes the count).
+# The state of a municipality's data: counts and newest changes of its row, its facilities, the
+# hazard zones over its extent (a zone deleted changes the count) and its roads.
 _STATE = text(
     """
     SELECT m.id, m.code, m.name, ST_AsBinary(m.boundary) AS boundary,
            greatest(m.updated_at, f.newest, z.newest) AS data_as_of,
-           md5(concat_ws('|', m.updated_at, f.n, f.newest, z.n, z.newest)) AS fingerprint
+           md5(concat_ws('|', m.updated_at, f.n, f.newest, z.n, z.newest, r.n, r.newest)) AS fingerprint
     FROM municipality m
     CROSS JOIN LATERAL (SELECT count(*) AS n, max(updated_at) AS newest FROM facility
                         WHERE municipality_id = m.id) f
     CROSS JOIN LATERAL (SELECT count(*) AS n, max(updated_at) AS newest FROM hazard_zone
                         WHERE CASE WHEN m.bbox IS NULL THEN municipality_id = m.id ELSE geom && m.bbox END) z
+    -- Roads are replaced whole on re-import: new edges get new ids.
+    CROSS JOIN LATERAL (SELECT count(*) AS n, max(id) AS newest FROM road_edge WHERE municipality_id = m.id) r
     WHERE (CAST(:code AS text) IS NULL OR m.code = :code)
     ORDER BY m.code
     """
@@ -147,6 +150,11 @@ def manifest(pack: OfflinePack, code: str, name: str) -> PackManifest:
             count=pack.facilities_count,
         ),
         build_seconds=round(pack.build_seconds, 2),
+        graph=PackGraph(
+            url=f"{base}.graph.json", bytes=pack.graph_bytes, sha256=pack.graph_sha256, edges=pack.graph_edges or 0
+        )
+        if pack.graph_bytes is not None and pack.graph_sha256 is not None
+        else None,
     )
 
 
@@ -192,6 +200,10 @@ async def build(
     facilities = await _facilities(engine, state.id)
     facilities_path = pack_path(settings.folder, code, version, ".facilities.json")
     _atomic_write(facilities_path, facilities)
+    document = await walk_graph(pool, state.id, code)
+    graph = encode(document) if document is not None else None
+    if graph is not None:
+        _atomic_write(pack_path(settings.folder, code, version, ".graph.json"), graph)
 
     layers = [*LAYERS, *(["basemap"] if basemap else [])]
     pack = OfflinePack(
@@ -205,6 +217,9 @@ async def build(
         facilities_bytes=len(facilities),
         facilities_sha256=_sha256(facilities),
         facilities_count=len(json.loads(facilities)["features"]),
+        graph_bytes=len(graph) if graph is not None else None,
+        graph_sha256=_sha256(graph) if graph is not None else None,
+        graph_edges=len(document["edges"]) // 5 if document is not None else None,
         bbox=[round(v, 6) for v in area.bounds],
         min_zoom=MIN_ZOOM,
         max_zoom=MAX_ZOOM,
@@ -234,7 +249,7 @@ async def prune(engine: AsyncEngine, settings: PackSettings, municipality_id: An
                 delete(OfflinePack).where(OfflinePack.municipality_id == municipality_id, OfflinePack.version.in_(old))
             )
     for version in old:
-        for suffix in (".pmtiles", ".facilities.json"):
+        for suffix in (".pmtiles", ".facilities.json", ".graph.json"):
             pack_path(settings.folder, code, version, suffix).unlink(missing_ok=True)
 
 

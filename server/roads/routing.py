@@ -451,3 +451,61 @@ async def route(pool: asyncpg.Pool, origin: Place, destinations: Sequence[Place]
     )
     line = LineString([(round(x, 7), round(y, 7)) for x, y in coordinates])
     return RouteFeature(line, properties)
+
+
+SNAP_MANY_SQL = """
+SELECT p.i, e.id, e.source, e.target, e.length_m, e.municipality_id,
+       ST_LineLocatePoint(e.geom, p.g) AS fraction,
+       ST_Distance(e.geom::geography, p.g::geography) AS distance,
+       ST_X(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lon,
+       ST_Y(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lat
+FROM (SELECT i, ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
+      FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS u(x, y, i)) p
+CROSS JOIN LATERAL (
+    SELECT r.* FROM (
+        SELECT id FROM road_edge WHERE component = 0 ORDER BY geom <-> p.g LIMIT 16
+    ) c JOIN road_edge r ON r.id = c.id
+    ORDER BY ST_Distance(r.geom::geography, p.g::geography), r.id
+    LIMIT 1
+) e
+"""
+
+
+async def walking_distances(pool: asyncpg.Pool, origin: Place, places: Sequence[Place]) -> list[float | None]:
+    """Metres on foot from ``origin`` to each place (None: off the network or not joined), by one
+    snapping query and one many-to-many Dijkstra: cheap enough to rank a nearest list. The walk is
+    the plain one (no hazard left out): the route screen is where a hazard is avoided."""
+    if not places:
+        return []
+    options = Options("adult", None, False)
+    rows = await pool.fetch(
+        SNAP_MANY_SQL, [origin.lon, *(p.lon for p in places)], [origin.lat, *(p.lat for p in places)]
+    )
+    snaps: dict[int, Snap] = {}
+    for row in rows:
+        if row["distance"] > SNAP_MAX_M:
+            continue
+        place = origin if row["i"] == 1 else places[row["i"] - 2]
+        snaps[row["i"]] = Snap(
+            place,
+            row["id"],
+            row["source"],
+            row["target"],
+            row["length_m"],
+            row["fraction"],
+            row["distance"],
+            row["municipality_id"],
+            row["lon"],
+            row["lat"],
+        )
+    start = snaps.get(1)
+    if start is None:
+        return [None] * len(places)
+    ends = [snaps[i + 2] for i in range(len(places)) if i + 2 in snaps]
+    plans = {id(plan.end): plan for plan in await _plans(pool, start, ends, options, least_exposed=False)}
+    distances: list[float | None] = []
+    for i in range(len(places)):
+        end = snaps.get(i + 2)
+        plan = plans.get(id(end)) if end is not None else None
+        distances.append(None if plan is None or end is None else round(start.distance + plan.cost + end.distance, 1))
+    return distances

@@ -146,7 +146,7 @@ async def test_risk_here_and_nearest_shelters_answer_for_a_chosen_place(page: Pa
     await nearest.get_by_label("災害の種類").select_option("earthquake")
     await expect(nearest.locator("ol.nearest > li")).to_have_count(5)
     await expect(nearest.locator("ol.nearest > li").first).to_contain_text("徒歩")
-    await nearest.locator("ol.nearest > li").first.get_by_role("button").click()
+    await nearest.locator("ol.nearest > li").first.get_by_role("button").first.click()
     await expect(page.locator("dialog.sheet")).to_contain_text("地震")
 
 
@@ -174,7 +174,7 @@ async def test_the_facility_sheet_passes_axe_in_english(page: Page, server: Serv
     await page.get_by_label("言語").select_option("en")
     await page.wait_for_function(f"() => {RENDERED_FACILITIES} > 0", timeout=30_000)
     await page.get_by_role("button", name="Check the centre of the map").click()
-    await page.locator("ol.nearest > li").first.get_by_role("button").click()
+    await page.locator("ol.nearest > li").first.get_by_role("button").first.click()
     await expect(page.locator("dialog.sheet dl")).to_be_visible()
     assert await serious_violations(page) == []
 
@@ -356,7 +356,7 @@ async def test_a_downloaded_pack_keeps_the_map_and_its_answers_offline(context: 
     first = nearest["features"][0]["properties"]["name"]
     await expect(panel.locator("ol.nearest > li").first).to_contain_text(first)
     await expect(panel.locator("ol.nearest > li")).to_have_count(5)
-    await panel.locator("ol.nearest > li").first.get_by_role("button").click()
+    await panel.locator("ol.nearest > li").first.get_by_role("button").first.click()
     await expect(page.locator("dialog.sheet h2")).to_have_text(first)  # details from the pack's facility list
     await page.locator("dialog.sheet").get_by_role("button", name="閉じる").click()
     # By default, offline too: away from the flood zone here, and no live shelter status claimed.

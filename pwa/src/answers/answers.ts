@@ -13,6 +13,8 @@ export interface NearestOptions {
   /** Only shelters suitable for this hazard; "any": every shelter; null: away from the hazards at the point. */
   hazard: NearestHazard;
   limit?: number;
+  /** Also the walking distance along the roads (the server's; a pack answers without it). */
+  walking?: boolean;
 }
 
 /** The questions the map asks. */

@@ -2013,8 +2013,10 @@ export interface components {
             status?: components["schemas"]["ShelterStatus"] | null;
             suitableHazards: string[];
             targetGroups: string[];
+            walkingDistanceM?: number | null;
             /** @default 0 */
             walkingMinutes: number;
+            walkingRouteMinutes?: number | null;
             withdrawn: boolean;
         };
         /** Needs */
@@ -2095,6 +2097,13 @@ export interface components {
             sha256: string;
             url: string;
         };
+        /** PackGraph */
+        PackGraph: {
+            bytes: number;
+            edges: number;
+            sha256: string;
+            url: string;
+        };
         /** PackList */
         PackList: {
             packs: components["schemas"]["PackManifest"][];
@@ -2112,6 +2121,7 @@ export interface components {
             bytes: number;
             dataAsOf: string | null;
             facilities: components["schemas"]["PackFacilities"];
+            graph: components["schemas"]["PackGraph"] | null;
             layers: string[];
             maxZoom: number;
             minZoom: number;
@@ -2135,6 +2145,7 @@ export interface components {
             bytes: number;
             dataAsOf: string | null;
             facilities: components["schemas"]["PackFacilities"];
+            graph: components["schemas"]["PackGraph"] | null;
             layers: string[];
             maxZoom: number;
             minZoom: number;
@@ -3337,6 +3348,7 @@ export interface operations {
                 lat?: string | null;
                 limit?: string | null;
                 lon?: string | null;
+                walking?: string | null;
             };
             header?: never;
             path?: never;

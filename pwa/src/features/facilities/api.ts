@@ -44,9 +44,9 @@ export type NearestHazard = HazardType | "any" | null;
 export const facility = (id: string, f?: Fetch) => getJson<Facility>(`/api/facilities/${encodeURIComponent(id)}`, f);
 
 /** The nearest shelters to a point: suitable for `hazard` when given, else away from the hazards there. */
-export const nearest = (lat: number, lon: number, hazard: NearestHazard, limit = 5, f?: Fetch) =>
+export const nearest = (lat: number, lon: number, hazard: NearestHazard, limit = 5, f?: Fetch, walking = false) =>
   getJson<Nearest>(
-    `/api/facilities/nearest?${coordinates(lat, lon)}&limit=${limit}${hazard ? `&hazard=${hazard}` : ""}`,
+    `/api/facilities/nearest?${coordinates(lat, lon)}&limit=${limit}${hazard ? `&hazard=${hazard}` : ""}${walking ? "&walking=true" : ""}`,
     f,
   );
 
@@ -57,7 +57,13 @@ const RANK: Record<string, number> = { open: 0, crowded: 1, none: 2, full: 3, cl
 const rank = (f: NearestFacility) => RANK[f.properties.status?.status ?? "none"] ?? 2;
 
 export function openFirst(features: readonly NearestFacility[]): NearestFacility[] {
-  return [...features].sort((a, b) => rank(a) - rank(b) || a.properties.distanceM - b.properties.distanceM);
+  // On foot when the walks are known (a place the roads do not reach comes after those they do).
+  const walked = features.some((f) => f.properties.walkingDistanceM != null);
+  const far = (f: NearestFacility) =>
+    walked ? (f.properties.walkingDistanceM ?? Number.POSITIVE_INFINITY) : f.properties.distanceM;
+  return [...features].sort(
+    (a, b) => rank(a) - rank(b) || far(a) - far(b) || a.properties.distanceM - b.properties.distanceM,
+  );
 }
 
 /** The full (or closed) shelters nearer than the first one the sorted list proposes. */

@@ -51,6 +51,19 @@ describe("nearest shelters, open ones first", () => {
     expect(list[0]?.id).toBe("crowded-near");
   });
 
+  it("orders by the walk along the roads when it is known, places the roads do not reach last", () => {
+    const walk = (f: NearestFacility, walkingDistanceM: number | null) => ({
+      ...f,
+      properties: { ...f.properties, walkingDistanceM, walkingRouteMinutes: null },
+    });
+    const list = [
+      walk(place("across-the-river", 200, null), 800),
+      walk(place("unreached", 250, null), null),
+      walk(place("by-the-bridge", 335, null), 450),
+    ];
+    expect(openFirst(list).map((f) => f.id)).toEqual(["by-the-bridge", "across-the-river", "unreached"]);
+  });
+
   it("says which full or closed shelters are nearer than the first one proposed", () => {
     const list = [place("full", 100, "full"), place("open", 400, "open"), place("full-far", 900, "full")];
     expect(nearerButFull(list).map((f) => f.id)).toEqual(["full"]);

@@ -8,6 +8,7 @@ import { openFacility } from "../../map/state";
 import { type FacilityKind, shownCapacity } from "../facilities/api";
 import { household } from "../households/household";
 import { isTargetGroup, matchingGroups } from "../households/welfare";
+import { askRoute } from "../routes/state";
 
 /** The details of the facility tapped on the map or chosen in a list, as a modal sheet. */
 export function FacilitySheet() {
@@ -122,6 +123,19 @@ export function FacilitySheet() {
         </dl>
       )}
       {facility?.kinds.includes("welfare_shelter") && <p class="notice">{t("sheet.welfareOnRequest")}</p>}
+      {facility && query.state === "done" && (
+        <button
+          type="button"
+          class="primary"
+          onClick={() => {
+            const [lon, lat] = query.value.geometry.coordinates;
+            close();
+            askRoute({ facilityId: query.value.id ?? id, name: facility.name, lat, lon });
+          }}
+        >
+          {t("route.open")}
+        </button>
+      )}
     </dialog>
   );
 }

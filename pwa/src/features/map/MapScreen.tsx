@@ -2,6 +2,7 @@ import type { ComponentChildren, FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { mapReady, place, sketchSettled } from "../../map/state";
+import { RoutePanel } from "../routes/RoutePanel";
 import { FacilitySheet } from "./FacilitySheet";
 import { Legend } from "./Legend";
 import { LocateButton } from "./LocateButton";
@@ -47,6 +48,7 @@ export function MapScreen() {
     <div class={place.value ? "map-screen has-place" : "map-screen"}>
       <LazyMapView cover={mapReady.value ? null : <SketchMap />} />
       <div class="panels">
+        <RoutePanel />
         <RiskPanel />
         <NearestPanel />
         <Legend />

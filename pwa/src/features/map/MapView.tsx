@@ -12,6 +12,7 @@ import { provideSymbols } from "../../map/symbols";
 import { ZONE_TYPES } from "../hazards/api";
 import { type Bbox, municipalities } from "../municipalities/api";
 import { packKey, packSourceUrl, storedPacks } from "../packs/stored";
+import { showRoute } from "../routes/mapLayer";
 import { LocateButton } from "./LocateButton";
 import { liveShelters, pollLiveShelters } from "./liveShelters";
 
@@ -155,6 +156,7 @@ export function MapView({ cover }: { cover?: ComponentChildren }) {
       (map.getSource("shelters-live") as maplibregl.GeoJSONSource | undefined)?.setData(latestLive);
     });
     const stopPolling = pollLiveShelters();
+    const stopRoute = showRoute(map);
     // The device switching between light and dark repaints the map's own colours.
     const dark = window.matchMedia?.("(prefers-color-scheme: dark)");
     const repaint = () => {
@@ -171,6 +173,7 @@ export function MapView({ cover }: { cover?: ComponentChildren }) {
     return () => {
       dark?.removeEventListener("change", repaint);
       stopLive();
+      stopRoute();
       stopPolling();
       stopPacks();
       stopPlace();

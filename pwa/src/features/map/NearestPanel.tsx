@@ -9,6 +9,7 @@ import { type Nearest, nearerButFull, openFirst, type ShelterStatus, shownCapaci
 import { HAZARD_TYPES, type HazardType } from "../hazards/api";
 import { household } from "../households/household";
 import { matchingGroups } from "../households/welfare";
+import { askRoute } from "../routes/state";
 
 /** "flood (0.5–3 m), landslide": the zones at the place whose places were left out. */
 function zonesText(answer: Nearest): string {
@@ -29,7 +30,7 @@ export function NearestPanel() {
   const key = placeKey();
   const query = useQuery(key === null ? null : `${key}:${hazard}`, () => {
     const { lat, lon } = place.value ?? { lat: 0, lon: 0 };
-    return answers.nearestShelters({ lat, lon }, { hazard });
+    return answers.nearestShelters({ lat, lon }, { hazard, walking: true });
   });
   const answer = query.state === "done" ? query.value : null;
   // The places nearby, and the nearest open shelter further away when none of them takes people.
@@ -100,12 +101,25 @@ export function NearestPanel() {
                 <div>
                   <Name of={f.properties} as="strong" />
                   <div class="muted">{f.properties.kinds.map((k) => t(`kind.${k}`)).join("・")}</div>
-                  <div>
-                    {t("nearest.distance", {
-                      distance: distance(f.properties.distanceM),
-                      minutes: f.properties.walkingMinutes,
-                    })}
-                  </div>
+                  {f.properties.walkingDistanceM != null ? (
+                    <div data-testid="walking">
+                      {t("nearest.walking", {
+                        distance: distance(f.properties.walkingDistanceM),
+                        minutes: f.properties.walkingRouteMinutes ?? "?",
+                      })}
+                      <span class="muted">
+                        {" "}
+                        ({t("nearest.straight", { distance: distance(f.properties.distanceM) })})
+                      </span>
+                    </div>
+                  ) : (
+                    <div>
+                      {t("nearest.distance", {
+                        distance: distance(f.properties.distanceM),
+                        minutes: f.properties.walkingMinutes,
+                      })}
+                    </div>
+                  )}
                   {status && (
                     <div class="live-status">
                       <StatusBadge status={status.status} />
@@ -115,12 +129,31 @@ export function NearestPanel() {
                     </div>
                   )}
                 </div>
-                <button type="button" class="secondary" onClick={() => (openFacility.value = f.id)}>
-                  {t("nearest.open")}
-                  <span class="visually-hidden">
-                    : <Name of={f.properties} />
-                  </span>
-                </button>
+                <div class="nearest-actions">
+                  <button type="button" class="secondary" onClick={() => (openFacility.value = f.id)}>
+                    {t("nearest.open")}
+                    <span class="visually-hidden">
+                      : <Name of={f.properties} />
+                    </span>
+                  </button>
+                  <button
+                    type="button"
+                    class="secondary"
+                    onClick={() =>
+                      askRoute({
+                        facilityId: f.id,
+                        name: f.properties.name,
+                        lat: f.geometry.coordinates[1],
+                        lon: f.geometry.coordinates[0],
+                      })
+                    }
+                  >
+                    {t("route.short")}
+                    <span class="visually-hidden">
+                      : <Name of={f.properties} />
+                    </span>
+                  </button>
+                </div>
               </li>
             );
           })}

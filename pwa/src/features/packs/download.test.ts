@@ -27,6 +27,7 @@ async function manifestFor(archive = ARCHIVE): Promise<PackManifest> {
       count: 0,
     },
     buildSeconds: 0.5,
+    graph: null,
   };
 }
 

@@ -9,7 +9,7 @@ export interface StoredPack {
 
 /** Where the pack's files live on the device. */
 export interface PackStore {
-  put(manifest: PackManifest, archive: Blob, facilities: Blob, storedAt: number): Promise<void>;
+  put(manifest: PackManifest, archive: Blob, facilities: Blob, storedAt: number, graph?: Blob | null): Promise<void>;
 }
 
 export class ChecksumError extends Error {}
@@ -68,8 +68,17 @@ export class PackDownload {
     if (!list.ok) throw new Error(`HTTP ${list.status}`);
     const facilities = new Uint8Array(await list.arrayBuffer());
     if ((await sha256(facilities)) !== manifest.facilities.sha256) throw new ChecksumError("checksum");
+    // The walkable graph, for routes on the device (features/routes); a town without roads has none.
+    let graph: Blob | null = null;
+    if (manifest.graph) {
+      const answer = await this.fetcher(manifest.graph.url, { cache: "no-store" });
+      if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+      const bytes = new Uint8Array(await answer.arrayBuffer());
+      if ((await sha256(bytes)) !== manifest.graph.sha256) throw new ChecksumError("checksum");
+      graph = new Blob([bytes as BlobPart]);
+    }
     try {
-      await store.put(manifest, archive, new Blob([facilities as BlobPart]), now);
+      await store.put(manifest, archive, new Blob([facilities as BlobPart]), now, graph);
     } catch (error) {
       if (error instanceof DOMException && error.name === "QuotaExceededError") throw new QuotaError("quota");
       throw error;
@@ -77,8 +86,10 @@ export class PackDownload {
   }
 }
 
-const CACHE = "bosai-packs";
-const key = (code: string, what: "pmtiles" | "facilities.json" | "manifest.json") => `/offline-packs/${code}.${what}`;
+export const packFileKey = (code: string, what: "pmtiles" | "facilities.json" | "graph.json" | "manifest.json") =>
+  `/offline-packs/${code}.${what}`;
+const key = packFileKey;
+export const CACHE = "bosai-packs";
 
 /** The device's packs, in Cache Storage: the manifest is written last, so a pack is whole or absent. */
 export const cacheStore: PackStore & {
@@ -87,11 +98,13 @@ export const cacheStore: PackStore & {
   facilities(code: string): Promise<unknown>;
   remove(code: string): Promise<void>;
 } = {
-  async put(manifest, archive, facilities, storedAt) {
+  async put(manifest, archive, facilities, storedAt, graph) {
     const cache = await caches.open(CACHE);
     const octets = { "Content-Type": "application/octet-stream" };
     await cache.put(key(manifest.municipality, "pmtiles"), new Response(archive, { headers: octets }));
     await cache.put(key(manifest.municipality, "facilities.json"), new Response(facilities));
+    if (graph) await cache.put(key(manifest.municipality, "graph.json"), new Response(graph));
+    else await cache.delete(key(manifest.municipality, "graph.json"));
     const stored: StoredPack = { manifest, storedAt };
     await cache.put(key(manifest.municipality, "manifest.json"), new Response(JSON.stringify(stored)));
   },
@@ -114,6 +127,7 @@ export const cacheStore: PackStore & {
     await cache.delete(key(code, "manifest.json"));
     await cache.delete(key(code, "pmtiles"));
     await cache.delete(key(code, "facilities.json"));
+    await cache.delete(key(code, "graph.json"));
   },
 };
 

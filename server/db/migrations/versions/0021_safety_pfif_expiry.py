@@ -1,7 +1,7 @@
 """safety interchange and expiry: people imported from PFIF files, and expired events' undo store
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-11-29 18:30:00.000000
 
 An imported record keeps in clear only its status now, the time, and the keyed hashes an inquiry

@@ -1,7 +1,7 @@
 """alert feeds: the JMA feed entries taken and each feed's Last-Modified
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-11-29 18:40:00.000000
 
 `bosai alerts watch` de-duplicates entries by their Atom id in the database, so that the
