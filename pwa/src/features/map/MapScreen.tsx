@@ -2,7 +2,7 @@ import type { ComponentChildren, FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../../i18n";
 import { mapReady, place, sketchSettled } from "../../map/state";
-import { RoutePanel } from "../routes/RoutePanel";
+import { routeTarget } from "../routes/state";
 import { FacilitySheet } from "./FacilitySheet";
 import { Legend } from "./Legend";
 import { LocateButton } from "./LocateButton";
@@ -42,13 +42,27 @@ function LazyMapView({ cover }: { cover: ComponentChildren }) {
   );
 }
 
+/** The route panel's code (with the device's router) only once a route is asked for. */
+function LazyRoutePanel() {
+  const [Panel, setPanel] = useState<FunctionComponent | null>(null);
+  const wanted = routeTarget.value !== null;
+  useEffect(() => {
+    if (!wanted || Panel) return;
+    import("../routes/RoutePanel").then(
+      (module) => setPanel(() => module.RoutePanel),
+      () => undefined, // offline before the service worker stored it: the sheet and lists still work
+    );
+  }, [wanted, Panel]);
+  return Panel ? <Panel /> : null;
+}
+
 export function MapScreen() {
   return (
     // Once a place is chosen, a phone shows a shorter map so that what to do there is in the first screen.
     <div class={place.value ? "map-screen has-place" : "map-screen"}>
       <LazyMapView cover={mapReady.value ? null : <SketchMap />} />
       <div class="panels">
-        <RoutePanel />
+        <LazyRoutePanel />
         <RiskPanel />
         <NearestPanel />
         <Legend />

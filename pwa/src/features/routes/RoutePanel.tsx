@@ -161,6 +161,9 @@ export function RoutePanel() {
 
 /** From the chosen place, home or work, for who walks, avoiding a hazard. */
 function RouteView({ target }: { target: RouteTarget }) {
+  // Into view for the keyboard and the screen reader, for each place asked (the panel is a chunk
+  // of its own: it may arrive after the tap).
+  useEffect(() => document.getElementById("route-title")?.focus(), []);
   const mine = household.value;
   const available: Start[] = [
     ...(place.value ? (["place"] as const) : []),

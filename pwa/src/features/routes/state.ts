@@ -7,7 +7,5 @@ export const shownRoute = signal<RouteAnswer | null>(null);
 
 /** Open the route panel for a place (from the facility sheet or the nearest list). */
 export function askRoute(target: RouteTarget): void {
-  routeTarget.value = target;
-  // After the panel renders: bring it into view for the keyboard and the screen reader.
-  requestAnimationFrame(() => document.getElementById("route-title")?.focus());
+  routeTarget.value = target; // the panel brings itself into view once rendered (RoutePanel)
 }
