@@ -176,6 +176,10 @@ async def snap(pool: asyncpg.Pool, place: Place, options: Options, field: str) -
             reason="off_network",
             field=field,
         )
+    return _snap(place, row)
+
+
+def _snap(place: Place, row: asyncpg.Record) -> Snap:
     return Snap(
         place,
         row["id"],
@@ -486,18 +490,7 @@ async def walking_distances(pool: asyncpg.Pool, origin: Place, places: Sequence[
         if row["distance"] > SNAP_MAX_M:
             continue
         place = origin if row["i"] == 1 else places[row["i"] - 2]
-        snaps[row["i"]] = Snap(
-            place,
-            row["id"],
-            row["source"],
-            row["target"],
-            row["length_m"],
-            row["fraction"],
-            row["distance"],
-            row["municipality_id"],
-            row["lon"],
-            row["lat"],
-        )
+        snaps[row["i"]] = _snap(place, row)
     start = snaps.get(1)
     if start is None:
         return [None] * len(places)

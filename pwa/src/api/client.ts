@@ -42,12 +42,17 @@ export async function getJson<T>(path: string, fetcher: Fetch = fetch): Promise<
   return (await response.json()) as T;
 }
 
-/** POST a JSON body; the answer's JSON, or an ApiError (status 0 when the network failed). */
-export async function postJson<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+/** A JSON body sent with `method`; the answer's JSON, or an ApiError (status 0 when the network failed). */
+export async function sendJson<T>(
+  method: "POST" | "PUT" | "DELETE",
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
-      method: "POST",
+      method,
       headers: { "Content-Type": "application/json", ...headers },
       body: body === undefined ? null : JSON.stringify(body),
     });
@@ -58,6 +63,9 @@ export async function postJson<T>(path: string, body: unknown, headers: Record<s
   if (!response.ok) throw new ApiError(response.status, answer.detail ?? response.statusText);
   return answer;
 }
+
+export const postJson = <T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> =>
+  sendJson<T>("POST", path, body, headers);
 
 // The session's CSRF token, kept on the device so queued writes can be sent after a restart.
 const CSRF_KEY = "bosai.csrf";

@@ -1,6 +1,6 @@
 // The alerts feature's calls (server/alerts): subscriptions (no account: a token proves the
 // device made it), the inbox's alerts, and headquarters' evacuation orders.
-import { ApiError, type Fetch, getJson, post, type Schemas } from "../../api/client";
+import { type Fetch, getJson, post, type Schemas, sendJson } from "../../api/client";
 
 export type AlertSummary = Schemas["AlertSummary"];
 export type AlertDetail = Schemas["AlertDetail"];
@@ -27,21 +27,8 @@ export const deliveries = (id: string, f?: Fetch) =>
 /** Preview (dryRun) or issue an order; 解除 is an order with `cancels`. */
 export const order = (body: OrderIn) => post<OrderOut>("/api/alerts", body);
 
-async function send<T>(method: string, path: string, body: unknown, token?: string): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: { "Content-Type": "application/json", ...(token ? { "X-Push-Token": token } : {}) },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new ApiError(0, error instanceof Error ? error.message : String(error));
-  }
-  const answer = (await response.json().catch(() => ({}))) as T & { detail?: string };
-  if (!response.ok) throw new ApiError(response.status, answer.detail ?? response.statusText);
-  return answer;
-}
+const send = <T>(method: "POST" | "PUT" | "DELETE", path: string, body: unknown, token?: string) =>
+  sendJson<T>(method, path, body, token ? { "X-Push-Token": token } : {});
 
 export const subscribe = (body: SubscriptionBody) =>
   send<Schemas["SubscriptionCreated"]>("POST", "/api/push/subscriptions", body);

@@ -1,6 +1,6 @@
 // The family safety feature's calls (server/safety): my status and consent, my groups (read with
 // an ETag, so the open view can ask often), invites, joining, leaving, asking a member, inquiries.
-import { ApiError, csrfHeader, getJson, post, type Schemas } from "../../api/client";
+import { ApiError, csrfHeader, getJson, post, type Schemas, sendJson } from "../../api/client";
 
 export type Group = Schemas["Group"];
 export type GroupMember = Schemas["GroupMember"];
@@ -41,22 +41,9 @@ export async function fetchGroups(
   return { groups: body.groups, etag: response.headers.get("ETag") };
 }
 
-/** A write with this session's CSRF token (PUT, DELETE); the answer's JSON, or an ApiError. */
-async function send<T>(method: "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers: { "Content-Type": "application/json", ...csrfHeader() },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-  } catch (error) {
-    throw new ApiError(0, error instanceof Error ? error.message : String(error));
-  }
-  const answer = (await response.json().catch(() => ({}))) as T & { detail?: string };
-  if (!response.ok) throw new ApiError(response.status, answer.detail ?? response.statusText);
-  return answer;
-}
+/** A write with this session's CSRF token (PUT, DELETE). */
+const send = <T>(method: "PUT" | "DELETE", path: string, body?: unknown) =>
+  sendJson<T>(method, path, body, csrfHeader());
 
 export const createGroup = (name: string, myName: string | null) =>
   post<Schemas["GroupCreated"]>("/api/safety/groups", { name, ...(myName ? { myName } : {}) });
