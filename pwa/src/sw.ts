@@ -26,10 +26,14 @@ registerRoute(
   }),
 );
 
-// Map API answers: fresh when the network answers within 4 s, else the last one seen.
+// Map API answers: fresh when the network answers within 4 s, else the last one seen. Never an
+// inquiry about someone else: asked without an account, often on a borrowed or shared phone.
 registerRoute(
   ({ url, request }) =>
-    request.method === "GET" && url.origin === self.location.origin && url.pathname.startsWith("/api/"),
+    request.method === "GET" &&
+    url.origin === self.location.origin &&
+    url.pathname.startsWith("/api/") &&
+    !url.pathname.startsWith("/api/safety/inquiry"),
   new NetworkFirst({
     cacheName: "bosai-api",
     networkTimeoutSeconds: 4,
