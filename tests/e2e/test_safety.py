@@ -192,6 +192,15 @@ async def test_an_inquiry_shows_only_what_was_consented_and_nothing_for_who_forb
         assert await serious_violations(asker) == []
         me = await asker.evaluate("fetch('/api/auth/me').then((r) => r.status)")
         assert me == 401  # still nobody
+        # The phone may be borrowed: its service worker keeps other answers, never an inquiry's.
+        await asker.wait_for_function("navigator.serviceWorker.controller !== null")
+        await asker.evaluate("fetch('/api/municipalities')")
+        await asker.evaluate(f"fetch('/api/safety/inquiry?code={card_code}')")
+        cached = await asker.evaluate(
+            "caches.open('bosai-api').then((c) => c.keys()).then((keys) => keys.map((r) => r.url))"
+        )
+        assert any("/api/municipalities" in url for url in cached), cached
+        assert not [url for url in cached if "/api/safety/inquiry" in url], cached
     finally:
         await context_q.close()
         await context_p.close()

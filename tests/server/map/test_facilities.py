@@ -75,7 +75,7 @@ async def test_a_source_id_finds_its_record_and_the_detail_has_everything(demo: 
     assert detail["properties"]["capacity"] == source["properties"]["capacity"]
 
 
-@pytest.mark.parametrize("facility_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("facility_id", ["0191f5a0-0000-7000-8000-00000000dead", "not-a-uuid"])
 async def test_unknown_facility_is_404(demo: Client, facility_id: str) -> None:
     response = await demo.get(f"/api/facilities/{facility_id}")
     assert response.status_code == 404
