@@ -34,6 +34,7 @@ from server.lib.keys import load_keys, load_vapid
 from server.packs.catalog import MunicipalityController
 from server.packs.routes import PackController, PackFileController
 from server.roads.routes import RouteController
+from server.roads.walking import with_walking
 from server.safety.pfif_routes import PfifController
 from server.safety.routes import SafetyController
 from server.safety.service import after_checkin
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "status_of": Provide(lambda: status_of, sync_to_thread=False),
             "statuses_of": Provide(lambda: statuses_of, sync_to_thread=False),
             "open_shelters": Provide(lambda: open_shelters, sync_to_thread=False),
+            "with_walking": Provide(lambda: with_walking, sync_to_thread=False),
             # A check-in updates the family's safety status in its own transaction.
             "after_checkin": Provide(lambda: after_checkin, sync_to_thread=False),
             # Opening a shelter queues a "shelter opened" push alert in the same transaction.

@@ -17,7 +17,6 @@ from server.facilities import service
 from server.facilities.schemas import FacilityCollection, FacilityDetail, Link, NearestCollection
 from server.lib import params
 from server.lib.errors import InvalidParameterError
-from server.roads.walking import with_walking
 
 GEOJSON = "application/geo+json"
 MAX_PAGE = 1000
@@ -83,6 +82,7 @@ class FacilityController(Controller):
         state: State,
         statuses_of: NamedDependency[service.StatusesOf],
         open_shelters: NamedDependency[service.OpenShelters],
+        with_walking: NamedDependency[service.WithWalking],
         lat: FromQuery[str | None] = None,
         lon: FromQuery[str | None] = None,
         hazard: FromQuery[str | None] = None,

@@ -151,6 +151,9 @@ StatusOf = Callable[[AsyncConnection, uuid.UUID], Awaitable[ShelterStatus | None
 StatusesOf = Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[dict[uuid.UUID, ShelterStatus]]]
 # The facilities operated as shelters in an open event (their fill status comes with StatusesOf).
 OpenShelters = Callable[[asyncpg.Pool], Awaitable[list[uuid.UUID]]]
+# Walking distances along the roads for an answer's places, reordered by them: given by the roads
+# feature, which sits above facilities (create_app provides it as ``with_walking``).
+WithWalking = Callable[[asyncpg.Pool, float, float, NearestCollection], Awaitable[None]]
 TAKING_PEOPLE = ("open", "crowded")
 
 

@@ -4,15 +4,13 @@ the server also checks that the code is the current issue (reissuing revokes the
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import qrcode
-import qrcode.image.pure
-import qrcode.image.svg
-
 from server.lib.keys import Keys, b64, unb64, verify
+from server.lib.qrimage import png, svg
+
+__all__ = ["QrCode", "QrError", "check_signature", "issue", "png", "svg"]
 
 PREFIX = "B1"
 KINDS = {"h": "household", "m": "member"}
@@ -49,22 +47,3 @@ def check_signature(text: str, public_keys: Mapping[str, bytes]) -> QrCode:
     if not verify(public_keys[kid], signature, ".".join(parts[:5]).encode()):
         raise QrError("the signature does not match: forged or altered")
     return QrCode(KINDS[parts[1]], parts[2], kid, int(parts[4]))
-
-
-def _make(text: str) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    return code
-
-
-def svg(text: str) -> bytes:
-    out = io.BytesIO()
-    _make(text).make_image(image_factory=qrcode.image.svg.SvgPathFillImage).save(out)
-    return out.getvalue()
-
-
-def png(text: str) -> bytes:
-    out = io.BytesIO()
-    _make(text).make_image(image_factory=qrcode.image.pure.PyPNGImage).save(out)
-    return out.getvalue()

@@ -30,7 +30,7 @@ from server.lib.errors import NotFoundError
 from server.municipalities.models import Municipality
 from server.packs.models import OfflinePack
 from server.packs.schemas import PackFacilities, PackGraph, PackManifest
-from server.roads.graph import encode, walk_graph
+from server.roads.service import encode_graph, walk_graph
 from server.settings import PackSettings
 from server.tiles.service import render_tile
 
@@ -201,7 +201,7 @@ async def build(
     facilities_path = pack_path(settings.folder, code, version, ".facilities.json")
     _atomic_write(facilities_path, facilities)
     document = await walk_graph(pool, state.id, code)
-    graph = encode(document) if document is not None else None
+    graph = encode_graph(document) if document is not None else None
     if graph is not None:
         _atomic_write(pack_path(settings.folder, code, version, ".graph.json"), graph)
 

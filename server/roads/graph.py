@@ -94,7 +94,7 @@ async def walk_graph(pool: asyncpg.Pool, municipality_id: uuid.UUID, code: str) 
     }
 
 
-def encode(document: dict[str, Any]) -> bytes:
+def encode_graph(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 

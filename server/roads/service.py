@@ -16,6 +16,11 @@ from geo.layers import ROAD_MIN_ZOOM
 from geo.roads import SUPPORTED_SUFFIXES, Graph, read_graph
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.municipalities.models import Municipality
+
+# The walkable graph an offline pack carries (graph.py), for the packs feature: re-exported here,
+# features reach each other through their service.
+from server.roads.graph import encode_graph as encode_graph
+from server.roads.graph import walk_graph as walk_graph
 from server.roads.models import RoadEdge, RoadNode
 
 Bbox = tuple[float, float, float, float]

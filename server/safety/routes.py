@@ -22,7 +22,7 @@ from server.accounts.guards import (
     signed_in_as,
 )
 from server.accounts.service import audit
-from server.households import qr
+from server.lib import qrimage
 from server.lib.errors import InvalidParameterError
 from server.safety import service
 from server.safety.models import SafetyStatus
@@ -77,7 +77,7 @@ def _invite(invite: Any, code: str, request: Request[Any, Any, Any]) -> Invite:
         url=url,
         expires_at=invite.expires_at.isoformat(),
         uses_left=invite.uses_left,
-        qr_svg=qr.svg(link).decode(),
+        qr_svg=qrimage.svg(link).decode(),
     )
 
 

@@ -91,6 +91,7 @@ async def test_an_open_crowded_shelter_shows_its_state_on_the_map_and_in_the_lis
     badges = """() => Object.fromEntries((window.__bosaiMap?.queryRenderedFeatures({layers: ['shelter-status']}) ?? [])
         .map((f) => [f.properties.id, f.properties.status]))"""
     lon, lat = shelters["crowded"]["geometry"]["coordinates"]
+    await page.wait_for_selector(".map[data-ready=true]")  # MapLibre comes after the sketch
     await page.evaluate(f"window.__bosaiMap.jumpTo({{center: [{lon}, {lat}], zoom: 15}})")
     crowded_id = shelters["crowded"]["id"]
     await page.wait_for_function(f"() => ({badges})()[{crowded_id!r}] === 'crowded'", timeout=30_000)
@@ -106,7 +107,7 @@ async def test_an_open_crowded_shelter_shows_its_state_on_the_map_and_in_the_lis
     assert await serious_violations(page) == []
 
     # Its sheet shows one capacity: the operating one.
-    await crowded.get_by_role("button").click()
+    await crowded.get_by_role("button").first.click()
     sheet = page.locator("dialog.sheet")
     await expect(sheet).to_contain_text("混雑")
     await expect(sheet.locator("dd", has_text="人").first).to_have_text("10人")

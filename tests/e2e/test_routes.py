@@ -71,6 +71,7 @@ async def server_route(server: Server, facility: str, **query: str) -> dict[str,
 
 async def choose_start(page: Page) -> None:
     """The map's centre at START as the chosen place (what "check the centre" does)."""
+    await page.wait_for_selector(".map[data-ready=true]")  # MapLibre comes after the sketch
     await page.evaluate(f"window.__bosaiMap.jumpTo({{center: [{START[1]}, {START[0]}], zoom: 14}})")
     await page.get_by_role("button", name="地図の中心の危険を調べる").click()
 

