@@ -200,15 +200,19 @@ async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inb
         )
         # Read in the same look that finds it: in one run a notification found was gone at the
         # next look (headless Chromium has no notification centre to keep it in).
-        found = await page.wait_for_function(
-            """async () => {
-                const shown = await (await navigator.serviceWorker.ready).getNotifications();
-                return shown.length ? shown.map((n) => ({title: n.title, body: n.body, data: n.data})) : null;
-            }""",
-            polling=100,
-            timeout=20_000,
-        )
-        shown = await found.json_value()
+        # (Polled here: wait_for_function takes an async function's promise as an answer at once.)
+        shown: list[dict[str, Any]] | None = None
+        for _ in range(200):
+            shown = await page.evaluate(
+                """async () => {
+                    const shown = await (await navigator.serviceWorker.ready).getNotifications();
+                    return shown.map((n) => ({title: n.title, body: n.body, data: n.data}));
+                }"""
+            )
+            if shown:
+                break
+            await asyncio.sleep(0.1)
+        assert shown, "no notification was shown"
         assert shown[0]["title"] == payload["headline"]
         assert shown[0]["body"].startswith("警戒レベル4") and shown[0]["data"] == {"alertId": alert_id}
 

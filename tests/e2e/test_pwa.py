@@ -103,11 +103,12 @@ async def test_before_maplibre_arrives_a_sketch_shows_the_map_and_a_tap_opens_a_
     drawn = await page.evaluate("window.__bosaiSketch")
     box = await sketch.bounding_box()
     assert box is not None
-    inside = [f for f in drawn if 20 < f["x"] < box["width"] - 20 and 20 < f["y"] < box["height"] - 20]
+    # Below the status line ("loading the full map"), away from the edges.
+    inside = [f for f in drawn if 20 < f["x"] < box["width"] - 20 and 60 < f["y"] < box["height"] - 20]
     assert inside, f"no facility drawn inside the sketch: {drawn[:5]}"
     await page.mouse.click(box["x"] + inside[0]["x"], box["y"] + inside[0]["y"])
     sheet = page.locator("dialog.sheet")
-    await expect(sheet).to_be_visible()
+    await expect(sheet).to_be_visible(timeout=15_000)  # the sheet asks the server first
     async with httpx.AsyncClient() as client:
         name = (await client.get(f"{server.url}/api/facilities/{inside[0]['id']}")).json()["properties"]["name"]
     await expect(sheet.locator("h2")).to_have_text(name)
