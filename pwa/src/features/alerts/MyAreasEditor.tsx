@@ -85,6 +85,10 @@ function PermissionNote() {
   return null;
 }
 
+/** The list with `item` in it or not. */
+const toggled = <T,>(list: readonly T[], item: T, on: boolean): T[] =>
+  on ? [...list.filter((x) => x !== item), item] : list.filter((x) => x !== item);
+
 export function MyAreasEditor() {
   const [towns, setTowns] = useState<Municipality[]>([]);
   const [draft, setDraft] = useState<MyAreas>(() => {
@@ -251,10 +255,9 @@ export function MyAreasEditor() {
               <input
                 type="checkbox"
                 checked={draft.languages.includes(l)}
-                onChange={(e) => {
-                  const on = (e.target as HTMLInputElement).checked;
-                  change({ languages: on ? [...draft.languages, l] : draft.languages.filter((x) => x !== l) });
-                }}
+                onChange={(e) =>
+                  change({ languages: toggled(draft.languages, l, (e.target as HTMLInputElement).checked) })
+                }
               />
               <span lang={l === "en" ? "en" : "ja"}>{t(`alerts.lang.${l}`)}</span>
             </label>
@@ -267,10 +270,7 @@ export function MyAreasEditor() {
               <input
                 type="checkbox"
                 checked={draft.kinds.includes(k)}
-                onChange={(e) => {
-                  const on = (e.target as HTMLInputElement).checked;
-                  change({ kinds: on ? [...draft.kinds, k] : draft.kinds.filter((x) => x !== k) });
-                }}
+                onChange={(e) => change({ kinds: toggled(draft.kinds, k, (e.target as HTMLInputElement).checked) })}
               />
               <span>{t(KIND_KEYS[k] as "alerts.kinds.evacuation")}</span>
             </label>

@@ -1,7 +1,7 @@
 // The routes feature's calls (server/roads) and the one shape the screen shows, whether the route
 // came from the server or was computed on the device.
 import { getJson, type Schemas } from "../../api/client";
-import type { Coordinate, DeviceRoute, Profile, RouteOptions, RouteStep } from "./graph";
+import type { Coordinate, DeviceRoute, Profile, RouteOptions } from "./graph";
 
 export type ServerRoute = Schemas["RouteFeature"];
 
@@ -13,20 +13,10 @@ export interface RouteTarget {
   lon: number;
 }
 
-export interface ShownRoute {
+export interface ShownRoute extends Omit<DeviceRoute, "destination"> {
   kind: "route";
   /** "server" online; "device" computed on a stored pack's graph. */
   computedOn: "server" | "device";
-  coordinates: Coordinate[];
-  lengthM: number;
-  minutes: number;
-  profile: Profile;
-  night: boolean;
-  hazard: string | null;
-  insideZoneM: number;
-  avoidsZone: boolean;
-  leastExposed: boolean;
-  steps: RouteStep[];
 }
 
 /** Without a graph: the straight line, its bearing and length. */
