@@ -10,15 +10,18 @@ from typing import Any
 
 from geoalchemy2 import WKBElement
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -63,6 +66,9 @@ class Alert(Entity):
     message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alert.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Subscriptions this alert was queued for; their delivery rows are made by the worker as it
+    #: takes each job, so those still waiting are ``targeted`` less the rows made.
+    targeted: Mapped[int] = mapped_column(Integer, server_default="0")
 
     __table_args__ = (
         CheckConstraint(f"source IN ({sql_list(SOURCES)})", name="source_known"),
@@ -94,7 +100,6 @@ class PushSubscription(Entity):
     languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)))
     kinds: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
     min_intensity: Mapped[int] = mapped_column(SmallInteger, server_default="3")
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_push_subscription_circles", "circles", postgresql_using="gist"),
@@ -103,16 +108,22 @@ class PushSubscription(Entity):
 
 
 class Delivery(Entity):
-    """One alert to one subscription. A subscription the push service says is gone (404/410) is
-    deleted; its deliveries stay, marked removed, for the alert's counts."""
+    """One alert to one subscription, made by the worker when it takes the job (inserting 100,000
+    rows when an alert is queued took seconds). The unique (alert, subscription) row is what makes
+    a push go out at most once; ``claimed_by`` is the queue job that holds it, so that a second job
+    for the same pair skips it and a job run again after a crash takes up its own rows.
+
+    No foreign key to the subscription: a worker may make the row of a subscription deleted
+    meanwhile, which is then counted as removed. Deleting a subscription clears its id here."""
 
     __tablename__ = "delivery"
 
     alert_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"))
-    subscription_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("push_subscription.id", ondelete="SET NULL"))
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     state: Mapped[str] = mapped_column(String(8), server_default="queued")
     attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     last_status: Mapped[int | None] = mapped_column(SmallInteger)
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("alert_id", "subscription_id"),

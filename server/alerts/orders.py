@@ -180,4 +180,4 @@ async def order(session: AsyncSession, caller: Principal, data: EvacuationOrderI
     if replaces is not None:
         await session.execute(update(Alert).where(Alert.id == replaces).values(cancelled_at=now))
     queued = await target(session, uuid.UUID(str(alert_id)))
-    return EvacuationOrderOut(id=str(alert_id), reached=len(queued), municipalities=codes, dry_run=False)
+    return EvacuationOrderOut(id=str(alert_id), reached=queued, municipalities=codes, dry_run=False)

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
+from geoalchemy2 import WKBElement
 from sqlalchemy import Float, bindparam, column, delete, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -217,6 +218,8 @@ async def change(
 async def unsubscribe(session: AsyncSession, subscription_id: str, token: str | None) -> None:
     found = await _owned(session, subscription_id, token)
     await session.execute(delete(PushSubscription).where(PushSubscription.id == found.id))
+    # Its deliveries stay, for the alerts' counts, but no longer name it.
+    await session.execute(update(Delivery).where(Delivery.subscription_id == found.id).values(subscription_id=None))
 
 
 async def read(session: AsyncSession, subscription_id: str, token: str | None) -> SubscriptionOut:
@@ -324,6 +327,7 @@ async def store(session: AsyncSession, message: Message) -> list[Stored]:
         seen.add(source_id)
         values = await _values(session, message, draft)
         existing = await session.scalar(select(Alert).where(Alert.source_id == source_id).with_for_update())
+        before: tuple[list[str], WKBElement | None] = ([], None)
         if existing is None:
             alert_id = await session.scalar(
                 insert(Alert)
@@ -338,13 +342,14 @@ async def store(session: AsyncSession, message: Message) -> list[Stored]:
             outcome = "created"
         elif message.info_type == "訂正" and message.message_at > existing.message_at:
             alert_id = existing.id
+            before = (list(existing.municipalities), existing.area)
             await session.execute(update(Alert).where(Alert.id == alert_id).values(**values, cancelled_at=None))
             outcome = "corrected"
         else:
             results.append(Stored(existing.id, existing.kind, existing.name, existing.municipalities, "unchanged"))
             continue
-        queued = await target(session, alert_id)
-        results.append(Stored(alert_id, draft.kind, draft.name, draft.municipalities, outcome, len(queued)))
+        queued = await target(session, alert_id, before)
+        results.append(Stored(alert_id, draft.kind, draft.name, draft.municipalities, outcome, queued))
     if message.info_type == "訂正":
         # What the corrected report no longer says is withdrawn.
         dropped = (
@@ -405,45 +410,61 @@ async def _lift(session: AsyncSession, alert_id: uuid.UUID, message: Message, dr
     )
 
 
-TARGET = text(
-    """
-    INSERT INTO delivery (id, alert_id, subscription_id)
-    SELECT gen_random_uuid(), a.id, s.id
+#: The subscriptions an alert reaches: its kind, its intensity, its area (an exercise or a test
+#: reaches nobody). A correction passes the area it had (``before_*``), and reaches only those
+#: outside it: the others were queued when it was first issued.
+REACHED = """
+    SELECT s.id
     FROM alert a
     JOIN push_subscription s ON a.kind = ANY (s.kinds)
         AND (a.intensity IS NULL OR a.intensity >= s.min_intensity)
         AND (s.municipalities && a.municipalities
              OR (a.area IS NOT NULL AND s.circles IS NOT NULL AND ST_Intersects(s.circles, a.area)))
     WHERE a.id = :alert AND a.status = 'actual' AND a.cancelled_at IS NULL
+        AND NOT (s.municipalities && CAST(:before_municipalities AS varchar[])
+                 OR (CAST(:before_area AS geometry) IS NOT NULL AND s.circles IS NOT NULL
+                     AND ST_Intersects(s.circles, CAST(:before_area AS geometry))))
         -- A lifting (解除) tells only those who were told of what it lifts.
         AND (a.action = 'issue' OR EXISTS (
             SELECT 1 FROM delivery d
-            WHERE d.subscription_id = s.id
+            WHERE d.subscription_id = s.id AND d.state IN ('queued', 'sent')
               AND d.alert_id::text IN (SELECT jsonb_array_elements_text(a.details -> 'lifts'))))
-    ON CONFLICT (alert_id, subscription_id) DO NOTHING
-    RETURNING id
-    """
-)
+"""
 
 
-async def target(session: AsyncSession, alert_id: uuid.UUID) -> list[uuid.UUID]:
-    """Queue one delivery per subscription the alert reaches (none for exercises and tests): the
-    unique (alert, subscription) row means a subscription reached before is not reached again."""
-    queued = list((await session.scalars(TARGET, {"alert": alert_id})).all())
-    if queued:
-        from server.alerts.queue import enqueue  # the queue library only where jobs are made
+async def target(
+    session: AsyncSession, alert_id: uuid.UUID, before: tuple[list[str], WKBElement | None] = ([], None)
+) -> int:
+    """Queue the alert for every subscription it reaches (``before``: the municipalities and area
+    it had before a correction, reached then). The jobs carry the subscriptions; the worker makes
+    each delivery row, unique per alert and subscription, as it takes them. How many were queued."""
+    from server.alerts.queue import enqueue_packed, packed  # the queue library only where jobs are made
 
-        await enqueue(session, queued)
-    return queued
+    jobs = (
+        await session.execute(
+            text(packed(REACHED)),
+            {"alert": alert_id, "before_municipalities": before[0], "before_area": before[1]},
+        )
+    ).all()
+    reached = sum(size for _, size in jobs)
+    if reached:
+        await enqueue_packed(session, [payload for payload, _ in jobs])
+        await session.execute(update(Alert).where(Alert.id == alert_id).values(targeted=Alert.targeted + reached))
+    return int(reached)
 
 
 async def counts(session: AsyncSession, alert_id: uuid.UUID) -> DeliveryCounts:
-    rows = (
-        await session.execute(
-            select(Delivery.state, func.count()).where(Delivery.alert_id == alert_id).group_by(Delivery.state)
-        )
-    ).all()
-    return msgspec.convert(dict(rows), DeliveryCounts)
+    states = dict(
+        (
+            await session.execute(
+                select(Delivery.state, func.count()).where(Delivery.alert_id == alert_id).group_by(Delivery.state)
+            )
+        ).all()
+    )
+    targeted = await session.scalar(select(Alert.targeted).where(Alert.id == alert_id)) or 0
+    # Jobs not yet taken have no rows: they are waiting too.
+    states["queued"] = states.get("queued", 0) + max(0, targeted - sum(states.values()))
+    return msgspec.convert(states, DeliveryCounts)
 
 
 def summary(alert: Alert, language: str = "ja") -> AlertSummary:

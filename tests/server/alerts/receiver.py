@@ -6,6 +6,7 @@ what arrived. It answers 201, or what a test plans for an endpoint (410, 429 wit
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import defaultdict
@@ -34,6 +35,8 @@ class Receiver:
     # Requests refused (by a planned answer), per endpoint name.
     refused: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     planned: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=lambda: defaultdict(list))
+    # Seconds an endpoint takes to answer (a slow push service).
+    slow: dict[str, float] = field(default_factory=dict)
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -51,6 +54,7 @@ class Receiver:
 
     async def _push(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
+        await asyncio.sleep(self.slow.get(name, 0))
         if self.planned[name]:
             status, headers = self.planned[name].pop(0)
             self.refused[name].append(time.monotonic())

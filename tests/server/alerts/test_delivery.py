@@ -4,7 +4,9 @@ exercise; 410 removes a subscription, 429 waits its Retry-After, 5xx backs off."
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,13 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from fixtures.make_alerts import build
 from server.alerts.cli import import_files
+from server.alerts.push import Sender
 from server.alerts.schemas import DeliveryCounts
 from server.alerts.service import counts
-from server.alerts.worker import work
+from server.alerts.worker import Deliverer, subject, work
 from server.app import create_app
 from server.cli import main
 from server.db.engine import session_factory
-from server.lib.keys import VapidKey, b64
+from server.lib.keys import VapidKey, b64, load_vapid
 from server.settings import PushSettings, Settings
 from tests.server.alerts.browser import Browser
 from tests.server.alerts.receiver import Receiver
@@ -141,8 +144,11 @@ async def test_each_subscription_gets_what_its_areas_and_kinds_ask_for(
         assert f"k={b64(vapid.public)}" in arrival.headers["Authorization"]
     states = await rows(engine, "SELECT state, count(*) FROM delivery GROUP BY state")
     assert dict(states) == {"sent": len(receiver.arrivals)}
-    sent_to = await rows(engine, "SELECT last_success_at FROM push_subscription WHERE id = :id", id=aomori)
-    assert sent_to[0][0] is not None
+    # The row says when it was sent (after it was taken).
+    sent = await rows(
+        engine, "SELECT bool_and(updated_at > created_at) FROM delivery WHERE subscription_id = :id", id=aomori
+    )
+    assert sent == [(True,)]
 
 
 async def test_the_same_message_twice_is_one_alert_and_one_delivery(
@@ -162,6 +168,27 @@ async def test_the_same_message_twice_is_one_alert_and_one_delivery(
     assert len(receiver.got("a")) == 1
     assert (await rows(engine, "SELECT count(*) FROM alert"))[0][0] == 2
     assert (await rows(engine, "SELECT count(*) FROM delivery"))[0][0] == 1
+
+    # Two jobs for the same alert and subscription at once (a correction racing its first issue,
+    # a job re-run): the unique row and its claim send one.
+    await subscribe(app_client, receiver.browser("b"), [{"municipality": "022012"}])
+    (alert_id, b_id) = (
+        await rows(
+            engine,
+            "SELECT a.id, s.id FROM alert a, push_subscription s WHERE s.endpoint LIKE '%/b' AND a.name = '大雨警報'",
+        )
+    )[0]
+    vapid = load_vapid(push_settings)
+    assert vapid is not None
+    deliverer = Deliverer(push_settings, Sender(vapid, subject(push_settings)))
+    receiver.slow["b"] = 0.5  # the second job takes its rows while the first is still sending
+    try:
+        both = await asyncio.gather(deliverer.deliver(101, alert_id, [b_id]), deliverer.deliver(102, alert_id, [b_id]))
+    finally:
+        await deliverer.close()
+    assert sorted(sum(both, Counter()).items()) == [("sent", 1)]
+    assert len(receiver.got("b")) == 1
+    assert (await rows(engine, "SELECT count(*) FROM delivery WHERE subscription_id = :b", b=b_id))[0][0] == 1
 
 
 async def test_a_correction_reaches_only_the_new_places_and_a_lifting_tells_who_had_it(
@@ -245,6 +272,41 @@ async def test_gone_subscriptions_are_removed_and_busy_services_are_waited_for(
     alert_id = (await rows(engine, "SELECT alert_id FROM delivery LIMIT 1"))[0][0]
     async with session_factory(engine)() as session:
         assert await counts(session, alert_id) == DeliveryCounts(sent=2, removed=1)
+
+
+async def test_a_job_that_fails_is_run_again_and_sends_once(
+    push_settings: Settings,
+    app_client: AsyncTestClient[Litestar],
+    receiver: Receiver,
+    engine: AsyncEngine,
+    messages: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database failing under a job (here its first write) must neither leave its deliveries
+    queued for ever (PgQueuer deletes a failed job by default) nor send them twice. A subscription
+    whose keys cannot be used fails alone, not its job's others."""
+    for name in ("a", "b", "c"):
+        await subscribe(app_client, receiver.browser(name), [{"municipality": "022012"}])
+    await imported(push_settings, messages / "warnings" / "01_vpww54_issue.xml")
+    await rows(engine, "SELECT 1")  # the engine is up before its rows are spoiled below
+    async with engine.begin() as connection:
+        await connection.execute(text("UPDATE push_subscription SET p256dh = 'not-a-key' WHERE endpoint LIKE '%/c'"))
+    failures: list[bool] = []
+    write = Deliverer._write
+
+    async def failing_once(self: Deliverer, *args: Any) -> None:
+        if not failures:
+            failures.append(True)
+            raise ConnectionError("the database went away")
+        await write(self, *args)
+
+    monkeypatch.setattr(Deliverer, "_write", failing_once)
+    await work(push_settings, once=True)
+
+    assert failures == [True]
+    assert [len(receiver.got(name)) for name in ("a", "b", "c")] == [1, 1, 0]
+    states = await rows(engine, "SELECT state, count(*) FROM delivery GROUP BY state ORDER BY state")
+    assert states == [("failed", 1), ("sent", 2)]
 
 
 async def test_nothing_is_sent_after_an_alert_expires(
