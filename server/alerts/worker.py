@@ -157,7 +157,7 @@ class Deliverer:
             if alert is None:
                 return Counter()  # deleted with its deliveries
             which = {"alert": alert_id, "subscriptions": list(subscriptions)}
-            taken = (await session.execute(MAKE, {**which, "job": job})).all()
+            taken = list((await session.execute(MAKE, {**which, "job": job})).all())
             if len(taken) < len(subscriptions):
                 made = {row.subscription_id for row in taken}
                 rest = [s for s in subscriptions if s not in made]
