@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -15,6 +16,7 @@ from server.accounts.guards import DEPENDENCIES
 from server.accounts.passkeys import PasskeyController
 from server.accounts.routes import AuditController, AuthController, ResidentController
 from server.accounts.service import RateLimit
+from server.alerts import family
 from server.alerts.cap_routes import CapFeedController
 from server.alerts.routes import AlertController, PushController
 from server.alerts.shelters import announce_opening
@@ -120,7 +122,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "open_shelters": Provide(lambda: open_shelters, sync_to_thread=False),
             "with_walking": Provide(lambda: with_walking, sync_to_thread=False),
             # A check-in updates the family's safety status in its own transaction.
-            "after_checkin": Provide(lambda: after_checkin, sync_to_thread=False),
+            "after_checkin": Provide(lambda: partial(after_checkin, tell=family.notify), sync_to_thread=False),
+            # A new status or a request to say one is safe is pushed to the group, queued in its transaction.
+            "tell_family": Provide(lambda: family.notify, sync_to_thread=False),
             # Opening a shelter queues a "shelter opened" push alert in the same transaction.
             "on_shelter_open": Provide(lambda: announce_opening, sync_to_thread=False),
         },

@@ -83,14 +83,36 @@ const LEVEL_WORDS: Record<string, (level: number) => string> = {
 
 const alertPath = (id: string) => `/#/resident/alerts/${encodeURIComponent(id)}`;
 
+// Family safety news: who and how in one line (never their message or place), opening the family
+// screen; not kept in the alerts inbox.
+interface FamilyPush {
+  kind: "family";
+  headline: string;
+  url: string;
+  lang?: string;
+}
+
+function showFamily(news: FamilyPush): Promise<void> {
+  return self.registration.showNotification(news.headline, {
+    lang: news.lang === "en" ? "en" : "ja",
+    tag: "family",
+    data: { url: "/#/resident/family" },
+    icon: "/icons/icon-192.png",
+  });
+}
+
 self.addEventListener("push", (event) => {
-  let data: AlertPush | null = null;
+  let data: AlertPush | FamilyPush | null = null;
   try {
-    data = event.data?.json() as AlertPush;
+    data = event.data?.json() as AlertPush | FamilyPush;
   } catch {
     data = null;
   }
-  if (!data?.alertId || !data.headline) return;
+  if (data?.kind === "family" && data.headline) {
+    event.waitUntil(showFamily(data as FamilyPush));
+    return;
+  }
+  if (!data || !("alertId" in data) || !data.alertId || !data.headline) return;
   const alert = data;
   event.waitUntil(
     (async () => {
@@ -125,7 +147,12 @@ self.addEventListener("push", (event) => {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const id = (event.notification.data as { alertId?: string } | null)?.alertId;
+  const data = event.notification.data as { alertId?: string; url?: string } | null;
+  if (data?.url) {
+    event.waitUntil(self.clients.openWindow(new URL(data.url, self.location.origin).href).then(() => undefined));
+    return;
+  }
+  const id = data?.alertId;
   const target = new URL(id ? alertPath(id) : "/#/resident/alerts", self.location.origin).href;
   event.waitUntil(
     (async () => {

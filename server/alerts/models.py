@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db.base import Entity
+from server.db.base import Base, Entity
 from server.db.types import geometry, sql_list
 
 SOURCES = ("jma", "cap", "hq")
@@ -100,6 +100,9 @@ class PushSubscription(Entity):
     languages: Mapped[list[str]] = mapped_column(ARRAY(String(8)))
     kinds: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
     min_intensity: Mapped[int] = mapped_column(SmallInteger, server_default="3")
+    #: The resident who asked, signed in and with the subscription's token, to receive their
+    #: groups' news here (family safety); never set by subscribing alone.
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"), index=True)
 
     __table_args__ = (
         Index("ix_push_subscription_circles", "circles", postgresql_using="gist"),
@@ -130,3 +133,17 @@ class Delivery(Entity):
         CheckConstraint(f"state IN ({sql_list(DELIVERY_STATES)})", name="state_known"),
         Index("ix_delivery_subscription_id", "subscription_id"),
     )
+
+
+class FamilyPush(Base):
+    """One piece of family news (a member's new status, or a request to say one is safe) to one
+    subscription: the row makes it go out at most once, and says how it went."""
+
+    __tablename__ = "family_push"
+
+    notice_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # safety_status or safety_request
+    subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    state: Mapped[str] = mapped_column(String(8), server_default="queued")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=text("now()"))
+
+    __table_args__ = (CheckConstraint(f"state IN ({sql_list(DELIVERY_STATES)})", name="state_known"),)

@@ -41,6 +41,7 @@ PushToken = Annotated[
     ),
 ]
 PUBLIC = [anyone]
+RESIDENT = [signed_in_as("resident")]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -77,6 +78,27 @@ class PushController(Controller):
         data: JSONBody[SubscriptionChange],
     ) -> SubscriptionOut:
         return await service.change(session, subscription_id, token, data, request.app.state.settings.push)
+
+    @put(
+        "/subscriptions/{subscription_id:str}/family",
+        guards=RESIDENT,
+        summary="Receive my groups' safety news on this browser (my session and the subscription's token)",
+    )
+    async def family_on(
+        self, session: Session, caller: Caller, subscription_id: FromPath[str], token: PushToken
+    ) -> SubscriptionOut:
+        return await service.link_family(session, subscription_id, token, caller.account_id)
+
+    @delete(
+        "/subscriptions/{subscription_id:str}/family",
+        guards=RESIDENT,
+        summary="Stop receiving my groups' safety news on this browser",
+        status_code=200,
+    )
+    async def family_off(
+        self, session: Session, caller: Caller, subscription_id: FromPath[str], token: PushToken
+    ) -> SubscriptionOut:
+        return await service.link_family(session, subscription_id, token, None)
 
     @delete(
         "/subscriptions/{subscription_id:str}", summary="Unsubscribe: everything about it is deleted", status_code=200

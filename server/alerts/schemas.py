@@ -93,6 +93,8 @@ class SubscriptionOut(msgspec.Struct, rename="camel"):
     languages: list[Language]
     kinds: list[Kind]
     min_intensity: Intensity
+    #: Whether this browser also receives its resident's family news (linked to their account).
+    family: bool = False
 
 
 class Unsubscribed(msgspec.Struct):

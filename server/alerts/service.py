@@ -233,7 +233,20 @@ def describe(found: PushSubscription) -> SubscriptionOut:
         languages=msgspec.convert(found.languages, list[Any]),
         kinds=msgspec.convert(found.kinds, list[Any]),
         min_intensity=msgspec.convert(INTENSITIES[found.min_intensity - 1], Any),
+        family=found.account_id is not None,
     )
+
+
+async def link_family(
+    session: AsyncSession, subscription_id: str, token: str | None, account_id: uuid.UUID | None
+) -> SubscriptionOut:
+    """Receive (an account) or stop receiving (None) the family news of the signed-in resident on
+    this browser: it takes both the subscription's token and the resident's session, so that
+    nobody links a browser of theirs to someone else's news."""
+    found = await _owned(session, subscription_id, token)
+    await session.execute(update(PushSubscription).where(PushSubscription.id == found.id).values(account_id=account_id))
+    await session.refresh(found)
+    return describe(found)
 
 
 # ---------------------------------------------------------------- alerts

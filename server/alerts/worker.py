@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.alerts import family
 from server.alerts.models import Alert
 from server.alerts.push import Outcome, Sender, topic
 from server.alerts.queue import ENTRYPOINT, SETTINGS, enqueue, queries, unpack
@@ -265,6 +266,13 @@ async def work(settings: Settings, *, once: bool, backoff_s: float = 30.0, sende
         # last attempt kept as failed rather than deleted: its deliveries must not stay queued
         # unnoticed.
         return DatabaseRetryEntrypointExecutor(parameters=parameters, max_attempts=MAX_ATTEMPTS)
+
+    @manager.entrypoint(family.ENTRYPOINT, on_failure="hold", executor_factory=retried)
+    async def tell_family(job: Job) -> None:
+        nonlocal done
+        states = await family.deliver(deliverer.sessions, deliverer.sender, job.payload or b"", job.attempts)
+        done += states.total()
+        log.info("family job %s: %s", job.id, dict(states))
 
     @manager.entrypoint(ENTRYPOINT, on_failure="hold", executor_factory=retried)
     async def push(job: Job) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from server.accounts.guards import (
@@ -49,6 +50,8 @@ from server.safety.schemas import (
 )
 from server.shelters.service import parse_id
 
+# How a new status or a request reaches the groups by push, given by create_app.
+TellFamily = NamedDependency[service.Tell]
 IdempotencyKey = Annotated[
     str,
     HeaderParameter(
@@ -126,11 +129,13 @@ class SafetyController(Controller):
         keys: DataKeys,
         data: JSONBody[StatusRequest],
         idempotency_key: IdempotencyKey,
+        tell_family: TellFamily,
     ) -> Response[StatusRecord]:
         person = await service.person_of(session, caller.account_id)
         row, created = await service.set_status(session, keys, person, data, caller, idempotency_key, "safety.status")
         if created:
             audit(session, caller.account_id, "safety.status", f"person:{person.id}", status=row.status)
+            await tell_family(await service.connection_of(session), "status", row.id)
         shown = (await service.latest(session, keys, [person.id]))[person.id][0] if not created else None
         body = msgspec.convert(shown.record(), StatusRecord) if shown else _status(row, data)
         return Response(body, status_code=201 if created else 200)
@@ -193,11 +198,19 @@ class SafetyController(Controller):
         summary='"Please tell us you are safe": ask a member of my group (once in 5 minutes per person)',
         status_code=201,
     )
-    async def ask(self, session: Session, caller: Caller, group_id: FromPath[str], data: JSONBody[AskRequest]) -> Asked:
+    async def ask(
+        self,
+        session: Session,
+        caller: Caller,
+        group_id: FromPath[str],
+        data: JSONBody[AskRequest],
+        tell_family: TellFamily,
+    ) -> Asked:
         person = await service.person_of(session, caller.account_id)
         group = parse_id(group_id, "groupId")
         made = await service.ask(session, person, group, data.person_id)
         audit(session, caller.account_id, "safety.ask", f"person:{data.person_id}", group=str(group))
+        await tell_family(await service.connection_of(session), "ask", made.id)
         return Asked(group_id=group, person_id=data.person_id, at=made.created_at.isoformat())
 
     @post("/groups/{group_id:str}/leave", guards=RESIDENT, summary="Leave a group", status_code=200)
@@ -232,6 +245,7 @@ class SafetyController(Controller):
         household_id: FromPath[str],
         data: JSONBody[WalkInStatusRequest],
         idempotency_key: IdempotencyKey,
+        tell_family: TellFamily,
     ) -> Response[StatusRecord]:
         person, shelter = await service.walk_in_person(
             session, keys, caller, parse_id(household_id, "householdId"), data
@@ -240,6 +254,8 @@ class SafetyController(Controller):
             session, keys, person, data, caller, idempotency_key, "safety.walkin", shelter
         )
         audit(session, caller.account_id, "safety.status", f"person:{person.id}", household=household_id)
+        if created:
+            await tell_family(await service.connection_of(session), "status", row.id)
         body = _status(row, data)
         body.by_staff, body.shelter_id = True, row.facility_id
         return Response(body, status_code=201 if created else 200)

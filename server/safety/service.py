@@ -10,6 +10,7 @@ import math
 import secrets
 import unicodedata
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -260,16 +261,33 @@ WHERE p.auto_checkin
   AND (p.household_id = $5 OR p.account_id = (SELECT account_id FROM household WHERE id = $5))
   AND (p.member_id IS NULL OR cardinality($6::text[]) = 0 OR p.member_id = ANY($6::text[]))
 ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING id
 """
 
+#: How a new status, or a request to say one is safe, reaches the groups by push: given in
+#: create_app (the alerts' delivery worker sends it), called in the transaction that made it, on
+#: its connection: ("status" | "ask", the row's id).
+Tell = Callable[[asyncpg.Connection, str, uuid.UUID], Awaitable[None]]
 
-async def after_checkin(connection: asyncpg.Connection, checkin: Checkin) -> None:
+
+async def tell_nobody(connection: asyncpg.Connection, kind: str, row_id: uuid.UUID) -> None:
+    """Where no push delivery is wired (the group view still updates)."""
+
+
+async def connection_of(session: AsyncSession) -> asyncpg.Connection:
+    raw = await (await session.connection()).get_raw_connection()
+    driver: asyncpg.Connection = raw.driver_connection
+    return driver
+
+
+async def after_checkin(connection: asyncpg.Connection, checkin: Checkin, tell: Tell = tell_nobody) -> None:
     """Given to the shelters' check-in in create_app: runs in its transaction, so a check-in is
-    never recorded without the statuses it causes (and a failure here undoes the check-in)."""
+    never recorded without the statuses it causes (and a failure here undoes the check-in), nor
+    without the push that tells the groups."""
     if checkin.household_id is None:
         return
     status = "at_shelter" if checkin.direction == "in" else "left_shelter"
-    await connection.execute(
+    made = await connection.fetch(
         FROM_CHECKIN,
         str(checkin.id),
         status,
@@ -278,6 +296,8 @@ async def after_checkin(connection: asyncpg.Connection, checkin: Checkin) -> Non
         checkin.household_id,
         list(checkin.member_ids),
     )
+    for row in made:
+        await tell(connection, "status", row["id"])
 
 
 # Walk-ins ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ BODILESS = {
     "POST /api/residents",
     "POST /api/safety/groups/{group_id}/invites",
     "POST /api/safety/groups/{group_id}/leave",
+    "PUT /api/push/subscriptions/{subscription_id}/family",
 }
 
 

@@ -620,6 +620,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/push/subscriptions/{subscription_id}/family": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Receive my groups' safety news on this browser (my session and the subscription's token) */
+        put: operations["ApiPushSubscriptionsSubscriptionIdFamilyFamilyOn"];
+        post?: never;
+        /** Stop receiving my groups' safety news on this browser */
+        delete: operations["ApiPushSubscriptionsSubscriptionIdFamilyFamilyOff"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/qr/keys": {
         parameters: {
             query?: never;
@@ -2475,6 +2493,8 @@ export interface components {
         /** SubscriptionOut */
         SubscriptionOut: {
             areas: components["schemas"]["Area"][];
+            /** @default false */
+            family: boolean;
             id: string;
             kinds: ("evacuation" | "warning" | "advisory" | "landslide" | "flood" | "earthquake" | "tsunami" | "shelter")[];
             languages: ("ja" | "en" | "ja-easy")[];
@@ -3981,6 +4001,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdFamilyFamilyOn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiPushSubscriptionsSubscriptionIdFamilyFamilyOff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The token answered when the subscription was made. */
+                "X-Push-Token"?: string | null;
+            };
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -502,6 +502,14 @@ export const easy: Record<MessageKey, string> = {
   "family.joined": "「{group}」に はいりました。",
   "family.operator":
     "かぞくの あんぴは じゅうみんの アカウントで つかえます。スタッフの サインインを おわってから ひらいてください。",
+  "family.newsHint":
+    "かぞく の しらせ を うけとる には、「おしらせ」で しらせ を オン に して、「かぞく の しらせ」に チェック して ください。",
+  "family.newsTitle": "かぞく の しらせ を うけとる",
+  "family.newsReceive": "グループ の ひと が ようす を かえた とき、この でんわ に しらせる",
+  "family.newsNeedsAlerts": "さきに「おしらせ」で しらせ を オン に して ください。",
+  "family.newsOpenAlerts": "おしらせ を ひらく",
+  "family.newsOn": "この でんわ に しらせます。",
+  "family.newsOff": "この でんわ には しらせません。",
   "family.consentTitle": "だれに みせるか",
   "family.consent.shareGroups": "グループの ひとに みせる",
   "family.consent.autoCheckin": "ひなんじょに ついたら「ひなんじょに います」と じどうで つたえる",

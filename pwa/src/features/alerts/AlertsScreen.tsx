@@ -14,6 +14,7 @@ import { openFacility } from "../../map/state";
 import type { ShelterStatus } from "../facilities/api";
 import { AreaMap } from "./AreaMap";
 import { type AlertDetail, alert as fetchAlert, alerts as fetchAlerts } from "./api";
+import { FamilyNews } from "./FamilyNews";
 import { keepAlert, type StoredAlert, storedAlert, storedAlerts } from "./inbox";
 import { actionKey, badgeKey, isLevel, LEVEL_COLOURS, pushLanguage, shelterHazard, speechLang } from "./levels";
 import { MyAreasEditor } from "./MyAreasEditor";
@@ -327,6 +328,7 @@ export function AlertsScreen() {
         <Inbox />
       </section>
       <MyAreasEditor />
+      <FamilyNews />
     </div>
   );
 }

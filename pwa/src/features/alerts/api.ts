@@ -36,3 +36,12 @@ export const changeSubscription = (id: string, token: string, body: Subscription
   send<Schemas["SubscriptionOut"]>("PUT", `/api/push/subscriptions/${encodeURIComponent(id)}`, body, token);
 export const unsubscribe = (id: string, token: string) =>
   send<unknown>("DELETE", `/api/push/subscriptions/${encodeURIComponent(id)}`, undefined, token);
+
+/** Receive (or not) my groups' safety news on this browser: my session and the subscription's token. */
+export const familyNews = (id: string, token: string, on: boolean) =>
+  send<Schemas["SubscriptionOut"]>(
+    on ? "PUT" : "DELETE",
+    `/api/push/subscriptions/${encodeURIComponent(id)}/family`,
+    undefined,
+    token,
+  );

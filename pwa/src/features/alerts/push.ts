@@ -3,7 +3,7 @@
 // kept on the device with the token that alone may change them.
 import { signal } from "@preact/signals";
 import { ApiError } from "../../api/client";
-import { changeSubscription, type PushArea, pushKey, subscribe, unsubscribe } from "./api";
+import { changeSubscription, familyNews, type PushArea, pushKey, subscribe, unsubscribe } from "./api";
 import { keepSetting } from "./inbox";
 import { type AlertKind, pushLanguage } from "./levels";
 
@@ -22,6 +22,8 @@ export interface MyAreas {
 export interface Saved extends MyAreas {
   id: string;
   token: string;
+  /** This browser also receives its resident's family safety news. */
+  family?: boolean;
 }
 
 const KEY = "bosai.push";
@@ -155,4 +157,13 @@ export async function stop(): Promise<void> {
   const registration = await navigator.serviceWorker?.ready;
   await (await registration?.pushManager.getSubscription())?.unsubscribe();
   remember(null);
+}
+
+/** Family safety news on this browser, through the subscription My Areas made. */
+export async function receiveFamilyNews(on: boolean): Promise<boolean> {
+  const before = saved.value;
+  if (!before) throw new Error("no push subscription on this browser");
+  const answer = await familyNews(before.id, before.token, on);
+  remember({ ...before, family: answer.family });
+  return answer.family ?? false;
 }

@@ -133,6 +133,11 @@ function Family({ joinCode }: { joinCode: string | null }) {
         }}
       />
       {mine && <ConsentPanel mine={mine} onSaved={setMine} />}
+      {mine && (
+        <p class="hint">
+          {t("family.newsHint")} <a href="#/resident/alerts">{t("family.newsOpenAlerts")}</a>
+        </p>
+      )}
       <section class="panel">
         <h2>{t("family.inquiryTitle")}</h2>
         <p>{t("family.inquiryIntro")}</p>
