@@ -40,11 +40,11 @@ from server.roads.schemas import (
 #: How far a point may be from the network and still be routed (a resident's home set back from
 #: the street; beyond, the point is not on the roads we know).
 SNAP_MAX_M: Final = 500.0
-#: The first search stops at this many times the straight line between the snapped ends, plus
-#: SLACK_M (the search's cost grows with the square of its reach). A walk that turns out longer is
-#: searched again without a limit: the answer is the shortest either way.
-DETOUR: Final = 1.3
-SLACK_M: Final = 500.0
+#: The searches stop at this many times the straight line between the snapped ends plus so many
+#: metres (their cost grows with the square of their reach): most walks are within 1.2 times the
+#: straight line; a walk that turns out longer is searched again farther, then without a limit.
+#: The answer is the shortest either way.
+REACH: Final = ((1.2, 300.0), (2.0, 1000.0))
 #: Snap again this many times when the roads change between snapping and routing.
 ATTEMPTS: Final = 3
 UNNAMED: Final = {
@@ -221,13 +221,15 @@ def _plans(graph: WalkGraph, start: Snap, ends: Sequence[Snap], weights: Weights
         # city that can be reached (only a walk along the start's own edge remains).
         return [p for p in (_best(graph, None, start, end) for end in reachable) if p is not None]
     span = max(haversine_m(start.lon, start.lat, end.lon, end.lat) for end in reachable)
-    limit = math.inf if weights.least_exposed else DETOUR * span + SLACK_M + start.length
-    search = graph.search(weights, starts, limit)
-    plans = [_best(graph, search, start, end) for end in reachable]
-    # Within the limit the distances are exact; a plan costing more may not be the cheapest.
-    if any(p is None or p.cost > limit for p in plans):
-        search = graph.search(weights, starts)
+    limits = [math.inf]
+    if not weights.least_exposed:  # its costs are no distances: a metre inside weighs a kilometre
+        limits = [factor * span + slack + start.length for factor, slack in REACH] + limits
+    for limit in limits:
+        search = graph.search(weights, starts, limit)
         plans = [_best(graph, search, start, end) for end in reachable]
+        # Within the limit the distances are exact; a plan costing more may not be the cheapest.
+        if all(p is not None and p.cost <= limit for p in plans):
+            break
     return [p for p in plans if p is not None]
 
 
