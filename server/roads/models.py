@@ -1,22 +1,28 @@
 """Walkable roads as a pgRouting graph: junctions (road_node), the ways between them (road_edge),
-and the length of each edge inside each hazard's zones (road_edge_hazard, kept by triggers)."""
+the length of each edge inside each hazard's zones (road_edge_hazard, kept by triggers), and a
+stamp renewed whenever either changes (road_graph_version, for the graphs routing holds in memory)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from geoalchemy2 import WKBElement
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    DateTime,
     Float,
     ForeignKey,
     Identity,
     Index,
+    Integer,
     SmallInteger,
     String,
     Text,
+    Uuid,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -88,3 +94,16 @@ class RoadEdgeHazard(Base):
     inside_m: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (CheckConstraint(f"hazard_type IN ({sql_list(HAZARD_TYPES)})", name="hazard_type_known"),)
+
+
+class RoadGraphVersion(Base):
+    """One row whose ``stamp`` (a random UUID) triggers renew on every write to road_edge or
+    road_edge_hazard (migration 0025): a graph held in memory is current while its stamp is."""
+
+    __tablename__ = "road_graph_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stamp: Mapped[uuid.UUID] = mapped_column(Uuid, server_default=func.gen_random_uuid())
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

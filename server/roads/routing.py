@@ -1,11 +1,11 @@
-"""Walking routes on the road graph with pgRouting: snap the ends to the largest connected
-component, run Dijkstra from both ends of the start edge to both ends of the end edge(s), keep the
-cheapest combination, and build the line, its exposure to the hazard and the turn steps.
+"""Walking routes on the road graph: snap the ends to the largest connected component (PostGIS,
+an index lookup), search from the snapped point through both ends of its edge to both ends of the
+end edge(s) on the municipality's graph held in memory (graph_cache.py: scipy's Dijkstra), keep
+the cheapest, and build the line, its exposure to the hazard and the turn steps.
 
-Hazard avoidance is a cost expression: an edge with any length inside a zone of the hazard gets a
-negative cost, which pgRouting leaves out. When that leaves no route, the least exposed route is
-searched (each metre inside a zone costs as much as a kilometre outside) and answered with a
-warning.
+Hazard avoidance leaves out every edge with any length inside a zone of the hazard. When that
+leaves no route, the least exposed route is searched (each metre inside a zone costs as much as a
+kilometre outside) and answered with a warning.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ from itertools import pairwise
 from typing import Final
 
 import asyncpg
+import numpy as np
 import shapely
 from shapely.geometry import LineString as ShapelyLine
 from shapely.ops import substring
 
-from geo.roads import haversine_m
+from geo.roads import EARTH_RADIUS_M, haversine_m
 from server.lib.errors import NotFoundError, ServiceUnavailableError
+from server.roads import graph_cache
+from server.roads.graph_cache import Search, WalkGraph, Weights
 from server.roads.schemas import (
     NIGHT_FACTOR,
     PROFILES,
@@ -37,10 +40,13 @@ from server.roads.schemas import (
 #: How far a point may be from the network and still be routed (a resident's home set back from
 #: the street; beyond, the point is not on the roads we know).
 SNAP_MAX_M: Final = 500.0
-#: In the least-exposed search, a metre inside the zone costs this many metres outside.
-EXPOSURE_WEIGHT: Final = 1000.0
-#: The first search looks at edges within this margin around the ends (metres, at least).
-MARGIN_M: Final = 1500.0
+#: The searches stop at this many times the straight line between the snapped ends plus so many
+#: metres (their cost grows with the square of their reach): most walks are within 1.2 times the
+#: straight line; a walk that turns out longer is searched again farther, then without a limit.
+#: The answer is the shortest either way.
+REACH: Final = ((1.2, 300.0), (2.0, 1000.0))
+#: Snap again this many times when the roads change between snapping and routing.
+ATTEMPTS: Final = 3
 UNNAMED: Final = {
     "trunk": "幹線道路",
     "primary": "幹線道路",
@@ -62,25 +68,6 @@ TURN_TEXT: Final = {
     "uturn": "引き返し",
 }
 
-SNAP_SQL = """
-SELECT e.id, e.source, e.target, e.length_m, e.municipality_id,
-       ST_LineLocatePoint(e.geom, p.g) AS fraction,
-       ST_Distance(e.geom::geography, p.g::geography) AS distance,
-       ST_X(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lon,
-       ST_Y(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lat
-FROM (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS g) p
-CROSS JOIN LATERAL (
-    SELECT id FROM road_edge WHERE component = 0 AND ($3 OR NOT steps) ORDER BY geom <-> p.g LIMIT 16
-) c
-JOIN road_edge e ON e.id = c.id
-ORDER BY distance, e.id
-LIMIT 1
-"""
-PATHS_SQL = """
-SELECT start_vid, end_vid, path_seq, node, edge, agg_cost
-FROM pgr_dijkstra($1, $2::bigint[], $3::bigint[], true)
-ORDER BY start_vid, end_vid, path_seq
-"""
 EDGES_SQL = """
 SELECT id, source, target, length_m, name, road_class, ST_AsBinary(geom) AS wkb
 FROM road_edge WHERE id = ANY($1::bigint[])
@@ -116,6 +103,8 @@ class Snap:
     municipality: uuid.UUID | None
     lon: float
     lat: float
+    #: The road graph's version when it was snapped (graph_cache.py).
+    stamp: uuid.UUID | None
 
     def offsets(self) -> dict[int, float]:
         """Metres from the snapped point to each end of its edge."""
@@ -137,6 +126,14 @@ class Plan:
     last: int | None
     edges: list[tuple[int, int]]
     direct: bool = False
+    #: The search it was found in: its edges are read from it for the plan chosen only.
+    search: Search | None = None
+
+    def walked(self, graph: WalkGraph) -> Plan:
+        if self.search is None or self.last is None:
+            return self
+        first, edges = graph.path(self.search, self.last)
+        return Plan(self.cost, self.end, first, self.last, edges, self.direct)
 
 
 @dataclass(frozen=True)
@@ -153,6 +150,13 @@ class Options:
     def speed(self) -> float:
         return PROFILES[self.profile] * (NIGHT_FACTOR if self.night else 1.0)
 
+    def weights(self, least_exposed: bool) -> Weights:
+        return Weights(self.steps_allowed, self.hazard, least_exposed)
+
+
+class StaleError(Exception):
+    """The roads changed between snapping and routing (a re-import, a zone): snap again."""
+
 
 async def facility_place(pool: asyncpg.Pool, facility_id: str) -> Place:
     try:
@@ -165,9 +169,9 @@ async def facility_place(pool: asyncpg.Pool, facility_id: str) -> Place:
     return Place(row["lat"], row["lon"], str(key), row["name"])
 
 
-async def snap(pool: asyncpg.Pool, place: Place, options: Options, field: str) -> Snap:
-    """The nearest point of the largest component (without steps for a wheelchair)."""
-    row = await pool.fetchrow(SNAP_SQL, place.lon, place.lat, options.steps_allowed)
+def _snapped(place: Place, row: asyncpg.Record | None, field: str) -> Snap:
+    """The nearest point of the largest component (without steps for a wheelchair) as
+    SNAP_MANY_SQL found it, or the 404 that says the point is not on the roads."""
     if row is None or row["distance"] > SNAP_MAX_M:
         where = f"{place.lat:.6f},{place.lon:.6f}"
         raise NotFoundError(
@@ -191,93 +195,54 @@ def _snap(place: Place, row: asyncpg.Record) -> Snap:
         row["municipality_id"],
         row["lon"],
         row["lat"],
+        row["stamp"],
     )
 
 
-def _edges_sql(municipality: uuid.UUID | None, options: Options, least_exposed: bool, box: str | None) -> str:
-    """The edges pgRouting reads, with costs for the profile and hazard. Every value written into
-    the text is ours: a UUID from the database, a hazard type from the fixed list, numbers."""
-    cost = "e.length_m"
-    excluded = []
-    if not options.steps_allowed:
-        excluded.append("e.steps")
-    join = ""
-    if options.hazard is not None:
-        join = f"LEFT JOIN road_edge_hazard h ON h.edge_id = e.id AND h.hazard_type = '{options.hazard}'"
-        if least_exposed:
-            cost = f"e.length_m + {EXPOSURE_WEIGHT} * coalesce(h.inside_m, 0)"
-        else:
-            excluded.append("h.edge_id IS NOT NULL")
-    if excluded:
-        cost = f"CASE WHEN {' OR '.join(excluded)} THEN -1 ELSE {cost} END"
-    where = f"e.municipality_id = '{municipality}'" if municipality else "e.municipality_id IS NULL"
-    if box:
-        where += f" AND e.geom && {box}"
-    # pgRouting takes the edge query as text; nothing in it comes from the request as written.
-    return (
-        f"SELECT e.id, e.source, e.target, {cost} AS cost, {cost} AS reverse_cost "  # noqa: S608
-        f"FROM road_edge e {join} WHERE e.component = 0 AND {where}"
-    )
+async def graph_of(pool: asyncpg.Pool, start: Snap) -> WalkGraph:
+    """The start's municipality's graph at the version the start was snapped at."""
+    graph = await graph_cache.CACHE.get(pool, start.municipality, start.stamp)
+    if graph.stamp != start.stamp or not graph.has_edge(start.edge):
+        raise StaleError
+    return graph
 
 
-def _box(snaps: Sequence[Snap]) -> str:
-    lons = [s.lon for s in snaps]
-    lats = [s.lat for s in snaps]
-    span = max(
-        haversine_m(min(lons), min(lats), max(lons), max(lats)),
-        MARGIN_M,
-    )
-    dlat = span / 111_000
-    dlon = span / (111_000 * max(math.cos(math.radians(sum(lats) / len(lats))), 0.01))
-    return (
-        f"ST_MakeEnvelope({min(lons) - dlon:.7f}, {min(lats) - dlat:.7f}, "
-        f"{max(lons) + dlon:.7f}, {max(lats) + dlat:.7f}, 4326)"
-    )
-
-
-async def _plans(
-    pool: asyncpg.Pool, start: Snap, ends: Sequence[Snap], options: Options, least_exposed: bool
-) -> list[Plan]:
+def _plans(graph: WalkGraph, start: Snap, ends: Sequence[Snap], weights: Weights) -> list[Plan]:
     """The cheapest plan to each reachable end (same municipality's graph as the start)."""
+    if any(end.stamp != start.stamp for end in ends):
+        raise StaleError
     reachable = [e for e in ends if e.municipality == start.municipality]
     if not reachable:
         return []
     starts = start.offsets()
     targets = sorted({node for end in reachable for node in end.offsets()})
-    for box in (_box([start, *reachable]), None):
-        sql = _edges_sql(start.municipality, options, least_exposed, box)
-        try:
-            rows = await pool.fetch(PATHS_SQL, sql, list(starts), targets)
-        except asyncpg.UndefinedFunctionError:
-            raise ServiceUnavailableError(
-                "routing needs pgRouting in the database (CREATE EXTENSION pgrouting)"
-            ) from None
-        paths: dict[tuple[int, int], list[asyncpg.Record]] = {}
-        for row in rows:
-            paths.setdefault((row["start_vid"], row["end_vid"]), []).append(row)
-        plans = []
-        for end in reachable:
-            best: Plan | None = None
-            if end.edge == start.edge:
-                best = Plan(abs(end.fraction - start.fraction) * start.length, end, None, None, [], direct=True)
-            for s, s_cost in starts.items():
-                for t, t_cost in end.offsets().items():
-                    if s == t:
-                        cost, edges = 0.0, []
-                    elif (s, t) in paths:
-                        path = paths[(s, t)]
-                        cost = path[-1]["agg_cost"]
-                        edges = [(r["edge"], r["node"]) for r in path if r["edge"] != -1]
-                    else:
-                        continue
-                    total = s_cost + cost + t_cost
-                    if best is None or total < best.cost:
-                        best = Plan(total, end, s, t, edges)
-            if best is not None:
-                plans.append(best)
-        if plans or box is None:
-            return plans
-    return []
+    if not weights.least_exposed and not graph.joined(weights, starts, targets):
+        # Nothing joins the ends once the edges are left out: no need to search the half of the
+        # city that can be reached (only a walk along the start's own edge remains).
+        return [p for p in (_best(graph, None, start, end) for end in reachable) if p is not None]
+    span = max(haversine_m(start.lon, start.lat, end.lon, end.lat) for end in reachable)
+    limits = [math.inf]
+    if not weights.least_exposed:  # its costs are no distances: a metre inside weighs a kilometre
+        limits = [factor * span + slack + start.length for factor, slack in REACH] + limits
+    for limit in limits:
+        search = graph.search(weights, starts, limit)
+        plans = [_best(graph, search, start, end) for end in reachable]
+        # Within the limit the distances are exact; a plan costing more may not be the cheapest.
+        if all(p is not None and p.cost <= limit for p in plans):
+            break
+    return [p for p in plans if p is not None]
+
+
+def _best(graph: WalkGraph, search: Search | None, start: Snap, end: Snap) -> Plan | None:
+    best: Plan | None = None
+    if end.edge == start.edge:
+        best = Plan(abs(end.fraction - start.fraction) * start.length, end, None, None, [], direct=True)
+    if search is None:
+        return best
+    cost, last = min(((graph.distance(search, t) + t_cost, t) for t, t_cost in end.offsets().items()))
+    if math.isinf(cost) or (best is not None and best.cost <= cost):
+        return best
+    return Plan(cost, end, None, last, [], search=search)
 
 
 def _piece(line: ShapelyLine, start: float, end: float) -> list[tuple[float, float]]:
@@ -298,13 +263,18 @@ async def _legs(pool: asyncpg.Pool, start: Snap, plan: Plan) -> list[Leg]:
     end = plan.end
     ids = sorted({start.edge, end.edge, *(e for e, _ in plan.edges)})
     rows = {r["id"]: r for r in await pool.fetch(EDGES_SQL, ids)}
+    if len(rows) < len(ids):
+        raise StaleError
 
     def label(edge: int) -> str:
         row = rows[edge]
         return str(row["name"] or UNNAMED[row["road_class"]])
 
+    # One call for all the route's edges: a few hundred one by one cost milliseconds.
+    geometries = dict(zip(rows, shapely.from_wkb([bytes(r["wkb"]) for r in rows.values()]), strict=True))
+
     def line(edge: int) -> ShapelyLine:
-        geometry = shapely.from_wkb(bytes(rows[edge]["wkb"]))
+        geometry = geometries[edge]
         assert isinstance(geometry, ShapelyLine)  # noqa: S101 - road_edge holds LineStrings
         return geometry
 
@@ -316,7 +286,7 @@ async def _legs(pool: asyncpg.Pool, start: Snap, plan: Plan) -> list[Leg]:
         to = 0.0 if plan.first == s_row["source"] else 1.0
         legs.append(Leg(_piece(line(start.edge), start.fraction, to), label(start.edge)))
         for edge, node in plan.edges:
-            coordinates = list(line(edge).coords)
+            coordinates = shapely.get_coordinates(line(edge)).tolist()
             if node != rows[edge]["source"]:
                 coordinates.reverse()
             legs.append(Leg([(x, y) for x, y in coordinates], label(edge)))
@@ -329,7 +299,13 @@ async def _legs(pool: asyncpg.Pool, start: Snap, plan: Plan) -> list[Leg]:
 
 
 def _length(coordinates: Sequence[tuple[float, float]]) -> float:
-    return sum(haversine_m(*a, *b) for a, b in pairwise(coordinates))
+    """Great-circle metres along the points (geo.roads.haversine_m, for all pieces at once)."""
+    if len(coordinates) < 64:  # a street's piece: numpy's overhead is more than the sum
+        return sum(haversine_m(*a, *b) for a, b in pairwise(coordinates))
+    points = np.radians(np.asarray(coordinates, dtype=np.float64))
+    lon, lat = points[:, 0], points[:, 1]
+    a = np.sin(np.diff(lat) / 2) ** 2 + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
+    return float(np.sum(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))))
 
 
 def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -396,26 +372,44 @@ def _text(maneuver: str, label: str, distance: float) -> str:
 async def route(pool: asyncpg.Pool, origin: Place, destinations: Sequence[Place], options: Options) -> RouteFeature:
     """The route from ``origin`` to the cheapest reachable of ``destinations`` (one for a route
     to a place; the candidate shelters for "nearest on foot")."""
-    start = await snap(pool, origin, options, "from")
-    ends: list[Snap] = []
-    for place in destinations:
+    for _ in range(ATTEMPTS):
         try:
-            ends.append(await snap(pool, place, options, "to"))
+            return await _route(pool, origin, destinations, options)
+        except StaleError:
+            continue
+    raise ServiceUnavailableError("the roads are changing (an import or a hazard zone): try again in a moment")
+
+
+async def _route(pool: asyncpg.Pool, origin: Place, destinations: Sequence[Place], options: Options) -> RouteFeature:
+    # Every end in one query: the nearest on foot has ten candidates.
+    places = [origin, *destinations]
+    rows = {
+        row["i"]: row
+        for row in await pool.fetch(
+            SNAP_MANY_SQL, [p.lon for p in places], [p.lat for p in places], options.steps_allowed
+        )
+    }
+    start = _snapped(origin, rows.get(1), "from")
+    ends: list[Snap] = []
+    for i, place in enumerate(destinations, start=2):
+        try:
+            ends.append(_snapped(place, rows.get(i), "to"))
         except NotFoundError:
             if len(destinations) == 1:
                 raise
+    graph = await graph_of(pool, start)
     least_exposed = False
-    plans = await _plans(pool, start, ends, options, least_exposed=False)
+    plans = _plans(graph, start, ends, options.weights(least_exposed=False))
     if not plans and options.hazard is not None:
         least_exposed = True
-        plans = await _plans(pool, start, ends, options, least_exposed=True)
+        plans = _plans(graph, start, ends, options.weights(least_exposed=True))
     if not plans:
         raise NotFoundError(
             "no walkable route joins the two points on the road network"
             + (" without steps" if not options.steps_allowed else ""),
             reason="no_path",
         )
-    plan = min(plans, key=lambda p: p.cost)
+    plan = min(plans, key=lambda p: p.cost).walked(graph)
     legs = await _legs(pool, start, plan)
     coordinates: list[tuple[float, float]] = []
     for leg in legs:
@@ -462,12 +456,13 @@ SELECT p.i, e.id, e.source, e.target, e.length_m, e.municipality_id,
        ST_LineLocatePoint(e.geom, p.g) AS fraction,
        ST_Distance(e.geom::geography, p.g::geography) AS distance,
        ST_X(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lon,
-       ST_Y(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lat
+       ST_Y(ST_LineInterpolatePoint(e.geom, ST_LineLocatePoint(e.geom, p.g))) AS lat,
+       (SELECT stamp FROM road_graph_version WHERE id = 1) AS stamp
 FROM (SELECT i, ST_SetSRID(ST_MakePoint(x, y), 4326) AS g
       FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS u(x, y, i)) p
 CROSS JOIN LATERAL (
     SELECT r.* FROM (
-        SELECT id FROM road_edge WHERE component = 0 ORDER BY geom <-> p.g LIMIT 16
+        SELECT id FROM road_edge WHERE component = 0 AND ($3 OR NOT steps) ORDER BY geom <-> p.g LIMIT 16
     ) c JOIN road_edge r ON r.id = c.id
     ORDER BY ST_Distance(r.geom::geography, p.g::geography), r.id
     LIMIT 1
@@ -477,13 +472,22 @@ CROSS JOIN LATERAL (
 
 async def walking_distances(pool: asyncpg.Pool, origin: Place, places: Sequence[Place]) -> list[float | None]:
     """Metres on foot from ``origin`` to each place (None: off the network or not joined), by one
-    snapping query and one many-to-many Dijkstra: cheap enough to rank a nearest list. The walk is
-    the plain one (no hazard left out): the route screen is where a hazard is avoided."""
+    snapping query and one search on the graph in memory: cheap enough to rank a nearest list. The
+    walk is the plain one (no hazard left out): the route screen is where a hazard is avoided."""
     if not places:
         return []
+    for _ in range(ATTEMPTS):
+        try:
+            return await _walking_distances(pool, origin, places)
+        except StaleError:
+            continue
+    return [None] * len(places)
+
+
+async def _walking_distances(pool: asyncpg.Pool, origin: Place, places: Sequence[Place]) -> list[float | None]:
     options = Options("adult", None, False)
     rows = await pool.fetch(
-        SNAP_MANY_SQL, [origin.lon, *(p.lon for p in places)], [origin.lat, *(p.lat for p in places)]
+        SNAP_MANY_SQL, [origin.lon, *(p.lon for p in places)], [origin.lat, *(p.lat for p in places)], True
     )
     snaps: dict[int, Snap] = {}
     for row in rows:
@@ -495,7 +499,8 @@ async def walking_distances(pool: asyncpg.Pool, origin: Place, places: Sequence[
     if start is None:
         return [None] * len(places)
     ends = [snaps[i + 2] for i in range(len(places)) if i + 2 in snaps]
-    plans = {id(plan.end): plan for plan in await _plans(pool, start, ends, options, least_exposed=False)}
+    graph = await graph_of(pool, start)
+    plans = {id(plan.end): plan for plan in _plans(graph, start, ends, options.weights(least_exposed=False))}
     distances: list[float | None] = []
     for i in range(len(places)):
         end = snaps.get(i + 2)

@@ -1,5 +1,6 @@
 """Evacuation routes in a real browser at 360×640: asked from a facility's sheet, drawn on the map
-with time, steps and read-aloud (online, from the server); and offline, computed on the device
+with time, steps and read-aloud (online, from the server), and asked from an alert's shelters
+(avoiding the alert's hazard); and offline, computed on the device
 from the graph of a downloaded pack, with the server's length within 1 %."""
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.cli import FIXTURES
-from server.demo import import_demo_roads
+from server.demo import DEMO_PASSWORD, demo_accounts, import_demo_roads
 from server.packs.worker import build_packs
 from server.settings import PackSettings
 from tests.conftest import settings_for
 from tests.e2e.conftest import ARTIFACTS, Demo, Server
+from tests.e2e.test_checkin import PREF_HQ
 from tests.e2e.test_pwa import RENDERED_FACILITIES, serious_violations
 
 CITY = "029998"
@@ -30,10 +33,12 @@ ROUTE_DRAWN = (
 
 @pytest.fixture(scope="module")
 async def routed(demo: Demo) -> AsyncIterator[Demo]:
-    """The module's demo with the city's streets imported and its pack rebuilt (version 2, with its graph)."""
+    """The module's demo with the city's streets imported and its pack rebuilt (version 2, with its
+    graph), and its staff accounts (headquarters issue an alert)."""
     engine = create_async_engine(demo.url)
     try:
         await import_demo_roads(engine, FIXTURES)
+        await demo_accounts(engine)
     finally:
         await engine.dispose()
     await build_packs(replace(settings_for(demo.url), packs=PackSettings(folder=demo.packs)), [CITY])
@@ -77,7 +82,7 @@ async def choose_start(page: Page) -> None:
 
 
 async def test_a_route_from_the_sheet_is_drawn_with_time_steps_and_read_aloud(
-    page: Page, routed_server: Server
+    page: Page, routed: Demo, routed_server: Server
 ) -> None:
     shelter = await first_shelter(routed_server, walking=True)
     name = shelter["properties"]["name"]
@@ -127,6 +132,52 @@ async def test_a_route_from_the_sheet_is_drawn_with_time_steps_and_read_aloud(
     await page.screenshot(path=str(ARTIFACTS / "route.png"))
     await panel.scroll_into_view_if_needed()
     assert await serious_violations(page) == []
+    await panel.get_by_role("button", name="ルートを閉じる").click()
+
+    # From an alert (issue 19, item 6): headquarters order an evacuation for floods and open the
+    # shelters suited to them; the alert's nearest open shelters each have a route, which avoids
+    # flood zones from the place chosen above.
+    engine = create_async_engine(routed.url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "WITH e AS (INSERT INTO disaster_event (id, hazard_type, name) "
+                    "VALUES (gen_random_uuid(), 'flood', '見本川洪水') RETURNING id) "
+                    "INSERT INTO shelter_operation (id, event_id, facility_id, capacity) "
+                    "SELECT gen_random_uuid(), e.id, f.id, 100 FROM e, facility f "
+                    "WHERE 'flood' = ANY(f.suitable_hazards) AND f.withdrawn_at IS NULL"
+                )
+            )
+    finally:
+        await engine.dispose()
+    async with httpx.AsyncClient(base_url=routed_server.url, timeout=30) as hq:
+        signed = await hq.post("/api/auth/login", json={"email": PREF_HQ, "password": DEMO_PASSWORD})
+        assert signed.status_code == 200, signed.text
+        issued = await hq.post(
+            "/api/alerts",
+            headers={"X-CSRF-Token": signed.json()["csrfToken"]},
+            json={"hazard": "flood", "level": 4, "municipalities": [CITY]},
+        )
+        assert issued.status_code == 201, issued.text
+    await page.evaluate(f"location.hash = '#/resident/alerts/{issued.json()['id']}'")  # the app keeps its place
+    listed = page.locator("ul.alert-shelters > li")
+    await expect(listed.first).to_be_visible()
+    target = (await listed.first.locator("strong").inner_text()).strip()
+    await listed.first.get_by_role("button", name="ここへの避難ルート").click()
+    await expect(page).to_have_url(f"{routed_server.url}/#/resident/map")
+    panel = page.get_by_test_id("route-panel")
+    await expect(panel.get_by_role("heading", level=2)).to_contain_text(target)
+    assert await panel.get_by_label("避ける災害").input_value() == "flood"
+    await expect(panel.get_by_test_id("route-result")).to_have_attribute("data-hazard", "flood")
+    assert await panel.get_by_test_id("route-result").get_attribute("data-computed-on") == "server"
+    await page.screenshot(path=str(ARTIFACTS / "route-from-alert.png"))
+    engine = create_async_engine(routed.url)
+    try:
+        async with engine.begin() as connection:  # the next test's nearest list as it was
+            await connection.execute(text("DELETE FROM disaster_event WHERE name = '見本川洪水'"))
+    finally:
+        await engine.dispose()
 
 
 async def test_offline_the_route_is_computed_on_the_device_with_the_servers_length(

@@ -34,7 +34,7 @@ CODE = "029998"
 Client = AsyncTestClient[Litestar]
 
 
-def town_file(tmp_path: Path) -> Path:
+def town_file(tmp_path: Path, bridge: bool = False) -> Path:
     osm = Osm()
     osm.way([(c, 0) for c in range(7)], highway="residential", name="本町通り")
     osm.way([(c, 4) for c in range(7)], highway="residential", name="北通り")
@@ -43,7 +43,9 @@ def town_file(tmp_path: Path) -> Path:
     osm.way([(3, r) for r in range(5)], highway="steps")
     osm.way([(1, 4), (1, 3), (1, 2)], highway="footway")  # down to A
     osm.way([(4, 0), (4, -1), (4, -1.5)], highway="service")  # down to B
-    return osm.write(tmp_path / "town.osm")
+    if bridge:  # a footbridge over the river to A
+        osm.way([(1, 0), (1, 1), (1, 2)], highway="footway", bridge="yes")
+    return osm.write(tmp_path / ("town-bridge.osm" if bridge else "town.osm"))
 
 
 async def setup(engine: AsyncEngine, tmp_path: Path) -> dict[str, str]:

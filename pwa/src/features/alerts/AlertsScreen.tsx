@@ -10,8 +10,9 @@ import { language, t } from "../../i18n";
 import { distance, formatDate } from "../../lib/format";
 import { reason, useQuery } from "../../lib/useQuery";
 import { StatusBadge } from "../../map/StatusBadge";
-import { openFacility } from "../../map/state";
+import { openFacility, place } from "../../map/state";
 import type { ShelterStatus } from "../facilities/api";
+import { askRoute } from "../routes/state";
 import { AreaMap } from "./AreaMap";
 import { type AlertDetail, alert as fetchAlert, alerts as fetchAlerts } from "./api";
 import { FamilyNews } from "./FamilyNews";
@@ -19,6 +20,7 @@ import { keepAlert, type StoredAlert, storedAlert, storedAlerts } from "./inbox"
 import { actionKey, badgeKey, isLevel, LEVEL_COLOURS, pushLanguage, shelterHazard, speechLang } from "./levels";
 import { MyAreasEditor } from "./MyAreasEditor";
 import { saved } from "./push";
+import { alertRoute } from "./route";
 
 /** "#/resident/alerts/ID" → ID. */
 const openId = signal<string | null>(null);
@@ -144,6 +146,23 @@ function NearestOpen({ detail }: { detail: AlertDetail }) {
               }}
             >
               {t("shelters.onMap")}
+              <span class="visually-hidden">
+                : <Name of={f.properties} />
+              </span>
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                const mine =
+                  point && point.lat != null && point.lon != null ? { lat: point.lat, lon: point.lon } : null;
+                const { target, start } = alertRoute(f, hazard, mine, place.value);
+                place.value = start;
+                askRoute(target);
+                location.hash = "#/resident/map";
+              }}
+            >
+              {t("route.open")}
               <span class="visually-hidden">
                 : <Name of={f.properties} />
               </span>

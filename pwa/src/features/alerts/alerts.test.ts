@@ -5,6 +5,7 @@ import { circleRing, ring } from "./draw";
 import { keepAlert, newestFirst, storedAlert, storedAlerts } from "./inbox";
 import { actionKey, badgeKey, LEVEL_COLOURS, shelterHazard, speechLang } from "./levels";
 import { type Platform, support } from "./push";
+import { alertRoute } from "./route";
 
 /** WCAG contrast of two #rrggbb colours. */
 function contrast(a: string, b: string): number {
@@ -125,5 +126,23 @@ describe("drawing an order", () => {
     const circle = circleRing(40.8, 140.7, 1000);
     expect(circle[0]).toEqual(circle.at(-1));
     expect(Math.abs((circle[12]?.[1] ?? 0) - 40.8 - 1000 / 111_320)).toBeLessThan(1e-9);
+  });
+});
+
+describe("ここへの避難ルート from an alert", () => {
+  const shelter = { id: "f-1", properties: { name: "A小学校" }, geometry: { coordinates: [140.76, 40.81] } };
+
+  it("goes to the listed shelter avoiding the alert's hazard, from the resident's point", () => {
+    const { target, start } = alertRoute(shelter, shelterHazard("high_waves"), { lat: 40.8, lon: 140.75 }, null);
+    expect(target).toEqual({ facilityId: "f-1", name: "A小学校", lat: 40.81, lon: 140.76, hazard: "storm_surge" });
+    expect(start).toEqual({ lat: 40.8, lon: 140.75, origin: "point" });
+  });
+
+  it("keeps a place chosen on the map, and without one leaves the start to the route panel", () => {
+    const here = { lat: 40.79, lon: 140.74, origin: "here" as const };
+    expect(alertRoute(shelter, "flood", { lat: 40.8, lon: 140.75 }, here).start).toBe(here);
+    const { target, start } = alertRoute(shelter, null, null, null);
+    expect(start).toBeNull();
+    expect(target.hazard).toBeUndefined(); // the route panel's own choice (the nearest list's)
   });
 });

@@ -174,7 +174,9 @@ function RouteView({ target }: { target: RouteTarget }) {
   const [profile, setProfile] = useState<Profile>(defaultProfile);
   const [night, setNight] = useState(false);
   const chosenHazard = nearestHazard.value;
-  const [hazard, setHazard] = useState<HazardType | null>(chosenHazard && chosenHazard !== "any" ? chosenHazard : null);
+  const [hazard, setHazard] = useState<HazardType | null>(
+    target.hazard !== undefined ? target.hazard : chosenHazard && chosenHazard !== "any" ? chosenHazard : null,
+  );
   const from = start && available.includes(start) ? start : (available[0] ?? null);
   const origin = from ? startPoint(from) : null;
   const options: RouteOptions = { profile, night, hazard };

@@ -1,6 +1,7 @@
 // The routes feature's calls (server/roads) and the one shape the screen shows, whether the route
 // came from the server or was computed on the device.
 import { getJson, type Schemas } from "../../api/client";
+import type { HazardType } from "../hazards/api";
 import type { Coordinate, DeviceRoute, Profile, RouteOptions } from "./graph";
 
 export type ServerRoute = Schemas["RouteFeature"];
@@ -11,6 +12,8 @@ export interface RouteTarget {
   name: string | null;
   lat: number;
   lon: number;
+  /** The hazard to avoid at first (an alert's); absent: the nearest list's choice. */
+  hazard?: HazardType | null;
 }
 
 export interface ShownRoute extends Omit<DeviceRoute, "destination"> {
