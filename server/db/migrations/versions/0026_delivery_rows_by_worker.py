@@ -1,7 +1,7 @@
 """delivery rows made by the worker; family news by push (push_subscription.account_id, family_push)
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-11-29 22:00:00.000000
 
 A city-wide warning queued 100,000 delivery rows in its import's transaction, with a foreign-key
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0023"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
