@@ -22,6 +22,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from server.alerts import family
 from server.alerts.worker import work
 from server.demo import DEMO_PASSWORD, demo_accounts
 from server.settings import PushSettings
@@ -114,6 +115,39 @@ async def map_ready(page: Page) -> None:
     await page.wait_for_function("() => window.__bosaiAlertMap && window.__bosaiAlertMap.loaded()", timeout=30_000)
 
 
+async def pushed(
+    context: BrowserContext, page: Page, server: Server, payload: dict[str, Any], title: str
+) -> list[dict[str, Any]]:
+    """Deliver a push to the service worker through CDP; the notifications it shows with that title."""
+    cdp = await context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+    await cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if registrations:
+            break
+        await asyncio.sleep(0.1)
+    registration = next(r for r in registrations if not r.get("isDeleted"))
+    await cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
+    )
+    # Read in the same look that finds it: in one run a notification found was gone at the next
+    # look (headless Chromium has no notification centre to keep it in).
+    # (Polled here: wait_for_function takes an async function's promise as an answer at once.)
+    for _ in range(200):
+        shown: list[dict[str, Any]] = await page.evaluate(
+            """async () => {
+                const shown = await (await navigator.serviceWorker.ready).getNotifications();
+                return shown.map((n) => ({title: n.title, body: n.body, data: n.data}));
+            }"""
+        )
+        if matching := [n for n in shown if n["title"] == title]:
+            return matching
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no notification {title!r} was shown")
+
+
 async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inbox_entry(
     browser: Browser, push_server: Server, receiver: Receiver, demo: Demo, accounts: None
 ) -> None:
@@ -185,35 +219,7 @@ async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inb
         payload = receiver.got("phone")[-1]
         assert payload["alertId"] == alert_id and payload["headline"].startswith("【警戒レベル4】避難指示")
 
-        cdp = await context.new_cdp_session(page)
-        registrations: list[dict[str, Any]] = []
-        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-        await cdp.send("ServiceWorker.enable")
-        for _ in range(50):
-            if registrations:
-                break
-            await asyncio.sleep(0.1)
-        registration = next(r for r in registrations if not r.get("isDeleted"))
-        await cdp.send(
-            "ServiceWorker.deliverPushMessage",
-            {"origin": server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
-        )
-        # Read in the same look that finds it: in one run a notification found was gone at the
-        # next look (headless Chromium has no notification centre to keep it in).
-        # (Polled here: wait_for_function takes an async function's promise as an answer at once.)
-        shown: list[dict[str, Any]] | None = None
-        for _ in range(200):
-            shown = await page.evaluate(
-                """async () => {
-                    const shown = await (await navigator.serviceWorker.ready).getNotifications();
-                    return shown.map((n) => ({title: n.title, body: n.body, data: n.data}));
-                }"""
-            )
-            if shown:
-                break
-            await asyncio.sleep(0.1)
-        assert shown, "no notification was shown"
-        assert shown[0]["title"] == payload["headline"]
+        shown = await pushed(context, page, server, payload, payload["headline"])
         assert shown[0]["body"].startswith("警戒レベル4") and shown[0]["data"] == {"alertId": alert_id}
 
         entry = page.locator(f'.alert-list li[data-alert="{alert_id}"]')
@@ -248,6 +254,25 @@ async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inb
         await page.goto(f"{server.url}/#/resident/alerts")
         await expect(page.locator(f'.alert-list li[data-alert="{alert_id}"]')).to_be_visible()
         await context.set_offline(False)
+
+        # Family news: the resident (signed in by opening the family screen) has this browser
+        # receive it too; a family push shows who and how, and opens the family screen.
+        await page.goto(f"{server.url}/#/resident/family")
+        await expect(page.get_by_text("「家族の知らせ」にチェック")).to_be_visible()
+        await page.goto(f"{server.url}/#/resident/alerts")
+        await page.get_by_label("この端末に、グループの人の安否と「無事か知らせて」を通知する").check()
+        await expect(page.get_by_role("status").filter(has_text="この端末に通知します")).to_be_visible()
+        engine = create_async_engine(demo.url)
+        try:
+            async with engine.connect() as connection:
+                linked = await connection.scalar(text("SELECT account_id IS NOT NULL FROM push_subscription"))
+        finally:
+            await engine.dispose()
+        assert linked is True
+        news = json.loads(family.body("ja", "花子", "safe"))
+        (note,) = await pushed(context, page, server, news, "花子さん: 無事です")
+        assert note["data"] == {"url": "/#/resident/family"}
+        assert await serious_violations(page) == []
     finally:
         await context.close()
     assert not errors, errors

@@ -10,13 +10,21 @@ import { receiveFamilyNews, saved } from "./push";
 export function FamilyNews() {
   const [state, setState] = useState<string | null>(null);
   const subscription = saved.value;
+  // Shown as chosen at once (a checkbox that waits for the server looks broken); saved behind.
+  const [on, setOn] = useState(subscription?.family ?? false);
   if (me.value?.kind !== "resident") return null;
-  const change = (on: boolean) => {
+  const change = (next: boolean) => {
+    setOn(next);
     setState(t("family.saving"));
-    receiveFamilyNews(on).then(
-      (now) => setState(now ? t("family.newsOn") : t("family.newsOff")),
-      (failure: unknown) =>
-        setState(failure instanceof ApiError && failure.offline ? t("error.offline") : reason(failure)),
+    receiveFamilyNews(next).then(
+      (now) => {
+        setOn(now);
+        setState(now ? t("family.newsOn") : t("family.newsOff"));
+      },
+      (failure: unknown) => {
+        setOn(!next);
+        setState(failure instanceof ApiError && failure.offline ? t("error.offline") : reason(failure));
+      },
     );
   };
   return (
@@ -26,7 +34,7 @@ export function FamilyNews() {
         <label class="check">
           <input
             type="checkbox"
-            checked={subscription.family ?? false}
+            checked={on}
             onChange={(e) => change((e.target as HTMLInputElement).checked)}
           />
           <span>{t("family.newsReceive")}</span>

@@ -1,6 +1,6 @@
 // The alerts feature's calls (server/alerts): subscriptions (no account: a token proves the
 // device made it), the inbox's alerts, and headquarters' evacuation orders.
-import { type Fetch, getJson, post, type Schemas, sendJson } from "../../api/client";
+import { csrfHeader, type Fetch, getJson, post, type Schemas, sendJson } from "../../api/client";
 
 export type AlertSummary = Schemas["AlertSummary"];
 export type AlertDetail = Schemas["AlertDetail"];
@@ -39,9 +39,9 @@ export const unsubscribe = (id: string, token: string) =>
 
 /** Receive (or not) my groups' safety news on this browser: my session and the subscription's token. */
 export const familyNews = (id: string, token: string, on: boolean) =>
-  send<Schemas["SubscriptionOut"]>(
+  sendJson<Schemas["SubscriptionOut"]>(
     on ? "PUT" : "DELETE",
     `/api/push/subscriptions/${encodeURIComponent(id)}/family`,
     undefined,
-    token,
+    { ...csrfHeader(), "X-Push-Token": token },
   );
