@@ -32,11 +32,7 @@ export function FamilyNews() {
       <h2>{t("family.newsTitle")}</h2>
       {subscription ? (
         <label class="check">
-          <input
-            type="checkbox"
-            checked={on}
-            onChange={(e) => change((e.target as HTMLInputElement).checked)}
-          />
+          <input type="checkbox" checked={on} onChange={(e) => change((e.target as HTMLInputElement).checked)} />
           <span>{t("family.newsReceive")}</span>
         </label>
       ) : (
