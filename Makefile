@@ -38,7 +38,7 @@ test: postgres-packages browser-packages install pwa ## Install what is missing 
 	cd $(PWA) && npm test
 	# One pytest worker per core (each with its own PostgreSQL cluster); a file's tests stay on one
 	# worker so that its module fixtures (the demo server, the browser) are made once.
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=25
 
 lint: install $(NPM_STAMP) ## ruff, mypy --strict, tsc, biome, and the PWA's API types against the server's document
 	$(BIN)/ruff check .

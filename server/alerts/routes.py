@@ -16,6 +16,8 @@ from server.alerts import orders, service
 from server.alerts.cap_routes import cap_response
 from server.alerts.detail import detail
 from server.alerts.schemas import (
+    MAX_RADIUS_M,
+    MIN_RADIUS_M,
     AlertDetail,
     AlertList,
     DeliveryCounts,
@@ -108,13 +110,36 @@ class PushController(Controller):
         return Unsubscribed(id=subscription_id, deleted=True)
 
 
+def circle(near: str) -> tuple[float, float, int]:
+    """``lat,lon,radiusM`` as a place on the map and a radius My Areas would take."""
+    try:
+        lat_text, lon_text, radius_text = near.split(",")
+        lat, lon, radius = float(lat_text), float(lon_text), int(radius_text)
+    except ValueError:
+        raise InvalidParameterError("near", "expected lat,lon,radiusM (e.g. 40.82,140.74,500)") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidParameterError("near", "latitude or longitude out of range")
+    if not MIN_RADIUS_M <= radius <= MAX_RADIUS_M:
+        raise InvalidParameterError("near", f"radiusM must be {MIN_RADIUS_M}–{MAX_RADIUS_M}")
+    return lat, lon, radius
+
+
 class AlertController(Controller):
     path = "/api/alerts"
     tags = ["alerts"]  # noqa: RUF012
 
-    @get("/", guards=PUBLIC, summary="Alerts in force and past, newest first (never exercises or tests)")
+    @get(
+        "/",
+        guards=PUBLIC,
+        summary="Alerts in force and past, newest first (never exercises or tests); for a municipality, or "
+        "near a point (`near=lat,lon,radiusM`: its municipality's, and those whose area reaches the circle)",
+    )
     async def list_alerts(
-        self, session: Session, municipality: FromQuery[str | None] = None, since: FromQuery[str | None] = None
+        self,
+        session: Session,
+        municipality: FromQuery[str | None] = None,
+        since: FromQuery[str | None] = None,
+        near: FromQuery[str | None] = None,
     ) -> AlertList:
         code = None
         if municipality:
@@ -130,7 +155,7 @@ class AlertController(Controller):
                 raise InvalidParameterError("since", "expected an ISO 8601 date and time") from None
             if after.tzinfo is None:
                 raise InvalidParameterError("since", "needs a time zone (e.g. 2026-11-29T09:00:00+09:00)")
-        return AlertList(alerts=await service.listing(session, code, after))
+        return AlertList(alerts=await service.listing(session, code, after, circle(near) if near else None))
 
     @get(
         "/{alert_id:str}",

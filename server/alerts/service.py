@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 from cryptography.hazmat.primitives.asymmetric import ec
 from geoalchemy2 import WKBElement
-from sqlalchemy import Float, bindparam, column, delete, func, select, text, true, update
+from sqlalchemy import Float, bindparam, column, delete, func, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -497,12 +497,28 @@ def summary(alert: Alert, language: str = "ja") -> AlertSummary:
 
 
 async def listing(
-    session: AsyncSession, municipality: str | None, since: datetime | None, limit: int = 100
+    session: AsyncSession,
+    municipality: str | None,
+    since: datetime | None,
+    near: tuple[float, float, int] | None = None,
+    limit: int = 100,
 ) -> list[AlertSummary]:
-    """Alerts for residents, newest first: never exercises or tests."""
+    """Alerts for residents, newest first: never exercises or tests. ``near`` (lat, lon, radius):
+    those whose area reaches the circle, as a My Areas point is reached by push (an alert without
+    an area: its municipalities', where the point lies)."""
     query = select(Alert).where(Alert.status == "actual").order_by(Alert.issued_at.desc()).limit(limit)
     if municipality is not None:
         query = query.where(Alert.municipalities.overlap([municipality]))
+    if near is not None:
+        lat, lon, radius = near
+        point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+        towns = select(Municipality.code).where(func.ST_Intersects(Municipality.boundary, point))
+        query = query.where(
+            or_(
+                func.ST_DWithin(func.geography(Alert.area), func.geography(point), radius),
+                Alert.area.is_(None) & Alert.municipalities.overlap(func.array(towns.scalar_subquery())),
+            )
+        )
     if since is not None:
         query = query.where(Alert.issued_at >= since)
     return [summary(a) for a in (await session.scalars(query)).all()]

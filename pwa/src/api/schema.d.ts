@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Alerts in force and past, newest first (never exercises or tests) */
+        /** Alerts in force and past, newest first (never exercises or tests); for a municipality, or near a point (`near=lat,lon,radiusM`: its municipality's, and those whose area reaches the circle) */
         get: operations["ApiAlertsListAlerts"];
         put?: never;
         /** Issue evacuation information (レベル3–5, or 解除 with cancels); dryRun: how many it reaches */
@@ -2658,6 +2658,7 @@ export interface operations {
         parameters: {
             query?: {
                 municipality?: string | null;
+                near?: string | null;
                 since?: string | null;
             };
             header?: never;

@@ -111,6 +111,16 @@ async def test_a_polygon_order_reaches_inside_and_not_outside(
             assert receiver.got("outside") == [] and receiver.got("neighbour") == []
             assert receiver.arrivals[0].headers["Urgency"] == "high"
 
+            # The inbox of a My Areas point lists what reached it (and the same check of its input).
+            def listed(near: str) -> Any:
+                return public.get("/api/alerts", params={"near": near})
+
+            assert [a["id"] for a in (await listed("40.81,140.72,100")).json()["alerts"]] == [alert_id]
+            assert (await listed("40.81,140.78,100")).json()["alerts"] == []
+            for bad in ("40.81,140.72", "north,140.72,100", "40.81,140.72,10", "95,140.72,100", "40.81,140.72,1e9"):
+                refused = await listed(bad)
+                assert refused.status_code == 400 and "near" in refused.json()["detail"], (bad, refused.text)
+
             counts = await city_hq.get(f"/api/alerts/{alert_id}/deliveries")
             assert counts.json() == {"queued": 0, "sent": 2, "failed": 0, "removed": 0, "expired": 0}
             assert (await town_hq.get(f"/api/alerts/{alert_id}/deliveries")).status_code == 404

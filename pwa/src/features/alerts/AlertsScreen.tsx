@@ -298,9 +298,9 @@ export function AlertsScreen() {
   const [syncError, setSyncError] = useState<string | null>(null);
   useEffect(() => {
     void reloadInbox();
-    // What the server has for my municipalities (all, before My Areas are chosen).
-    const codes = (saved.value?.areas ?? []).flatMap((a) => (a.municipality ? [a.municipality] : []));
-    Promise.all((codes.length ? codes : [undefined]).map((code) => fetchAlerts(code)))
+    // What the server has for My Areas, municipalities and points (all, before they are chosen).
+    const areas = saved.value?.areas ?? [];
+    Promise.all((areas.length ? areas : [undefined]).map((area) => fetchAlerts(area)))
       .then(async (lists) => {
         for (const a of lists.flat()) {
           await keepAlert({

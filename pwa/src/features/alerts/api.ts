@@ -13,11 +13,15 @@ export type DeliveryCounts = Schemas["DeliveryCounts"];
 
 export const pushKey = (f?: Fetch) => getJson<Schemas["VapidPublicKey"]>("/api/push/key", f).then((k) => k.publicKey);
 
-export const alerts = (municipality?: string, f?: Fetch) =>
-  getJson<Schemas["AlertList"]>(
-    `/api/alerts${municipality ? `?municipality=${encodeURIComponent(municipality)}` : ""}`,
-    f,
-  ).then((r) => r.alerts);
+/** Alerts of a municipality, of a My Areas point (what reached its circle), or all. */
+export const alerts = (area?: PushArea, f?: Fetch) => {
+  const query = area?.municipality
+    ? `?municipality=${encodeURIComponent(area.municipality)}`
+    : area?.lat !== undefined && area.lat !== null
+      ? `?near=${area.lat},${area.lon},${area.radiusM}`
+      : "";
+  return getJson<Schemas["AlertList"]>(`/api/alerts${query}`, f).then((r) => r.alerts);
+};
 
 export const alert = (id: string, f?: Fetch) => getJson<AlertDetail>(`/api/alerts/${encodeURIComponent(id)}`, f);
 
