@@ -48,10 +48,9 @@ function span(className: string, text: string): HTMLSpanElement {
 }
 
 /** A shelter's marker: its status as a shape with a mark, its name, people against capacity with a
- * fill bar, and a care-needs flag in words: never colour alone. For the pointer only: the table
- * beside the map holds the same shelters and opens the same detail from a button, for keyboards
- * and screen readers (the map would repeat every row to them, in an order of no meaning, and
- * markers a few pixels apart would be targets too small to hit). */
+ * fill bar, and a care-needs flag in words: never colour alone. A button for the keyboard too
+ * (Tab reaches it, Enter or Space opens the same detail as a click), named with the shelter's name,
+ * status and people for screen readers; the table beside the map holds the same shelters. */
 function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void {
   const care = careCount(s);
   const people = peopleText(s);
@@ -70,7 +69,19 @@ function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void
   bar.append(filled);
   label.append(bar);
   element.title = `${s.name}: ${t(`status.${s.status}`)}`;
+  element.setAttribute("aria-label", markerName(s));
+  element.setAttribute("aria-pressed", String(selected));
   element.replaceChildren(badge(s.status), label);
+}
+
+/** "中央小学校：混雑、32 人 / 定員 40 人、配慮 2 人": what a marker says to a screen reader. */
+export function markerName(s: Occupancy): string {
+  const people = s.capacity
+    ? t("hq.occupancy", { people: s.people, capacity: s.capacity })
+    : t("hq.noCapacity", { people: s.people });
+  const care = careCount(s);
+  const named = { name: s.name, status: t(`status.${s.status}`), people };
+  return care ? t("hq.markerCare", { ...named, care: t("hq.careCount", { count: care }) }) : t("hq.marker", named);
 }
 
 /** Phones (CSS, below 40rem) show the markers without their labels. */
@@ -134,8 +145,15 @@ export function ShelterMap({
       if (!entry) {
         const element = document.createElement("div");
         element.classList.add("hq-marker");
-        element.setAttribute("aria-hidden", "true");
+        element.setAttribute("role", "button");
+        element.tabIndex = 0;
         element.addEventListener("click", (event) => {
+          event.stopPropagation();
+          select.current(s.shelterId);
+        });
+        element.addEventListener("keydown", (event) => {
+          if (event.key !== "Enter" && event.key !== " ") return;
+          event.preventDefault(); // Space would scroll the page, Enter reach the map's handlers
           event.stopPropagation();
           select.current(s.shelterId);
         });
