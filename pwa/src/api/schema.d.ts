@@ -1723,12 +1723,21 @@ export interface components {
         };
         /** HistoryEntry */
         HistoryEntry: {
+            after?: string | number | boolean | {
+                [key: string]: unknown;
+            } | null;
             at: string;
+            before?: string | number | boolean | {
+                [key: string]: unknown;
+            } | null;
+            by?: string | null;
             care: {
                 [key: string]: number;
             };
+            /** @enum {null|string} */
+            field?: "status" | "capacity" | "pets" | "needs" | null;
             /** @enum {string} */
-            kind: "in" | "out" | "opened" | "closed";
+            kind: "in" | "out" | "opened" | "closed" | "change" | "fill";
             otherShelter?: string | null;
             otherShelterId?: string | null;
             people: number | null;
