@@ -15,6 +15,9 @@ declare global {
 
 const SVG = "http://www.w3.org/2000/svg";
 
+/** Where markers show their labels (desk.css: not on a phone). */
+const LABELLED = globalThis.matchMedia?.("(min-width: 40rem)") ?? { matches: true };
+
 /** "12 / 40" (people and the operating capacity), or "12" without one. */
 export const peopleText = (s: Occupancy) => (s.capacity ? `${s.people} / ${s.capacity}` : String(s.people));
 
@@ -49,8 +52,8 @@ function span(className: string, text: string): HTMLSpanElement {
 
 /** A shelter's marker: its status as a shape with a mark, its name, people against capacity with a
  * fill bar, and a care-needs flag in words: never colour alone. A button for the keyboard too
- * (Tab reaches it, Enter or Space opens the same detail as a click), named with the shelter's name,
- * status and people for screen readers; the table beside the map holds the same shelters. */
+ * (Tab reaches it, Enter or Space opens the same detail as a click), named by what it shows and its
+ * status in words; the table beside the map holds the same shelters. */
 function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void {
   const care = careCount(s);
   const people = peopleText(s);
@@ -60,7 +63,10 @@ function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void
   element.dataset.selected = String(selected);
   const label = document.createElement("span");
   label.className = "hq-marker-label";
-  label.append(span("hq-marker-name", s.name), span("hq-marker-people", people));
+  // The status in words for screen readers, between the name and the people: the marker's name is
+  // what it shows (speech input users say what they see), and says what the shape says.
+  const status = span("visually-hidden", t("hq.markerStatus", { status: t(`status.${s.status}`) }));
+  label.append(span("hq-marker-name", s.name), status, span("hq-marker-people", people));
   if (care) label.append(span("hq-marker-care", ` ${t("hq.careCount", { count: care })}`));
   const bar = document.createElement("span");
   bar.className = "hq-marker-fill";
@@ -69,19 +75,19 @@ function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void
   bar.append(filled);
   label.append(bar);
   element.title = `${s.name}: ${t(`status.${s.status}`)}`;
-  element.setAttribute("aria-label", markerName(s));
   element.setAttribute("aria-pressed", String(selected));
+  // A phone shows badges alone, often touching: no targets for a keyboard or a screen reader there
+  // (the table below the map names the same shelters and opens the same detail).
+  if (LABELLED.matches) {
+    element.setAttribute("role", "button");
+    element.tabIndex = 0;
+    element.removeAttribute("aria-hidden");
+  } else {
+    element.removeAttribute("role");
+    element.removeAttribute("tabindex");
+    element.setAttribute("aria-hidden", "true");
+  }
   element.replaceChildren(badge(s.status), label);
-}
-
-/** "中央小学校：混雑、32 人 / 定員 40 人、配慮 2 人": what a marker says to a screen reader. */
-export function markerName(s: Occupancy): string {
-  const people = s.capacity
-    ? t("hq.occupancy", { people: s.people, capacity: s.capacity })
-    : t("hq.noCapacity", { people: s.people });
-  const care = careCount(s);
-  const named = { name: s.name, status: t(`status.${s.status}`), people };
-  return care ? t("hq.markerCare", { ...named, care: t("hq.careCount", { count: care }) }) : t("hq.marker", named);
 }
 
 /** Phones (CSS, below 40rem) show the markers without their labels. */
@@ -145,8 +151,6 @@ export function ShelterMap({
       if (!entry) {
         const element = document.createElement("div");
         element.classList.add("hq-marker");
-        element.setAttribute("role", "button");
-        element.tabIndex = 0;
         element.addEventListener("click", (event) => {
           event.stopPropagation();
           select.current(s.shelterId);
