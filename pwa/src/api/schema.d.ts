@@ -968,7 +968,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A shelter's check-ins, check-outs, opening and closing, newest first (counts only) */
+        /** A shelter's check-ins and outs, opening and closing, changes (who, from what to what), newest first */
         get: operations["ApiSheltersShelterIdHistoryShelterHistory"];
         put?: never;
         post?: never;
