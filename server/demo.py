@@ -68,6 +68,8 @@ async def load_demo(engine: AsyncEngine, folder: Path) -> str:
 # what the operator would say on the command line.
 DEMO_IMPORTS = (
     ("areas", Options()),
+    # The town's own boundary file: its kana and English name, which N03 does not have.
+    ("municipal/029980_municipality.geojson", Options()),
     ("facilities", Options()),
     ("inland_flood", Options(hazard="inland_flood", rank_attribute="浸水深")),
     # The town's own lists and past floods: the kinds of place only municipal lists have.

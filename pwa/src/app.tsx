@@ -153,7 +153,7 @@ function Operators({ screen }: { screen: ScreenName }) {
 }
 
 export function App() {
-  const { area, screen } = route.value;
+  const { screen } = route.value;
   useEffect(() => {
     document.documentElement.lang = htmlLang.value;
     document.title = `${t(screenTitle(screen))} — ${t("app.title")}`;
@@ -173,23 +173,53 @@ export function App() {
         <LanguageSwitch />
       </header>
       <Banners />
-      <nav class="areas" aria-label={t("area.label")}>
-        {(Object.keys(AREAS) as Area[]).map((a) => (
-          <a key={a} href={href(a, AREAS[a][0])} aria-current={a === area ? "page" : undefined}>
-            {t(`area.${a}`)}
-          </a>
-        ))}
-      </nav>
-      <nav class="screens" aria-label={t("nav.label")}>
-        {AREAS[area].map((s) => (
-          <a key={s} href={href(area, s)} aria-current={s === screen ? "page" : undefined}>
-            {t(screenTitle(s))}
-          </a>
-        ))}
-      </nav>
+      <NavMenu />
       <main id="main" tabIndex={-1}>
         <Screen />
       </main>
     </>
+  );
+}
+
+/** The tab bars: all in view at ordinary text sizes (wrapped, never scrolled inside); at large text
+ * on a phone they fold behind one button that names the screen shown (tabs of 88 px would push the
+ * screen itself below the fold). */
+function NavMenu() {
+  const { area, screen } = route.value;
+  const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [area, screen]);
+  return (
+    <div class={`navs${open ? " open" : ""}`}>
+      <button
+        type="button"
+        class="nav-toggle secondary"
+        aria-expanded={open}
+        aria-controls="navs"
+        onClick={() => setOpen(!open)}
+      >
+        <svg class="bars" viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M3 6h18M3 12h18M3 18h18" />
+        </svg>
+        <span>
+          {t("nav.menu")}: {t(screenTitle(screen))}
+        </span>
+      </button>
+      <div id="navs">
+        <nav class="areas" aria-label={t("area.label")}>
+          {(Object.keys(AREAS) as Area[]).map((a) => (
+            <a key={a} href={href(a, AREAS[a][0])} aria-current={a === area ? "page" : undefined}>
+              {t(`area.${a}`)}
+            </a>
+          ))}
+        </nav>
+        <nav class="screens" aria-label={t("nav.label")}>
+          {AREAS[area].map((s) => (
+            <a key={s} href={href(area, s)} aria-current={s === screen ? "page" : undefined}>
+              {t(screenTitle(s))}
+            </a>
+          ))}
+        </nav>
+      </div>
+    </div>
   );
 }

@@ -21,7 +21,14 @@ from server.safety.models import (
     SafetyStatus,
 )
 from server.safety.registry import SafetyExpiry, SafetyRegistry
-from server.shelters.models import Checkin, DisasterEvent, EventMunicipality, LiveEvent, ShelterOperation
+from server.shelters.models import (
+    Checkin,
+    DisasterEvent,
+    EventMunicipality,
+    LiveEvent,
+    ShelterChange,
+    ShelterOperation,
+)
 
 __all__ = [
     "Account",
@@ -60,5 +67,6 @@ __all__ = [
     "SafetyPerson",
     "SafetyRegistry",
     "SafetyStatus",
+    "ShelterChange",
     "ShelterOperation",
 ]

@@ -11,12 +11,13 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from server.accounts.models import Account
 from server.accounts.service import Principal
 from server.facilities.models import Facility
 from server.lib.errors import InvalidParameterError, NotFoundError
 from server.municipalities.models import Municipality
-from server.shelters.models import Checkin, DisasterEvent, ShelterOperation
-from server.shelters.service import may_operate, overseen, parse_id
+from server.shelters.models import Checkin, DisasterEvent, ShelterChange, ShelterOperation
+from server.shelters.service import fill_status, may_operate, overseen, parse_id
 
 MAX_BUCKETS = 500
 HISTORY_ROWS = 500  # the newest check-ins shown; the CSV export has the counts of all
@@ -104,7 +105,8 @@ async def trend(
 
 async def history(session: AsyncSession, caller: Principal, facility_id: str, event_id: str | None) -> dict[str, Any]:
     """A shelter's check-ins and check-outs (transfers naming the other shelter), its opening and
-    closing, newest first: in the event asked for, else in its newest event."""
+    closing, what staff changed (who, from what to what) and when it became crowded or full,
+    newest first: in the event asked for, else in its newest event."""
     facility = await session.get(Facility, parse_id(facility_id, "shelter"))
     if facility is None:
         raise NotFoundError(f"no shelter {facility_id}")
@@ -142,9 +144,31 @@ async def history(session: AsyncSession, caller: Principal, facility_id: str, ev
         }
         for row, name in rows
     ]
-    marks = [("opened", operation.opened_at)] + ([("closed", operation.closed_at)] if operation.closed_at else [])
-    for kind, at in marks:
-        entries.append({"at": at, "kind": kind, "people": None, "stay": None, "care": {}})
+    changes = (
+        await session.execute(
+            select(ShelterChange, Account.email)
+            .outerjoin(Account, Account.id == ShelterChange.actor_id)
+            .where(ShelterChange.operation_id == operation.id)
+            .order_by(ShelterChange.created_at, ShelterChange.id)
+        )
+    ).all()
+    for change, email in changes:
+        entries.append(
+            {
+                **_mark(change.created_at, "change"),
+                "field": change.field,
+                "before": change.before,
+                "after": change.after,
+            }
+            | {"by": email}
+        )
+    entries += await _fill_changes(session, operation, [change for change, _ in changes])
+    # A closing made through a change is said by that change (with who made it), not twice.
+    statuses = [c.after for c, _ in changes if c.field == "status"]
+    closed_by_change = bool(statuses) and statuses[-1] == "closed"
+    entries.append(_mark(operation.opened_at, "opened"))
+    if operation.closed_at and not closed_by_change:
+        entries.append(_mark(operation.closed_at, "closed"))
     entries.sort(key=lambda e: e["at"], reverse=True)
     return {
         "shelterId": str(facility.id),
@@ -153,3 +177,36 @@ async def history(session: AsyncSession, caller: Principal, facility_id: str, ev
         "eventName": event_name,
         "entries": [{**e, "at": e["at"].isoformat()} for e in entries],
     }
+
+
+def _mark(at: datetime, kind: str) -> dict[str, Any]:
+    return {"at": at, "kind": kind, "people": None, "stay": None, "care": {}}
+
+
+async def _fill_changes(
+    session: AsyncSession, operation: ShelterOperation, changes: list[ShelterChange]
+) -> list[dict[str, Any]]:
+    """When the shelter became crowded or full (or open again): the check-ins and capacity changes
+    replayed in time order, an entry wherever the fill status they give differs from the one before.
+    Not stored: it follows from the rows (as the occupancy does)."""
+    capacities = [c for c in changes if c.field == "capacity"]
+    capacity = capacities[0].before if capacities else operation.capacity
+    steps: list[tuple[datetime, int, int | None]] = [(c.created_at, 0, c.after) for c in capacities]
+    signed = case((Checkin.direction == "in", Checkin.people), else_=-Checkin.people)
+    moves = await session.execute(
+        select(Checkin.created_at, signed)
+        .where(Checkin.event_id == operation.event_id, Checkin.facility_id == operation.facility_id)
+        .order_by(Checkin.created_at, Checkin.id)
+    )
+    steps += [(at, int(delta), None) for at, delta in moves]
+    steps.sort(key=lambda step: step[0])
+    inside, shown, found = 0, fill_status("open", 0, capacity), []
+    for at, delta, new_capacity in steps:
+        inside = max(0, inside + delta)
+        if new_capacity is not None:
+            capacity = new_capacity
+        now = fill_status("open", inside, capacity)
+        if now != shown:
+            found.append({**_mark(at, "fill"), "field": "status", "before": shown, "after": now, "by": None})
+            shown = now
+    return found

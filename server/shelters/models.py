@@ -70,6 +70,24 @@ class ShelterOperation(Entity):
     )
 
 
+class ShelterChange(Entity):
+    """A change of an operated shelter by staff or headquarters (its capacity, needs, pets policy,
+    open or closed): who, which field, the value before and after (needs: the keys that changed)."""
+
+    __tablename__ = "shelter_change"
+
+    operation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shelter_operation.id", ondelete="CASCADE"))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(16))
+    before: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    after: Mapped[Any] = mapped_column(JSONB, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint("field IN ('status', 'capacity', 'pets', 'needs')", name="field_known"),
+        Index("ix_shelter_change_operation_id", "operation_id"),
+    )
+
+
 class Checkin(Entity):
     """One check-in or check-out at a shelter. The Idempotency-Key the client sent is unique: the
     same request again, however often and however concurrently, is this one row."""

@@ -193,7 +193,7 @@ class CheckinController(Controller):
     @get(
         "/shelters/{shelter_id:str}/history",
         guards=OPERATE,
-        summary="A shelter's check-ins, check-outs, opening and closing, newest first (counts only)",
+        summary="A shelter's check-ins and outs, opening and closing, changes (who, from what to what), newest first",
     )
     async def shelter_history(
         self, state: State, caller: Caller, shelter_id: FromPath[str], event: FromQuery[str | None] = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -304,17 +304,26 @@ class Trend(msgspec.Struct, rename="camel"):
     municipalities: list[TownTrend]
 
 
+ChangeValue = str | int | bool | dict[str, Any] | None
+
+
 class HistoryEntry(msgspec.Struct, rename="camel"):
-    """A check-in ("in"), check-out ("out": a transfer names the other shelter), or the shelter's
-    opening or closing. Counts only."""
+    """A check-in ("in"), check-out ("out": a transfer names the other shelter), the shelter's
+    opening or closing, a change by staff or headquarters ("change": the field, its value before
+    and after, who made it), or its fill status changed by check-ins ("fill": open / crowded /
+    full). Counts only: no one checked in is named."""
 
     at: str
-    kind: Literal["in", "out", "opened", "closed"]
+    kind: Literal["in", "out", "opened", "closed", "change", "fill"]
     people: int | None
     stay: Stay | None
     care: dict[str, int]
     other_shelter_id: str | None = None
     other_shelter: str | None = None
+    field: Literal["status", "capacity", "pets", "needs"] | None = None
+    before: ChangeValue = None
+    after: ChangeValue = None
+    by: str | None = None  # the e-mail of the operator who made a change
 
 
 class ShelterHistory(msgspec.Struct, rename="camel"):

@@ -24,7 +24,7 @@ from server.facilities.schemas import ShelterStatus
 from server.lib.errors import ConflictError, ForbiddenError, InvalidParameterError, NotFoundError
 from server.lib.ids import uuid7
 from server.municipalities.models import Municipality
-from server.shelters.models import STAYS, Checkin, DisasterEvent, EventMunicipality, ShelterOperation
+from server.shelters.models import STAYS, Checkin, DisasterEvent, EventMunicipality, ShelterChange, ShelterOperation
 from server.shelters.schemas import CareNeed, Override, ShelterUpdate
 
 EVENT_TYPES = (*HAZARD_TYPES, "other")
@@ -515,6 +515,35 @@ def totals(shelters: list[dict[str, Any]]) -> dict[str, Any]:
     return {"all": everything, "municipalities": towns}
 
 
+def record_changes(session: AsyncSession, caller: Principal, operation: ShelterOperation, body: ShelterUpdate) -> None:
+    """A row per field that this update changes (its history says who changed what from what to
+    what); a value set again unchanged is no change."""
+    changed: list[tuple[str, Any, Any]] = []
+    if body.status is not None and body.status != operation.status:
+        changed.append(("status", operation.status, body.status))
+    if body.capacity is not None and body.capacity != operation.capacity:
+        changed.append(("capacity", operation.capacity, body.capacity))
+    if body.pets_accepted is not None and body.pets_accepted != operation.pets_accepted:
+        changed.append(("pets", operation.pets_accepted, body.pets_accepted))
+    if body.needs is not None:
+        new = msgspec.to_builtins(body.needs)
+        keys = [key for key, value in new.items() if operation.needs.get(key) != value]
+        if keys:
+            before = {key: operation.needs[key] for key in keys if key in operation.needs}
+            changed.append(("needs", before, {key: new[key] for key in keys}))
+    for field, before, after in changed:
+        session.add(
+            ShelterChange(
+                id=uuid7(),
+                operation_id=operation.id,
+                actor_id=caller.account_id,
+                field=field,
+                before=before,
+                after=after,
+            )
+        )
+
+
 async def update_shelter(
     session: AsyncSession,
     caller: Principal,
@@ -531,6 +560,7 @@ async def update_shelter(
     if operation is None:
         raise ConflictError(f"{facility.name} is not opened in any open event")
     reopening = body.status == "open" and operation.status != "open"
+    record_changes(session, caller, operation, body)
     if body.status is not None:
         operation.status = body.status
         operation.closed_at = datetime.now(UTC) if body.status == "closed" else None

@@ -1,14 +1,17 @@
 """Headquarters at a desk (1366×768) in headless Chromium: map, table and totals on the first
 screen without scrolling; the map's symbols all load; a click on a shelter on the map opens its
-detail with its history; the table sorts by people and filters; the trend chart is there; axe
+detail with its history, and so do Tab and Enter or Space on its marker; a change of capacity
+shows in the history with who made it; the table sorts by people and filters; the trend chart is there; axe
 finds nothing serious. The same screen on a 360×640 phone stays usable (no sideways scroll)."""
 
 from __future__ import annotations
 
 import base64
 import os
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 from sqlalchemy import text
@@ -98,6 +101,44 @@ async def test_headquarters_see_map_table_and_totals_at_once_and_open_a_shelter_
         await expect(marker).to_have_attribute("data-selected", "true")
         await page.screenshot(path=str(SHOTS / "hq-1366x768-detail.png"))
         assert await serious_violations(page) == []
+
+        # The keyboard too: Tab from the map reaches the markers (named with name and status, a
+        # focus ring shown), Enter opens another shelter's detail, Space yet another's.
+        opened = [name]
+        for key in ("Enter", " "):
+            await page.locator(".hq-map canvas").focus()  # the detail took the focus: back to the map
+            await page.keyboard.press("Tab")
+            focused = page.locator(".hq-marker:focus")
+            await expect(focused).to_have_count(1)
+            while await focused.locator(".hq-marker-name").inner_text() in opened:
+                await page.keyboard.press("Tab")
+            shelter = await focused.locator(".hq-marker-name").inner_text()
+            await expect(focused).to_have_attribute("role", "button")
+            # Named by what it shows (speech input), with its status in words.
+            named = re.compile(f"^{re.escape(shelter)}\\s*（(開設中|混雑|満員)）")
+            await expect(focused).to_have_accessible_name(named)
+            assert await focused.evaluate("(e) => getComputedStyle(e).outlineStyle") == "solid"
+            await page.keyboard.press(key)
+            await expect(detail.get_by_role("heading", level=2)).to_contain_text(shelter)
+            opened.append(shelter)
+        await page.screenshot(path=str(SHOTS / "hq-1366x768-keyboard.png"))
+
+        # What staff change is in the history: who changed the capacity from what to what.
+        shelter_id = await page.locator(".hq-marker[data-selected=true]").get_attribute("data-shelter")
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            me = (await client.post("/api/auth/login", json={"email": PREF_HQ, "password": DEMO_PASSWORD})).json()
+            client.headers["X-CSRF-Token"] = me["csrfToken"]
+            before = next(
+                s["capacity"]
+                for s in (await client.get("/api/shelters/occupancy")).json()["shelters"]
+                if s["shelterId"] == shelter_id
+            )
+            changed = await client.put(f"/api/shelters/{shelter_id}", json={"capacity": before + 7})
+            assert changed.status_code == 200, changed.text
+        changes = detail.locator(".hq-history li[data-kind=change]")
+        await expect(changes.filter(has_text="定員を").first).to_contain_text(
+            f"定員を {before} から {before + 7} に変更（{PREF_HQ}）", timeout=15_000
+        )
 
         # Sorted by people: most first, then (pressed again) fewest first.
         people = page.get_by_role("button", name="人数 / 定員")

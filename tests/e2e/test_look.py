@@ -1,5 +1,6 @@
 """How the screens look and read at 360×640, in every language, at 200 % text and in the dark: no
-sideways scrolling (WCAG 1.4.4, 1.4.10), one language per screen (English names where the data
+sideways scrolling (WCAG 1.4.4, 1.4.10), tab bars that never scroll inside themselves (behind one
+menu button at 200 %), the language's name whole in its select, one language per screen (English names where the data
 has them, Japanese marked lang="ja" where it has none), the flood depth colours of Japanese hazard
 maps in map and legend, and axe clean in the light and the dark scheme."""
 
@@ -50,6 +51,22 @@ UNMARKED_JAPANESE = r"""() => {
 # Asked only once the layer exists: asked earlier, MapLibre reports an error the map screen shows.
 FACILITIES_SHOWN = f"window.__bosaiMap?.getLayer('facilities') !== undefined && ({RENDERED_FACILITIES}) > 0"
 SIDEWAYS = "document.scrollingElement.scrollWidth - window.innerWidth"
+# Tab bars shown that scroll inside themselves (a tab out of sight): their class and the pixels hidden.
+NAV_SCROLLS = """() => [...document.querySelectorAll('nav')].filter((n) => n.offsetParent !== null)
+    .map((n) => [n.className, n.scrollWidth - n.clientWidth]).filter(([, over]) => over > 0)"""
+# Pixels the language select lacks for the chosen language's name beside its arrow (its text box
+# against the name drawn in the select's font, and 16 px for the arrow): > 0 is a name cut off.
+LANGUAGE_CUT = """() => {
+    const select = document.querySelector('.language select');
+    const probe = document.createElement('span');
+    probe.style.cssText = `font: ${getComputedStyle(select).font}; white-space: pre; position: absolute`;
+    probe.textContent = select.selectedOptions[0].textContent;
+    document.body.append(probe);
+    const needed = probe.getBoundingClientRect().width;
+    probe.remove();
+    const style = getComputedStyle(select);
+    return needed + 16 - (select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight));
+}"""
 # What sticks out on the right, innermost first: the culprits named in the failure.
 STICKING_OUT = """() => [...document.querySelectorAll('body *')]
     .filter((e) => !e.parentElement.closest('nav, .table-wrap, .maplibregl-map'))
@@ -136,6 +153,7 @@ async def test_no_screen_scrolls_sideways_and_every_screen_passes_axe(
     page = await new_page(browser, language, text_size=text_size, dark=dark)
     try:
         wide: dict[str, list[Any]] = {}
+        tabs: dict[str, list[Any]] = {}
         found: dict[str, list[dict[str, Any]]] = {}
         for area, names in (("resident", RESIDENT), ("staff", STAFF_SCREENS)):
             if area == "staff":
@@ -145,6 +163,16 @@ async def test_no_screen_scrolls_sideways_and_every_screen_passes_axe(
                 over = await page.evaluate(SIDEWAYS)
                 if over > 0:
                     wide[screen] = [over, *await page.evaluate(STICKING_OUT)]
+                scrolling = await page.evaluate(NAV_SCROLLS)
+                if text_size == 200:  # the tab bars behind one button naming the screen, opened
+                    menu = page.locator("button.nav-toggle")
+                    await menu.click()
+                    await expect(menu).to_have_attribute("aria-expanded", "true")
+                    scrolling += await page.evaluate(NAV_SCROLLS)
+                    await expect(page.locator("nav.screens a[aria-current=page]")).to_be_visible()
+                    await menu.click()
+                if scrolling:
+                    tabs[screen] = scrolling
                 await snapshot(page, f"{screen}-{language}-{text_size}{'-dark' if dark else ''}")
                 violations = await serious_violations(page)
                 if violations:
@@ -153,6 +181,8 @@ async def test_no_screen_scrolls_sideways_and_every_screen_passes_axe(
             scheme = await page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
             assert scheme != "rgb(255, 255, 255)", "the dark scheme keeps a white page"
         assert wide == {}, f"pixels of sideways scroll per screen: {wide}"
+        assert tabs == {}, f"tab bars scrolling inside themselves: {tabs}"
+        assert await page.evaluate(LANGUAGE_CUT) <= 0, "the language select cuts the language's name"
         assert found == {}
     finally:
         await page.context.close()

@@ -87,8 +87,8 @@ def test_demo_migrates_and_loads_the_demo_municipality_twice_safely(empty_databa
     assert _count(empty_database_url, "SELECT id FROM facility ORDER BY id") == ids_before
     zones = "SELECT hazard_type, count(*) FROM hazard_zone GROUP BY 1 ORDER BY 1"
     assert _count(empty_database_url, zones) == zones_before
-    towns = _count(empty_database_url, "SELECT code, name, name_kana FROM municipality ORDER BY code")
-    assert towns == [("029980", "見本町", None), ("029998", "見本市", "みほんし")]
+    towns = _count(empty_database_url, "SELECT code, name, name_kana, name_en FROM municipality ORDER BY code")
+    assert towns == [("029980", "見本町", "みほんちょう", "Mihon Town"), ("029998", "見本市", "みほんし", "Mihon City")]
     assert not (tmp_path / ".bosai").exists()
 
 

@@ -986,7 +986,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A shelter's check-ins, check-outs, opening and closing, newest first (counts only) */
+        /** A shelter's check-ins and outs, opening and closing, changes (who, from what to what), newest first */
         get: operations["ApiSheltersShelterIdHistoryShelterHistory"];
         put?: never;
         post?: never;
@@ -1741,12 +1741,21 @@ export interface components {
         };
         /** HistoryEntry */
         HistoryEntry: {
+            after?: string | number | boolean | {
+                [key: string]: unknown;
+            } | null;
             at: string;
+            before?: string | number | boolean | {
+                [key: string]: unknown;
+            } | null;
+            by?: string | null;
             care: {
                 [key: string]: number;
             };
+            /** @enum {null|string} */
+            field?: "status" | "capacity" | "pets" | "needs" | null;
             /** @enum {string} */
-            kind: "in" | "out" | "opened" | "closed";
+            kind: "in" | "out" | "opened" | "closed" | "change" | "fill";
             otherShelter?: string | null;
             otherShelterId?: string | null;
             people: number | null;

@@ -114,3 +114,35 @@ async def test_a_shelters_history_lists_its_check_ins_and_outs_newest_first_with
         assert refused.status_code == 403, refused.text
     assert (await client.get(f"/api/shelters/{uuid.uuid4()}/history")).status_code in (403, 404)
     assert (await client.get("/api/shelters/nonsense/history")).status_code == 400
+
+
+async def test_a_shelters_history_says_who_changed_what_from_what_to_what(
+    client: Client, engine: AsyncEngine, settings: Settings, opened: tuple[str, str]
+) -> None:
+    """Changes of capacity, needs, pets and open/closed are entries of the history with who made
+    them and the value before and after; a change to the same value is none; the fill status
+    (open / crowded / full) the check-ins bring about is an entry too, at the check-in that did it."""
+    _, shelter = opened
+    code, _ = await family_code(settings, engine)  # a household of two
+    me = await sign_in(client, engine, "staff")
+    for body in ({"capacity": 2}, {"capacity": 2}, {"needs": {"sick": 3}}, {"petsAccepted": True}):
+        assert (await client.put(f"/api/shelters/{shelter}", json=body)).status_code == 200, body
+    await _post(client, "/api/checkins", shelter, qr=code, stay="inside")  # 2 of 2: full
+    assert (await client.put(f"/api/shelters/{shelter}", json={"status": "closed"})).status_code == 200
+    answer = await client.get(f"/api/shelters/{shelter}/history")
+    assert answer.status_code == 200, answer.text
+    entries = answer.json()["entries"]
+    changes = [
+        (e["kind"], e["field"], e["before"], e["after"], e["by"]) for e in entries if e["kind"] in ("change", "fill")
+    ]
+    who = me["email"]
+    assert changes == [
+        ("change", "status", "open", "closed", who),
+        ("fill", "status", "open", "full", None),
+        ("change", "pets", False, True, who),
+        ("change", "needs", {}, {"sick": 3}, who),
+        ("change", "capacity", 4, 2, who),
+    ]
+    # The closing is said once: by the change that closed it, not again by the closing's time.
+    assert [e["kind"] for e in entries].count("closed") == 0
+    assert [e["kind"] for e in entries][-1] == "opened"

@@ -4,18 +4,7 @@ import { formatDate } from "../../../lib/format";
 import { reason } from "../../../lib/useQuery";
 import { StatusBadge } from "../../../map/StatusBadge";
 import { CARE_NEEDS, type Occupancy, type ShelterHistory, STAYS, shelterHistory, suppliesShort } from "../api";
-
-type Entry = ShelterHistory["entries"][number];
-
-function entryText(e: Entry): string {
-  if (e.kind === "opened") return t("hq.kind.opened");
-  if (e.kind === "closed") return t("status.closed");
-  const people = e.people ?? 0;
-  if (e.otherShelter) {
-    return t(e.kind === "in" ? "hq.kind.transferIn" : "hq.kind.transferOut", { shelter: e.otherShelter, people });
-  }
-  return t(`hq.kind.${e.kind}`, { people });
-}
+import { entryText } from "./history";
 
 /** One shelter: occupancy by stay, care needs, what it lacks and what happened, its history.
  * Its capacity is the operating one (the facility's own is not shown: one number, the one that

@@ -15,6 +15,9 @@ declare global {
 
 const SVG = "http://www.w3.org/2000/svg";
 
+/** Where markers show their labels (desk.css: not on a phone). */
+const LABELLED = globalThis.matchMedia?.("(min-width: 40rem)") ?? { matches: true };
+
 /** "12 / 40" (people and the operating capacity), or "12" without one. */
 export const peopleText = (s: Occupancy) => (s.capacity ? `${s.people} / ${s.capacity}` : String(s.people));
 
@@ -48,10 +51,9 @@ function span(className: string, text: string): HTMLSpanElement {
 }
 
 /** A shelter's marker: its status as a shape with a mark, its name, people against capacity with a
- * fill bar, and a care-needs flag in words: never colour alone. For the pointer only: the table
- * beside the map holds the same shelters and opens the same detail from a button, for keyboards
- * and screen readers (the map would repeat every row to them, in an order of no meaning, and
- * markers a few pixels apart would be targets too small to hit). */
+ * fill bar, and a care-needs flag in words: never colour alone. A button for the keyboard too
+ * (Tab reaches it, Enter or Space opens the same detail as a click), named by what it shows and its
+ * status in words; the table beside the map holds the same shelters. */
 function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void {
   const care = careCount(s);
   const people = peopleText(s);
@@ -61,7 +63,10 @@ function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void
   element.dataset.selected = String(selected);
   const label = document.createElement("span");
   label.className = "hq-marker-label";
-  label.append(span("hq-marker-name", s.name), span("hq-marker-people", people));
+  // The status in words for screen readers, between the name and the people: the marker's name is
+  // what it shows (speech input users say what they see), and says what the shape says.
+  const status = span("visually-hidden", t("hq.markerStatus", { status: t(`status.${s.status}`) }));
+  label.append(span("hq-marker-name", s.name), status, span("hq-marker-people", people));
   if (care) label.append(span("hq-marker-care", ` ${t("hq.careCount", { count: care })}`));
   const bar = document.createElement("span");
   bar.className = "hq-marker-fill";
@@ -70,6 +75,18 @@ function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void
   bar.append(filled);
   label.append(bar);
   element.title = `${s.name}: ${t(`status.${s.status}`)}`;
+  element.setAttribute("aria-pressed", String(selected));
+  // A phone shows badges alone, often touching: no targets for a keyboard or a screen reader there
+  // (the table below the map names the same shelters and opens the same detail).
+  if (LABELLED.matches) {
+    element.setAttribute("role", "button");
+    element.tabIndex = 0;
+    element.removeAttribute("aria-hidden");
+  } else {
+    element.removeAttribute("role");
+    element.removeAttribute("tabindex");
+    element.setAttribute("aria-hidden", "true");
+  }
   element.replaceChildren(badge(s.status), label);
 }
 
@@ -134,8 +151,13 @@ export function ShelterMap({
       if (!entry) {
         const element = document.createElement("div");
         element.classList.add("hq-marker");
-        element.setAttribute("aria-hidden", "true");
         element.addEventListener("click", (event) => {
+          event.stopPropagation();
+          select.current(s.shelterId);
+        });
+        element.addEventListener("keydown", (event) => {
+          if (event.key !== "Enter" && event.key !== " ") return;
+          event.preventDefault(); // Space would scroll the page, Enter reach the map's handlers
           event.stopPropagation();
           select.current(s.shelterId);
         });
