@@ -1,7 +1,7 @@
 """road graph version: a stamp renewed whenever the routable graph changes
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-11-29 22:00:00.000000
 
 The server routes on each municipality's graph held in memory (server/roads/graph_cache.py); the
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
