@@ -6,37 +6,21 @@ token and the resident's session."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.alerts.worker import work
 from server.app import create_app
-from server.settings import PushSettings, Settings
+from server.settings import Settings
 from tests.server.alerts.receiver import Receiver
 from tests.server.roles import Client
 from tests.server.safety.test_safety import ALICE, BOB, clients, key, member, resident
 
 __all__ = ["clients"]
-
-
-@pytest.fixture
-def push_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, push=PushSettings(allow_http_localhost=True))
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
 
 
 async def linked(client: Client, receiver: Receiver, name: str, languages: list[str]) -> dict[str, Any]:

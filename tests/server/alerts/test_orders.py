@@ -4,11 +4,8 @@ sending; municipal headquarters order only in their own municipality; 解除 rea
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
@@ -18,7 +15,7 @@ from server.accounts.service import RoleRequest, add_operator
 from server.alerts.worker import work
 from server.app import create_app
 from server.db.engine import session_factory
-from server.settings import PushSettings, Settings
+from server.settings import Settings
 from tests.server.alerts.receiver import Receiver
 from tests.server.roles import PASSWORD
 
@@ -36,19 +33,6 @@ ACROSS = {
     "type": "Polygon",
     "coordinates": [[[140.78, 40.79], [140.85, 40.79], [140.85, 40.83], [140.78, 40.83], [140.78, 40.79]]],
 }
-
-
-@pytest.fixture
-def push_settings(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, push=PushSettings(allow_http_localhost=True))
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
 
 
 async def hq(engine: AsyncEngine, client: AsyncTestClient[Litestar], request: RoleRequest) -> None:
