@@ -2,8 +2,8 @@
 
 1. Feed → queued: a JMA 気象警報・注意報 message appears in a feed served locally; the time from the
    watcher's poll starting (`bosai alerts watch`'s one poll: the feed, the message, the import) to
-   the commit that holds every delivery row and push job (target < 1 s; the polling interval, up
-   to a minute, comes on top).
+   the commit that holds every push job, each for up to 250 subscribers (target < 1 s; the polling
+   interval, up to a minute, comes on top). The workers make the delivery rows as they take jobs.
 2. Encryption only: RFC 8291 aes128gcm of the same payload, one core, as the floor of what a
    worker can do.
 3. Delivery: 2 `bosai alerts worker --once` processes deliver everything queued to a push receiver
