@@ -1,6 +1,7 @@
 import { registerSW } from "virtual:pwa-register";
 import { render } from "preact";
 import { App } from "./app";
+import { followHere } from "./features/alerts/here";
 import "./features/alerts/listen";
 import { prefetchMapView } from "./features/map/load";
 import { refreshPacks } from "./features/packs/stored";
@@ -8,6 +9,8 @@ import { language, loadLanguage } from "./i18n";
 import { outbox } from "./lib/outboxStore";
 import { update } from "./lib/status";
 import "./styles.css";
+
+followHere();
 
 // A reader of English or easy Japanese gets the page in their language, not a flash of Japanese.
 void loadLanguage(language.value)

@@ -43,9 +43,14 @@ class Area(msgspec.Struct, rename="camel", forbid_unknown_fields=True, omit_defa
     lon: Annotated[float, msgspec.Meta(ge=122, le=154)] | None = None
     radius_m: Annotated[int, msgspec.Meta(ge=MIN_RADIUS_M, le=MAX_RADIUS_M)] | None = None
     label: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    #: "Where I am": the last place the app saw, which it moves as the resident does (only with
+    #: their consent); one, beside up to MAX_AREAS chosen areas.
+    here: bool | None = None
 
     def __post_init__(self) -> None:
         point = (self.lat, self.lon, self.radius_m)
+        if self.here and self.municipality is not None:
+            raise ValueError("'where I am' is a point (lat, lon, radiusM), not a municipality")
         if self.municipality is not None:
             if any(v is not None for v in point):
                 raise ValueError("give a municipality or a point (lat, lon, radiusM), not both")
@@ -60,7 +65,7 @@ class SubscriptionIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True)
     omitted: every kind, earthquakes from intensity 3."""
 
     subscription: BrowserSubscription
-    areas: Annotated[list[Area], msgspec.Meta(min_length=1, max_length=MAX_AREAS)]
+    areas: Annotated[list[Area], msgspec.Meta(min_length=1, max_length=MAX_AREAS + 1)]
     languages: Annotated[list[Language], msgspec.Meta(min_length=1, max_length=3)] = msgspec.field(
         default_factory=lambda: ["ja"]
     )
@@ -72,7 +77,7 @@ class SubscriptionChange(msgspec.Struct, rename="camel", forbid_unknown_fields=T
     """``PUT /api/push/subscriptions/{id}``: what to change (the browser may also have renewed its
     subscription)."""
 
-    areas: Annotated[list[Area], msgspec.Meta(min_length=1, max_length=MAX_AREAS)] | None = None
+    areas: Annotated[list[Area], msgspec.Meta(min_length=1, max_length=MAX_AREAS + 1)] | None = None
     languages: Annotated[list[Language], msgspec.Meta(min_length=1, max_length=3)] | None = None
     kinds: Annotated[list[Kind], msgspec.Meta(max_length=8)] | None = None
     min_intensity: Intensity | None = None

@@ -25,6 +25,7 @@ from server.alerts.jma import Draft, Message
 from server.alerts.models import Alert, Delivery, PushSubscription
 from server.alerts.schemas import (
     INTENSITIES,
+    MAX_AREAS,
     AlertSummary,
     Area,
     BrowserSubscription,
@@ -95,7 +96,12 @@ def _keys(subscription: BrowserSubscription) -> tuple[str, str]:
 
 
 def _areas(areas: list[Area]) -> tuple[list[dict[str, Any]], list[str], list[dict[str, float]]]:
-    """The areas as stored, the municipality codes, and the circles (lon, lat, radius)."""
+    """The areas as stored, the municipality codes, and the circles (lon, lat, radius): up to
+    MAX_AREAS chosen, and one "where I am"."""
+    if sum(bool(a.here) for a in areas) > 1:
+        raise InvalidParameterError("areas", "only one area may be 'where I am'")
+    if sum(not a.here for a in areas) > MAX_AREAS:
+        raise InvalidParameterError("areas", f"at most {MAX_AREAS} areas, and 'where I am'")
     stored: list[dict[str, Any]] = []
     codes: list[str] = []
     circles: list[dict[str, float]] = []

@@ -180,7 +180,10 @@ async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inb
         await expect(page.locator(".my-area-list li")).to_have_count(2)
         await expect(page.locator(".my-area-list")).to_contain_text("自宅（半径500 m）")
 
-        await context.grant_permissions(["notifications"], origin=server.url)
+        # "Where I am" too: the phone's place now, moved later by the app.
+        await context.grant_permissions(["notifications", "geolocation"], origin=server.url)
+        await context.set_geolocation({"latitude": 40.80, "longitude": 140.74})
+        await page.get_by_label("現在地も", exact=False).check()
         await page.get_by_role("button", name="通知を受け取る").click()
         await expect(page.get_by_role("status").filter(has_text="保存しました")).to_be_visible()
         engine = create_async_engine(demo.url)
@@ -197,6 +200,7 @@ async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inb
         assert row.municipalities == [CITY] and row.languages == ["ja"]
         point = row.areas[1]
         assert abs(point["lat"] - HOME["lat"]) < 0.001 and point["radiusM"] == 500 and point["label"] == "自宅"
+        assert row.areas[2] == {"lat": 40.8, "lon": 140.74, "radiusM": 1000, "here": True, "label": "現在地"}
 
         # Headquarters order an evacuation for the whole city: the worker delivers it to the
         # receiver, which decrypts it; that payload is what the service worker receives.
@@ -273,6 +277,26 @@ async def test_a_resident_subscribes_and_a_push_shows_a_notification_and_the_inb
         (note,) = await pushed(context, page, server, news, "花子さん: 無事です")
         assert note["data"] == {"url": "/#/resident/family"}
         assert await serious_violations(page) == []
+
+        # The resident walks 2 km north and the map learns where they are: "where I am" follows.
+        await page.goto(f"{server.url}/#/resident/map")
+        # (The browser would answer from its one-minute-old fix: the new one is given directly.)
+        await page.evaluate(
+            """() => { navigator.geolocation.getCurrentPosition = (ok) =>
+                ok({coords: {latitude: 40.82, longitude: 140.74, accuracy: 10}, timestamp: Date.now()}); }"""
+        )
+        await page.get_by_role("button", name="現在地", exact=True).click()
+        engine = create_async_engine(demo.url)
+        try:
+            for _ in range(100):
+                async with engine.connect() as connection:
+                    areas = await connection.scalar(text("SELECT areas FROM push_subscription"))
+                if areas[2]["lat"] == 40.82:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            await engine.dispose()
+        assert areas[2] == {"lat": 40.82, "lon": 140.74, "radiusM": 1000, "here": True, "label": "現在地"}
     finally:
         await context.close()
     assert not errors, errors

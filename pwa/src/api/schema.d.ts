@@ -1308,6 +1308,7 @@ export interface components {
         };
         /** Area */
         Area: {
+            here?: boolean | null;
             label?: string | null;
             lat?: number | null;
             lon?: number | null;

@@ -547,6 +547,10 @@ export const ja = {
   "inquiry.privacy": "問い合わせは記録されます。短い時間にたくさん調べることはできません。",
   "inquiry.back": "家族の安否に戻る",
   "screen.orders": "避難情報の発令",
+  "alerts.here":
+    "現在地も（アプリが最後に知った場所から 1 km。ここにいる間の警報を受け取るために、その場所をサーバーに送ります）",
+  "alerts.hereLabel": "現在地",
+  "alerts.hereFailed": "現在地がわかりませんでした。位置情報の許可を確かめてください。",
   "alerts.title": "お知らせ",
   "alerts.empty": "まだお知らせはありません。受け取る地域を設定すると、ここに届きます。",
   "alerts.back": "お知らせの一覧へ",

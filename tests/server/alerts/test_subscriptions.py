@@ -156,3 +156,28 @@ async def test_nul_unknown_fields_and_huge_bodies_are_refused(client: Client) ->
     assert (await client.post("/api/push/subscriptions", json=[1, 2])).status_code == 400
     assert (await client.get("/api/push/subscriptions/not-a-uuid", headers={"X-Push-Token": "x"})).status_code == 404
     assert (await client.get("/api/push/subscriptions/not-a-uuid")).status_code == 400
+
+
+async def test_where_i_am_is_one_point_beside_ten_areas(client: Client) -> None:
+    here = {"lat": 40.83, "lon": 140.75, "radiusM": 1000, "here": True, "label": "現在地"}
+    ten = [{"lat": 40.8 + i / 100, "lon": 140.7, "radiusM": 500} for i in range(10)]
+    made = await client.post("/api/push/subscriptions", json=browser("here").body([*ten, here]))
+    assert made.status_code == 201, made.text
+    sub = made.json()
+    mine = await client.get(f"/api/push/subscriptions/{sub['id']}", headers={"X-Push-Token": sub["token"]})
+    assert mine.json()["areas"][-1] == here
+    # The app moves it as the resident moves.
+    moved = {**here, "lat": 40.9}
+    changed = await client.put(
+        f"/api/push/subscriptions/{sub['id']}", json={"areas": [*ten, moved]}, headers={"X-Push-Token": sub["token"]}
+    )
+    assert changed.status_code == 200 and changed.json()["areas"][-1]["lat"] == 40.9
+    refused = [
+        await client.post("/api/push/subscriptions", json=browser("two").body([here, {**here, "lat": 41.0}])),
+        await client.post("/api/push/subscriptions", json=browser("eleven").body([*ten, HOME])),
+        await client.post(
+            "/api/push/subscriptions", json=browser("town").body([{"municipality": "022012", "here": True}])
+        ),
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 400]
+    assert all("areas" in (r.json().get("detail", "") + str(r.json().get("invalidParams", ""))) for r in refused)

@@ -1,6 +1,7 @@
 // My Areas: up to ten municipalities and points (home, work, school, parents' house…) with a
 // radius, the languages and the kinds to receive. Saving asks for notifications only after this
 // screen has said why; on an iPhone it first says to add the app to the Home Screen.
+
 import { useEffect, useState } from "preact/hooks";
 import { language, t } from "../../i18n";
 import { langAttribute, localName } from "../../lib/names";
@@ -9,6 +10,7 @@ import { household } from "../households/household";
 import { type Municipality, municipalities } from "../municipalities/api";
 import { AreaMap } from "./AreaMap";
 import type { PushArea } from "./api";
+import { hereArea } from "./here";
 import { ALERT_KINDS, type AlertKind } from "./levels";
 import {
   Denied,
@@ -108,7 +110,19 @@ export function MyAreasEditor() {
       .then(setTowns)
       .catch(() => undefined);
   }, []);
-  const full = draft.areas.length >= MAX_AREAS;
+  // "Where I am" is one point beside the chosen areas, moved by the app (push.ts moveHere).
+  const chosen = draft.areas.filter((a) => !a.here);
+  const here = draft.areas.find((a) => a.here);
+  const full = chosen.length >= MAX_AREAS;
+  const followHere = (on: boolean) => {
+    if (!on) return change({ areas: chosen });
+    if (!("geolocation" in navigator)) return setState({ kind: "error", text: t("alerts.hereFailed") });
+    navigator.geolocation.getCurrentPosition(
+      (p) => change({ areas: [...chosen, hereArea(p.coords.latitude, p.coords.longitude, t("alerts.hereLabel"))] }),
+      () => setState({ kind: "error", text: t("alerts.hereFailed") }),
+      { timeout: 15_000, maximumAge: 300_000 },
+    );
+  };
   const change = (next: Partial<MyAreas>) => {
     setDraft({ ...draft, ...next });
     setState({ kind: "idle" });
@@ -142,16 +156,16 @@ export function MyAreasEditor() {
       <h2 id="my-areas-title">{t("alerts.myAreas")}</h2>
       <PermissionNote />
       <form onSubmit={submit}>
-        <h3>{t("alerts.areas", { count: draft.areas.length, max: MAX_AREAS })}</h3>
-        {draft.areas.length === 0 && <p>{t("alerts.noAreas")}</p>}
+        <h3>{t("alerts.areas", { count: chosen.length, max: MAX_AREAS })}</h3>
+        {chosen.length === 0 && <p>{t("alerts.noAreas")}</p>}
         <ul class="my-area-list">
-          {draft.areas.map((area, i) => (
+          {chosen.map((area, i) => (
             <li key={`${area.municipality ?? `${area.lat},${area.lon}`}-${i}`}>
               <span>{areaText(area, towns)}</span>
               <button
                 type="button"
                 class="secondary"
-                onClick={() => change({ areas: draft.areas.filter((_, j) => j !== i) })}
+                onClick={() => change({ areas: draft.areas.filter((a) => a !== area) })}
               >
                 {t("alerts.remove")}
                 <span class="visually-hidden">: {areaText(area, towns)}</span>
@@ -160,6 +174,14 @@ export function MyAreasEditor() {
           ))}
         </ul>
         {full && <p class="notice">{t("alerts.full", { max: MAX_AREAS })}</p>}
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={here !== undefined}
+            onChange={(e) => followHere((e.target as HTMLInputElement).checked)}
+          />
+          <span>{t("alerts.here")}</span>
+        </label>
         <fieldset disabled={full}>
           <legend>{t("alerts.addMunicipality")}</legend>
           <label class="field">

@@ -4,6 +4,7 @@
 import { signal } from "@preact/signals";
 import { ApiError } from "../../api/client";
 import { changeSubscription, familyNews, type PushArea, pushKey, subscribe, unsubscribe } from "./api";
+import { hereArea, PUSH_KEY } from "./here";
 import { keepSetting } from "./inbox";
 import { type AlertKind, pushLanguage } from "./levels";
 
@@ -26,7 +27,7 @@ export interface Saved extends MyAreas {
   family?: boolean;
 }
 
-const KEY = "bosai.push";
+const KEY = PUSH_KEY;
 
 export const defaultAreas = (language: string): MyAreas => ({
   areas: [],
@@ -166,4 +167,18 @@ export async function receiveFamilyNews(on: boolean): Promise<boolean> {
   const answer = await familyNews(before.id, before.token, on);
   remember({ ...before, family: answer.family });
   return answer.family ?? false;
+}
+
+/** Move "where I am" to the phone's place (offline or refused: the next fix tries again). */
+export async function moveHere(lat: number, lon: number): Promise<void> {
+  const before = saved.value;
+  const here = before?.areas.find((a) => a.here);
+  if (!before || !here) return;
+  const areas = before.areas.map((a) => (a === here ? hereArea(lat, lon, here.label ?? "") : a));
+  try {
+    await changeSubscription(before.id, before.token, { areas });
+    remember({ ...before, areas });
+  } catch {
+    // Not told this time: the next place the app learns is compared with the old one again.
+  }
 }
