@@ -118,9 +118,11 @@ def headline(language: str, name: str | None, status: str | None) -> str:
     return f"{who} {word}" if lang == "en" else f"{who}{' ' if lang == 'ja-easy' else ''}さん: {word}"
 
 
-async def notify(connection: asyncpg.Connection, kind: str, notice: uuid.UUID) -> None:
-    """Queue the news in the caller's transaction (on its connection)."""
-    await queries(connection).enqueue([ENTRYPOINT], [KINDS[kind] + notice.bytes], [0])
+async def notify(connection: asyncpg.Connection, kind: str, notices: list[uuid.UUID]) -> None:
+    """Queue the news in the caller's transaction (on its connection): a job each, one write."""
+    n = len(notices)
+    payloads: list[bytes | None] = [KINDS[kind] + notice.bytes for notice in notices]
+    await queries(connection).enqueue([ENTRYPOINT] * n, payloads, [0] * n)
 
 
 def _language(languages: list[str]) -> str:

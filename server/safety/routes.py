@@ -135,7 +135,7 @@ class SafetyController(Controller):
         row, created = await service.set_status(session, keys, person, data, caller, idempotency_key, "safety.status")
         if created:
             audit(session, caller.account_id, "safety.status", f"person:{person.id}", status=row.status)
-            await tell_family(await service.connection_of(session), "status", row.id)
+            await tell_family(await service.connection_of(session), "status", [row.id])
         shown = (await service.latest(session, keys, [person.id]))[person.id][0] if not created else None
         body = msgspec.convert(shown.record(), StatusRecord) if shown else _status(row, data)
         return Response(body, status_code=201 if created else 200)
@@ -210,7 +210,7 @@ class SafetyController(Controller):
         group = parse_id(group_id, "groupId")
         made = await service.ask(session, person, group, data.person_id)
         audit(session, caller.account_id, "safety.ask", f"person:{data.person_id}", group=str(group))
-        await tell_family(await service.connection_of(session), "ask", made.id)
+        await tell_family(await service.connection_of(session), "ask", [made.id])
         return Asked(group_id=group, person_id=data.person_id, at=made.created_at.isoformat())
 
     @post("/groups/{group_id:str}/leave", guards=RESIDENT, summary="Leave a group", status_code=200)
@@ -255,7 +255,7 @@ class SafetyController(Controller):
         )
         audit(session, caller.account_id, "safety.status", f"person:{person.id}", household=household_id)
         if created:
-            await tell_family(await service.connection_of(session), "status", row.id)
+            await tell_family(await service.connection_of(session), "status", [row.id])
         body = _status(row, data)
         body.by_staff, body.shelter_id = True, row.facility_id
         return Response(body, status_code=201 if created else 200)

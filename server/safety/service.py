@@ -261,16 +261,16 @@ WHERE p.auto_checkin
   AND (p.household_id = $5 OR p.account_id = (SELECT account_id FROM household WHERE id = $5))
   AND (p.member_id IS NULL OR cardinality($6::text[]) = 0 OR p.member_id = ANY($6::text[]))
 ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING id
+RETURNING id, EXISTS (SELECT 1 FROM safety_member m WHERE m.person_id = safety_status.person_id) AS grouped
 """
 
-#: How a new status, or a request to say one is safe, reaches the groups by push: given in
-#: create_app (the alerts' delivery worker sends it), called in the transaction that made it, on
-#: its connection: ("status" | "ask", the row's id).
-Tell = Callable[[asyncpg.Connection, str, uuid.UUID], Awaitable[None]]
+#: How new statuses, or a request to say one is safe, reach the groups by push: given in
+#: create_app (the alerts' delivery worker sends them), called in the transaction that made them,
+#: on its connection: ("status" | "ask", the rows' ids).
+Tell = Callable[[asyncpg.Connection, str, list[uuid.UUID]], Awaitable[None]]
 
 
-async def tell_nobody(connection: asyncpg.Connection, kind: str, row_id: uuid.UUID) -> None:
+async def tell_nobody(connection: asyncpg.Connection, kind: str, row_ids: list[uuid.UUID]) -> None:
     """Where no push delivery is wired (the group view still updates)."""
 
 
@@ -296,8 +296,9 @@ async def after_checkin(connection: asyncpg.Connection, checkin: Checkin, tell: 
         checkin.household_id,
         list(checkin.member_ids),
     )
-    for row in made:
-        await tell(connection, "status", row["id"])
+    # Only people in a group have anyone to tell (most check-ins: one queue write, or none).
+    if told := [row["id"] for row in made if row["grouped"]]:
+        await tell(connection, "status", told)
 
 
 # Walk-ins ---------------------------------------------------------------------------------------

@@ -176,6 +176,9 @@ class ShelterOccupancy(OccupancyProperties):
 
     lat: float
     lon: float
+    #: For screens in English (and a reading where there is no English name).
+    name_en: str | None = None
+    name_kana: str | None = None
 
 
 class Total(msgspec.Struct, rename="camel"):

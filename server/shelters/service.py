@@ -336,6 +336,8 @@ async def occupancy(
         select(
             ShelterOperation,
             Facility.name,
+            Facility.name_en,
+            Facility.name_kana,
             func.ST_X(Facility.geom).label("lon"),
             func.ST_Y(Facility.geom).label("lat"),
             Municipality.code,
@@ -393,7 +395,7 @@ async def occupancy(
     for op, key, count in (await session.execute(by_need)).all():
         care[op][key] = max(0, int(count))
     result = []
-    for operation, name, lon, lat, town, town_name, event_name in rows:
+    for operation, name, name_en, name_kana, lon, lat, town, town_name, event_name in rows:
         inside = sum(stays[operation.id].values())
         capacity = operation.capacity
         status = fill_status(operation.status, inside, capacity)
@@ -401,6 +403,8 @@ async def occupancy(
             {
                 "shelterId": str(operation.facility_id),
                 "name": name,
+                "nameEn": name_en,
+                "nameKana": name_kana,
                 "lat": round(lat, 6),
                 "lon": round(lon, 6),
                 "municipality": town,

@@ -2419,6 +2419,8 @@ export interface components {
             municipality: string;
             municipalityName: string;
             name: string;
+            nameEn?: string | null;
+            nameKana?: string | null;
             needs: components["schemas"]["Needs"];
             people: number;
             petsAccepted: boolean;

@@ -1,3 +1,4 @@
+import { Name } from "../../../components/Name";
 import { t } from "../../../i18n";
 import { StatusBadge } from "../../../map/StatusBadge";
 import { type Occupancy, suppliesShort } from "../api";
@@ -133,7 +134,7 @@ export function OccupancyTable({
               >
                 <th scope="row">
                   <button type="button" class="link" onClick={() => onSelect(s.shelterId)}>
-                    {s.name}
+                    <Name of={s} />
                   </button>
                   <span class="muted town">{s.municipalityName}</span>
                   {needs && <span class="badge care">{t("hq.needsFlag")}</span>}

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { Name } from "../../../components/Name";
 import { t } from "../../../i18n";
 import { formatDate } from "../../../lib/format";
 import { reason } from "../../../lib/useQuery";
@@ -39,7 +40,7 @@ export function ShelterDetail({ shelter, onClose }: { shelter: Occupancy; onClos
     <section class="hq-detail panel" aria-labelledby="hq-detail-title" data-testid="hq-detail">
       <div class="sheet-head">
         <h2 id="hq-detail-title" tabIndex={-1} ref={heading}>
-          {shelter.name}
+          <Name of={shelter} />
           <span class="muted"> {shelter.municipalityName}</span>
         </h2>
         <button type="button" class="secondary" onClick={onClose}>

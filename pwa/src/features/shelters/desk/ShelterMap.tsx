@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "preact/hooks";
-import { t } from "../../../i18n";
+import { language, t } from "../../../i18n";
+import { langAttribute, localName } from "../../../lib/names";
 import { maplibregl } from "../../../map/maplibre";
 import { buildStyle } from "../../../map/style";
 import { provideSymbols, STATUS_BADGES } from "../../../map/symbols";
@@ -66,7 +67,11 @@ function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void
   // The status in words for screen readers, between the name and the people: the marker's name is
   // what it shows (speech input users say what they see), and says what the shape says.
   const status = span("visually-hidden", t("hq.markerStatus", { status: t(`status.${s.status}`) }));
-  label.append(span("hq-marker-name", s.name), status, span("hq-marker-people", people));
+  const shown = localName(s, language.value);
+  const name = span("hq-marker-name", shown.text);
+  const lang = langAttribute(shown.lang);
+  if (lang) name.lang = lang;
+  label.append(name, status, span("hq-marker-people", people));
   if (care) label.append(span("hq-marker-care", ` ${t("hq.careCount", { count: care })}`));
   const bar = document.createElement("span");
   bar.className = "hq-marker-fill";
@@ -74,7 +79,7 @@ function fillMarker(element: HTMLElement, s: Occupancy, selected: boolean): void
   filled.style.width = `${Math.min(100, Math.round((s.fill ?? 0) * 100))}%`;
   bar.append(filled);
   label.append(bar);
-  element.title = `${s.name}: ${t(`status.${s.status}`)}`;
+  element.title = `${shown.text}: ${t(`status.${s.status}`)}`;
   element.setAttribute("aria-pressed", String(selected));
   // A phone shows badges alone, often touching: no targets for a keyboard or a screen reader there
   // (the table below the map names the same shelters and opens the same detail).
