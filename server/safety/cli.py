@@ -29,7 +29,9 @@ def safety() -> None:
 @click.option("--allow", is_flag=True, help="Allow inquiries again (lift what headquarters set).")
 @friendly_errors
 def forbid(code: str, allow: bool) -> None:
-    """No inquiry finds the person whose card carries CODE (the inquiry code), whatever they consented to."""
+    """No inquiry finds the person whose card carries CODE (the inquiry code), whatever they consented to.
+
+    An older code starting with "-" goes after "--": bosai safety forbid-inquiries -- -CODE"""
     settings = ready_settings()
     in_session(settings, lambda s: forbid_inquiries(s, None, code, not allow))
     click.echo(f"inquiries {'allowed' if allow else 'forbidden'} for the person with code {code}")

@@ -80,6 +80,14 @@ def coarse(lat: float, lon: float) -> tuple[float, float]:
 # People -----------------------------------------------------------------------------------------
 
 
+def card_code() -> str:
+    """An inquiry code for a card: random (96 bits), never starting with "-" or "_" (one in 32 did,
+    and a code read out or typed on a command line must not look like an option)."""
+    while not (code := secrets.token_urlsafe(12))[0].isalnum():
+        pass
+    return code
+
+
 async def person_of(session: AsyncSession, account_id: uuid.UUID) -> SafetyPerson:
     """The caller's person, made at first use (linked to their household when they have one);
     requests arriving together at first use make one."""
@@ -88,9 +96,7 @@ async def person_of(session: AsyncSession, account_id: uuid.UUID) -> SafetyPerso
     if person is None:
         await session.execute(
             pg_insert(SafetyPerson)
-            .values(
-                id=uuid7(), account_id=account_id, household_id=household_id, inquiry_code=secrets.token_urlsafe(12)
-            )
+            .values(id=uuid7(), account_id=account_id, household_id=household_id, inquiry_code=card_code())
             .on_conflict_do_nothing(index_elements=["account_id"])
         )
         person = await session.scalar(select(SafetyPerson).where(SafetyPerson.account_id == account_id))
@@ -328,9 +334,7 @@ async def walk_in_person(
         select(SafetyPerson).where(SafetyPerson.household_id == household.id, SafetyPerson.member_id == data.member_id)
     )
     if person is None:
-        person = SafetyPerson(
-            id=uuid7(), household_id=household.id, member_id=data.member_id, inquiry_code=secrets.token_urlsafe(12)
-        )
+        person = SafetyPerson(id=uuid7(), household_id=household.id, member_id=data.member_id, inquiry_code=card_code())
         person.share_groups, person.auto_checkin = False, True
         person.inquiries_forbidden, person.hq_forbidden = False, False
         session.add(person)

@@ -478,3 +478,10 @@ async def test_bad_requests_of_every_kind_are_4xx(
     for n, response in enumerate(cases):
         assert 400 <= response.status_code < 500, (n, response.status_code, response.text)
         assert response.headers["content-type"] == "application/problem+json", n
+
+
+def test_card_codes_never_look_like_an_option() -> None:
+    from server.safety.service import card_code
+
+    codes = [card_code() for _ in range(2000)]  # one in 32 started with "-" or "_" before
+    assert all(c[0].isalnum() and len(c) == 16 for c in codes) and len(set(codes)) == len(codes)
