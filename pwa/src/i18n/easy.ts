@@ -554,8 +554,9 @@ export const easy: Record<MessageKey, string> = {
   "inquiry.privacy": "といあわせは きろく されます。みじかい じかんに たくさんは しらべられません。",
   "inquiry.back": "かぞくの あんぴに もどる",
   "screen.orders": "ひなんの しらせを だす",
-  "alerts.here":
-    "いま いる ところ も（アプリ が さいごに しった ばしょ から 1 km。その ばしょ の おしらせ を とどける ため だけ に、ばしょ を おくります）",
+  "alerts.here": "いま いる ところ も",
+  "alerts.hereHint":
+    "アプリ が さいごに しった ばしょ から 1 km。その ばしょ の おしらせ を とどける ため だけ に、ばしょ を おくります。",
   "alerts.hereLabel": "いま いる ところ",
   "alerts.hereFailed": "いま いる ところ が わかりません でした。いち じょうほう の きょか を みて ください。",
   "alerts.title": "おしらせ",

@@ -554,8 +554,9 @@ export const en: Record<MessageKey, string> = {
   "inquiry.privacy": "Inquiries are recorded. Only a few can be made in a short time.",
   "inquiry.back": "Back to family safety",
   "screen.orders": "Evacuation orders",
-  "alerts.here":
-    "Where I am too (1 km around the last place the app knew; sent to the server only to bring you alerts for where you are)",
+  "alerts.here": "Where I am too",
+  "alerts.hereHint":
+    "1 km around the last place the app knew; sent to the server only to bring you alerts for where you are.",
   "alerts.hereLabel": "Where I am",
   "alerts.hereFailed": "Could not find where you are. Check the location permission.",
   "alerts.title": "Alerts",

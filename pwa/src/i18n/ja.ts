@@ -547,8 +547,9 @@ export const ja = {
   "inquiry.privacy": "問い合わせは記録されます。短い時間にたくさん調べることはできません。",
   "inquiry.back": "家族の安否に戻る",
   "screen.orders": "避難情報の発令",
-  "alerts.here":
-    "現在地も（アプリが最後に知った場所から 1 km。ここにいる間の警報を受け取るために、その場所をサーバーに送ります）",
+  "alerts.here": "現在地も",
+  "alerts.hereHint":
+    "アプリが最後に知った場所から 1 km。ここにいる間の警報を受け取るために、その場所をサーバーに送ります。",
   "alerts.hereLabel": "現在地",
   "alerts.hereFailed": "現在地がわかりませんでした。位置情報の許可を確かめてください。",
   "alerts.title": "お知らせ",

@@ -182,6 +182,7 @@ export function MyAreasEditor() {
           />
           <span>{t("alerts.here")}</span>
         </label>
+        <p class="hint">{t("alerts.hereHint")}</p>
         <fieldset disabled={full}>
           <legend>{t("alerts.addMunicipality")}</legend>
           <label class="field">
